@@ -1,0 +1,213 @@
+"""Raw data export throughput: gazeport vs. a straightforward Pupil-Player-style baseline.
+
+Generates a realistic Pupil Capture 3.x recording (binocular 200 Hz, 2D + 3D pupil, 3D gaze with
+base data) of ``--minutes`` length, then exports ``pupil_positions.csv`` and
+``gaze_positions.csv`` twice, each run in its own process so peak memory is measured separately:
+
+* gazeport: ``gazeport.export_raw(...)`` (columnar decoding, vectorised CSV text);
+* baseline: every datum msgpack-decoded to a dict and written with ``csv.DictWriter``, the way
+  Pupil Player's Raw Data Exporter works.
+
+Both outputs are compared byte for byte. Usage::
+
+    python benchmarks/raw_export.py --minutes 60
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import msgpack
+import numpy as np
+
+PUPIL_HEADER = (
+    "pupil_timestamp,world_index,eye_id,confidence,norm_pos_x,norm_pos_y,diameter,method,"
+    "ellipse_center_x,ellipse_center_y,ellipse_axis_a,ellipse_axis_b,ellipse_angle,diameter_3d,"
+    "model_confidence,model_id,sphere_center_x,sphere_center_y,sphere_center_z,sphere_radius,"
+    "circle_3d_center_x,circle_3d_center_y,circle_3d_center_z,circle_3d_normal_x,"
+    "circle_3d_normal_y,circle_3d_normal_z,circle_3d_radius,theta,phi,projected_sphere_center_x,"
+    "projected_sphere_center_y,projected_sphere_axis_a,projected_sphere_axis_b,"
+    "projected_sphere_angle"
+).split(",")
+GAZE_HEADER = (
+    "gaze_timestamp,world_index,confidence,norm_pos_x,norm_pos_y,base_data,gaze_point_3d_x,"
+    "gaze_point_3d_y,gaze_point_3d_z,eye_center0_3d_x,eye_center0_3d_y,eye_center0_3d_z,"
+    "gaze_normal0_x,gaze_normal0_y,gaze_normal0_z,eye_center1_3d_x,eye_center1_3d_y,"
+    "eye_center1_3d_z,gaze_normal1_x,gaze_normal1_y,gaze_normal1_z"
+).split(",")
+
+
+# --- baseline: one dict per datum, csv.DictWriter (Pupil Player's way) ---------------------------
+
+
+def _load(rec: Path, name: str) -> tuple[list[bytes], np.ndarray]:
+    payloads = []
+    with open(rec / f"{name}.pldata", "rb") as fh:
+        for _topic, payload in msgpack.Unpacker(fh, raw=False, use_list=False):
+            payloads.append(payload)
+    return payloads, np.load(rec / f"{name}_timestamps.npy")
+
+
+def _closest(world: np.ndarray, ts: np.ndarray) -> np.ndarray:
+    idx = np.clip(np.searchsorted(world, ts), 1, len(world) - 1)
+    return idx - ((ts - world[idx - 1]) < (world[idx] - ts))
+
+
+def _pupil_row(d: dict, wi: int) -> dict:
+    row = {
+        "pupil_timestamp": str(d["timestamp"]), "world_index": wi, "eye_id": d["id"],
+        "confidence": d["confidence"], "norm_pos_x": d["norm_pos"][0],
+        "norm_pos_y": d["norm_pos"][1], "diameter": d["diameter"], "method": d["method"],
+    }  # fmt: skip
+    try:
+        e = d["ellipse"]
+        row.update(ellipse_center_x=e["center"][0], ellipse_center_y=e["center"][1],
+                   ellipse_axis_a=e["axes"][0], ellipse_axis_b=e["axes"][1], ellipse_angle=e["angle"])  # fmt: skip
+    except KeyError:
+        pass
+    try:
+        s, c, p = d["sphere"], d["circle_3d"], d["projected_sphere"]
+        row.update(
+            diameter_3d=d["diameter_3d"], model_confidence=d["model_confidence"],
+            sphere_center_x=s["center"][0], sphere_center_y=s["center"][1],
+            sphere_center_z=s["center"][2], sphere_radius=s["radius"],
+            circle_3d_center_x=c["center"][0], circle_3d_center_y=c["center"][1],
+            circle_3d_center_z=c["center"][2], circle_3d_normal_x=c["normal"][0],
+            circle_3d_normal_y=c["normal"][1], circle_3d_normal_z=c["normal"][2],
+            circle_3d_radius=c["radius"], theta=d["theta"], phi=d["phi"],
+            projected_sphere_center_x=p["center"][0], projected_sphere_center_y=p["center"][1],
+            projected_sphere_axis_a=p["axes"][0], projected_sphere_axis_b=p["axes"][1],
+            projected_sphere_angle=p["angle"],
+        )  # fmt: skip
+    except KeyError:
+        pass
+    row["model_id"] = d.get("model_id")
+    return row
+
+
+def _gaze_row(d: dict, wi: int) -> dict:
+    row = {
+        "gaze_timestamp": str(d["timestamp"]), "world_index": wi, "confidence": d["confidence"],
+        "norm_pos_x": d["norm_pos"][0], "norm_pos_y": d["norm_pos"][1],
+        "base_data": " ".join(f"{b['timestamp']}-{b['id']}" for b in d.get("base_data") or ()),
+    }  # fmt: skip
+    if d.get("gaze_point_3d") is not None:
+        row.update(zip(GAZE_HEADER[6:9], d["gaze_point_3d"], strict=True))
+        if "eye_centers_3d" in d:
+            for eye in ("0", "1"):
+                if eye in d["eye_centers_3d"]:
+                    row.update(zip(GAZE_HEADER[9 + 6 * int(eye) : 12 + 6 * int(eye)], d["eye_centers_3d"][eye], strict=True))
+                    row.update(zip(GAZE_HEADER[12 + 6 * int(eye) : 15 + 6 * int(eye)], d["gaze_normals_3d"][eye], strict=True))
+        elif "eye_center_3d" in d:
+            eye = int(d["base_data"][0]["id"])
+            row.update(zip(GAZE_HEADER[9 + 6 * eye : 12 + 6 * eye], d["eye_center_3d"], strict=True))
+            row.update(zip(GAZE_HEADER[12 + 6 * eye : 15 + 6 * eye], d["gaze_normal_3d"], strict=True))
+    return row
+
+
+def baseline_export(rec: Path, out: Path) -> int:
+    world = np.load(rec / "world_timestamps.npy")
+    lo, hi = world[0], world[-1]
+    rows = 0
+    for name, header, make in (("pupil", PUPIL_HEADER, _pupil_row), ("gaze", GAZE_HEADER, _gaze_row)):
+        payloads, ts = _load(rec, name)
+        order = np.argsort(ts, kind="stable")
+        order = order[(ts[order] >= lo) & (ts[order] < hi)]
+        world_index = _closest(world, ts[order])
+        with open(out / f"{name}_positions.csv", "w", encoding="utf-8", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=header)
+            writer.writeheader()
+            for i, wi in zip(order.tolist(), world_index.tolist(), strict=True):
+                datum = msgpack.unpackb(payloads[i], raw=False, use_list=False, strict_map_key=False)
+                writer.writerow(make(datum, wi))
+                rows += 1
+    return rows
+
+
+# --- gazeport --------------------------------------------------------------------------------
+
+
+def gazeport_export(rec: Path, out: Path) -> int:
+    import gazeport
+
+    result = gazeport.export_raw(rec, out_dir=out)
+    return int(result.rows["pupil"] + result.rows["gaze"])
+
+
+# --- driver ----------------------------------------------------------------------------------
+
+
+def _child(which: str, rec: Path, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    t = time.perf_counter()
+    rows = baseline_export(rec, out) if which == "baseline" else gazeport_export(rec, out)
+    wall = time.perf_counter() - t
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"rows": rows, "wall_s": wall, "peak_mb": peak_kb / 1024}))
+
+
+def _run(which: str, rec: Path, out: Path) -> dict:
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", which, str(rec), str(out)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(proc.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--minutes", type=float, default=10.0, help="recording length (default 10)")
+    ap.add_argument("--keep", type=Path, help="keep the generated recording in this folder")
+    ap.add_argument("--skip-baseline", action="store_true", help="measure gazeport only")
+    ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        _child(args.child[0], Path(args.child[1]), Path(args.child[2]))
+        return
+
+    from gazeport.synthetic import generate_capture_recording
+
+    work = Path(tempfile.mkdtemp(prefix="gazeport-bench-"))
+    try:
+        rec = args.keep or work / "recording"
+        if not (rec / "info.player.json").exists():
+            t = time.perf_counter()
+            print(f"generating a {args.minutes:g}-minute Pupil Capture recording ...", flush=True)
+            generate_capture_recording(rec, args.minutes)
+            print(f"  done in {time.perf_counter() - t:.1f} s", flush=True)
+        size_mb = sum(f.stat().st_size for f in rec.glob("*.pldata")) / 2**20
+        print(f"recording: {rec} ({size_mb:.0f} MB of pldata)")
+        results = {"gazeport": _run("gazeport", rec, work / "out-gazeport")}
+        if not args.skip_baseline:
+            results["baseline"] = _run("baseline", rec, work / "out-baseline")
+        print(f"\n{'':10} {'rows':>10} {'wall s':>8} {'rows/s':>12} {'peak RSS MB':>12}")
+        for name, r in results.items():
+            print(f"{name:10} {r['rows']:>10} {r['wall_s']:>8.2f} {r['rows'] / r['wall_s']:>12,.0f} {r['peak_mb']:>12.0f}")
+        if "baseline" in results:
+            g, b = results["gazeport"], results["baseline"]
+            print(f"\nspeed-up: {b['wall_s'] / g['wall_s']:.1f}x   (target >= 20x)")
+            same = all(
+                (work / "out-gazeport" / f).read_bytes() == (work / "out-baseline" / f).read_bytes()
+                for f in ("pupil_positions.csv", "gaze_positions.csv")
+            )
+            print(f"outputs byte-identical: {same}")
+        print(f"gazeport peak memory: {results['gazeport']['peak_mb']:.0f} MB   (target < 500 MB)")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONWARNINGS", "ignore")
+    main()

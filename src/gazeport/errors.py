@@ -1,0 +1,77 @@
+"""The one exception tree of gazeport.
+
+::
+
+    GazeportError                                   base of everything gazeport raises on purpose
+    ├── RecordingNotFoundError (FileNotFoundError)  the path does not exist
+    ├── NotARecordingError (NotADirectoryError)     a file or video was given, not a folder
+    ├── NoInfoFileError (FileNotFoundError)         a folder without any recognised info file
+    ├── UnsupportedRecordingError (ValueError)      a recording kind or version gazeport cannot open (yet)
+    ├── InvalidInfoFileError (ValueError)           info.player.json / info.csv / info.json is malformed
+    ├── CorruptFileError (ValueError)               a data file cannot be decoded; names file and offset
+    ├── StreamNotFoundError (LookupError)           a stream the caller asked for is not in the recording
+    ├── TrimRangeError (ValueError)                 an export range outside the recording
+    └── ExportError (RuntimeError)                  an export could not be completed (nothing half-written)
+
+Every message is one plain sentence (or two) that names the file, key or offset and says what the
+user can do. The command-line front-end prints ``str(error)`` and exits with code 1.
+
+Warnings that gazeport emits are :class:`GazeportWarning` (a ``UserWarning``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class GazeportError(Exception):
+    """Base class of all errors gazeport raises deliberately."""
+
+
+class RecordingNotFoundError(GazeportError, FileNotFoundError):
+    """The recording path does not exist."""
+
+    def __init__(self, path: Path | str) -> None:
+        super().__init__(f"The recording folder {path} does not exist; check the path.")
+        self.path = Path(path)
+
+
+class NotARecordingError(GazeportError, NotADirectoryError):
+    """A file was given where a recording folder was expected."""
+
+
+class NoInfoFileError(GazeportError, FileNotFoundError):
+    """The folder holds no info file of any supported recording kind."""
+
+
+class UnsupportedRecordingError(GazeportError, ValueError):
+    """The recording kind or version cannot be opened by gazeport."""
+
+
+class InvalidInfoFileError(GazeportError, ValueError):
+    """An info file exists but is malformed; the message names the file and key."""
+
+
+class CorruptFileError(GazeportError, ValueError):
+    """A data file cannot be decoded; the message names the file and byte offset."""
+
+    def __init__(self, message: str, path: Path | str | None = None, offset: int | None = None):
+        super().__init__(message)
+        self.path = Path(path) if path is not None else None
+        self.offset = offset
+
+
+class StreamNotFoundError(GazeportError, LookupError):
+    """A stream that was asked for is not in the recording."""
+
+
+class TrimRangeError(GazeportError, ValueError):
+    """An export range does not fit the recording."""
+
+
+class ExportError(GazeportError, RuntimeError):
+    """An export could not be completed; no output that looks complete was left behind."""
+
+
+class GazeportWarning(UserWarning):
+    """Something was odd but gazeport could go on (e.g. a truncated final record)."""

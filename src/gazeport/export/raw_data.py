@@ -1,0 +1,201 @@
+"""Pupil Player's Raw Data Exporter: ``pupil_positions.csv`` and ``gaze_positions.csv``.
+
+The text of every row equals what Player's ``csv.DictWriter`` route writes (columns, order,
+empty cells, ``base_data`` text, float ``repr``, ``\\r\\n``), produced from column chunks with
+vectorised formatting (:mod:`gazeport.export.csv_text`). ``--format parquet`` writes the same
+columns with real dtypes (nulls for empty cells).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from itertools import repeat
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+from .._types import (
+    GAZE_CSV_COLUMNS,
+    GAZE_EYE0_FIELDS,
+    GAZE_EYE1_FIELDS,
+    GAZE_POINT_FIELDS,
+    PUPIL_3D_FIELDS,
+    PUPIL_CSV_COLUMNS,
+    PUPIL_ELLIPSE_FIELDS,
+)
+from ..recording.columns import ColumnChunk
+from . import csv_text as ct
+
+Progress = Callable[[int], None]
+
+TABLE_COLUMNS = {"pupil": PUPIL_CSV_COLUMNS, "gaze": GAZE_CSV_COLUMNS}
+
+
+def _stack(chunk: ColumnChunk, names: Iterable[str]) -> np.ndarray:
+    return np.column_stack([chunk.values[n] for n in names])
+
+
+def pupil_lines(chunk: ColumnChunk) -> list[bytes]:
+    """``pupil_positions.csv`` rows for a chunk (without line endings)."""
+    v, p = chunk.values, chunk.present
+    segments = [
+        ct.float_block(v["timestamp"]),
+        ct.int_column(v["world_index"]),
+        ct.int_column(v["eye_id"]),
+        ct.float_block(_stack(chunk, ("confidence", "norm_pos_x", "norm_pos_y", "diameter"))),
+        ct.text_column(v["method"]),
+        ct.float_block(_stack(chunk, PUPIL_ELLIPSE_FIELDS), p["ellipse_center_x"]),
+        ct.float_block(_stack(chunk, PUPIL_3D_FIELDS[:2]), p["diameter_3d"]),
+        ct.int_column(v["model_id"], p["model_id"]),
+        ct.float_block(_stack(chunk, PUPIL_3D_FIELDS[2:]), p["diameter_3d"]),
+    ]
+    return _finish(chunk, segments)
+
+
+def _base_data_text(chunk: ColumnChunk) -> list[bytes]:
+    v = chunk.values
+    count = v["base_count"]
+    n = count.shape[0]
+    out = np.full(n, b"", dtype=object)
+    for k in (1, 2):
+        idx = np.flatnonzero(count == k)
+        if idx.size == 0:
+            continue
+        pieces: list[Iterable[bytes]] = []
+        for j in range(k):
+            if j:
+                pieces.append(repeat(b" "))
+            pieces.append(ct.float_block(v[f"base{j}_timestamp"][idx]))
+            pieces.append(repeat(b"-"))
+            pieces.append(ct.int_column(v[f"base{j}_eye_id"][idx]))
+        out[idx] = list(map(b"".join, zip(*pieces)))
+    return out.tolist()  # type: ignore[no-any-return]
+
+
+def gaze_lines(chunk: ColumnChunk) -> list[bytes]:
+    """``gaze_positions.csv`` rows for a chunk (without line endings)."""
+    v, p = chunk.values, chunk.present
+    segments = [
+        ct.float_block(v["timestamp"]),
+        ct.int_column(v["world_index"]),
+        ct.float_block(_stack(chunk, ("confidence", "norm_pos_x", "norm_pos_y"))),
+        _base_data_text(chunk),
+        ct.float_block(_stack(chunk, GAZE_POINT_FIELDS), p["gaze_point_3d_x"]),
+        ct.float_block(_stack(chunk, GAZE_EYE0_FIELDS), p["eye_center0_3d_x"]),
+        ct.float_block(_stack(chunk, GAZE_EYE1_FIELDS), p["eye_center1_3d_x"]),
+    ]
+    return _finish(chunk, segments)
+
+
+def _finish(chunk: ColumnChunk, segments: list[list[bytes]]) -> list[bytes]:
+    lines = list(map(b",".join, zip(*segments, strict=True)))
+    for i, cells in chunk.reference.items():
+        lines[i] = ct.reference_line(cells)
+    return lines
+
+
+LINE_BUILDERS = {"pupil": pupil_lines, "gaze": gaze_lines}
+
+
+def filter_confidence(chunk: ColumnChunk, min_confidence: float | None) -> ColumnChunk:
+    """Drop rows with ``confidence < min_confidence`` (Player's strict rule)."""
+    if not min_confidence:
+        return chunk
+    conf = chunk.values["confidence"]
+    keep = ~(conf < min_confidence)
+    return chunk if keep.all() else chunk.take(keep)
+
+
+def write_csv(
+    kind: str,
+    chunks: Iterable[ColumnChunk],
+    fh: IO[bytes],
+    *,
+    min_confidence: float | None = None,
+    on_rows: Progress | None = None,
+) -> int:
+    """Write header and rows of ``kind`` ("pupil" or "gaze") to a binary file; returns rows."""
+    fh.write(ct.header_line(TABLE_COLUMNS[kind]))
+    build = LINE_BUILDERS[kind]
+    rows = 0
+    for chunk in chunks:
+        n_in = len(chunk)
+        chunk = filter_confidence(chunk, min_confidence)
+        if len(chunk):
+            fh.write(b"\r\n".join(build(chunk)))
+            fh.write(b"\r\n")
+            rows += len(chunk)
+        if on_rows:
+            on_rows(n_in)
+    return rows
+
+
+# --- parquet -----------------------------------------------------------------------------------
+
+
+def _arrow_table(kind: str, chunk: ColumnChunk) -> Any:
+    import pyarrow as pa
+
+    v, p = chunk.values, chunk.present
+    cols: dict[str, Any] = {}
+    for name in TABLE_COLUMNS[kind]:
+        if name in ("pupil_timestamp", "gaze_timestamp"):
+            cols[name] = pa.array(v["timestamp"], pa.float64())
+        elif name == "world_index":
+            cols[name] = pa.array(v["world_index"], pa.int64())
+        elif name == "base_data":
+            cols[name] = pa.array([b.decode() for b in _base_data_text(chunk)], pa.string())
+        elif name == "method":
+            cols[name] = pa.array(v["method"].tolist(), pa.string())
+        else:
+            key = "eye_id" if name == "eye_id" else name
+            arr, mask = v[key], ~p[key]
+            typ = pa.int64() if arr.dtype.kind == "i" else pa.float64()
+            cols[name] = pa.array(arr, typ, mask=mask)
+    return pa.table(cols)
+
+
+def write_parquet(
+    kind: str,
+    chunks: Iterable[ColumnChunk],
+    path: Path,
+    *,
+    min_confidence: float | None = None,
+    on_rows: Progress | None = None,
+) -> int:
+    """Write the same table as Parquet (needs the ``parquet`` extra: pyarrow)."""
+    import pyarrow.parquet as pq
+
+    writer = None
+    rows = 0
+    try:
+        for chunk in chunks:
+            n_in = len(chunk)
+            chunk = filter_confidence(chunk, min_confidence)
+            if len(chunk):
+                table = _arrow_table(kind, chunk)
+                if writer is None:
+                    writer = pq.ParquetWriter(str(path), table.schema)
+                writer.write_table(table)
+                rows += len(chunk)
+            if on_rows:
+                on_rows(n_in)
+        if writer is None:
+            empty = _arrow_table(kind, _empty_chunk(kind))
+            writer = pq.ParquetWriter(str(path), empty.schema)
+            writer.write_table(empty)
+    finally:
+        if writer is not None:
+            writer.close()
+    return rows
+
+
+def _empty_chunk(kind: str) -> ColumnChunk:
+    from ..recording import streams
+
+    decoded = streams.PUPIL_DECODED if kind == "pupil" else streams.GAZE_DECODED
+    values = {name: np.empty(0, dtype=dt) for name, dt in decoded.items()}
+    values["world_index"] = np.empty(0, dtype=np.int64)
+    present = {name: np.empty(0, dtype=bool) for name in decoded}
+    return ColumnChunk(values, present)

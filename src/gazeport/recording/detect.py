@@ -1,0 +1,130 @@
+"""Which kind of recording a folder holds, decided in the same order as Pupil Player.
+
+Only read access is needed: gazeport never writes into a recording, so unlike Pupil Player it
+does not ask for write permission on the folder.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import os
+import re
+from pathlib import Path
+
+from ..errors import (
+    NoInfoFileError,
+    NotARecordingError,
+    RecordingNotFoundError,
+    UnsupportedRecordingError,
+)
+from ..formats.keyvalue_csv import read_key_value_file
+
+VIDEO_EXTENSIONS = frozenset({".mp4", ".mjpeg", ".h264", ".mkv", ".avi", ".fake"})
+_PI_MJPEG_WORLD = re.compile(r"PI world v\d+ ps\d+.*\.mjpeg")
+
+
+class RecordingKind(str, enum.Enum):
+    """The kinds of folders :func:`detect_kind` tells apart."""
+
+    NEW_STYLE = "pupil_player_format"  #: ``info.player.json`` (Capture >= 1.16, or converted)
+    OLD_STYLE = "pupil_capture_legacy"  #: ``info.csv`` of Capture < 1.16 (or opened Mobile)
+    MOBILE = "pupil_mobile"  #: ``info.csv`` of Pupil Mobile, never opened in Player
+    INVISIBLE = "pupil_invisible"  #: ``info.json`` with data format < 2
+    NEON = "neon"  #: ``info.json`` with data format >= 2 (native Neon)
+    CLOUD_CSV = "cloud_csv_export"  #: a folder of CSV files, e.g. a Pupil Cloud export
+
+
+def _list_folder(path: Path) -> list[str]:
+    """Names in ``path`` after checking it is a readable folder."""
+    if not path.exists():
+        raise RecordingNotFoundError(path)
+    if path.is_file():
+        if path.suffix.lower() in VIDEO_EXTENSIONS:
+            raise NotARecordingError(
+                f"{path} is a video, not a recording folder; pass the folder that contains it."
+            )
+        raise NotARecordingError(
+            f"{path} is a file, not a recording folder; pass the recording folder."
+        )
+    if not path.is_dir():
+        raise NotARecordingError(f"{path} is not a folder; pass the recording folder.")
+    unreadable = NotARecordingError(
+        f"{path} cannot be read: gazeport needs permission to list and read the files in this "
+        "folder; change its permissions."
+    )
+    if not os.access(path, os.R_OK | os.X_OK):
+        raise unreadable
+    try:
+        return os.listdir(path)
+    except PermissionError as exc:
+        raise unreadable from exc
+
+
+def _info_json_candidate(info_json: Path) -> RecordingKind | None:
+    """INVISIBLE or NEON from ``info.json``'s ``data_format_version``; None if unusable."""
+    try:
+        data = json.loads(info_json.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or "data_format_version" not in data:
+        return None
+    match = re.match(r"\s*(\d+)", str(data["data_format_version"]))
+    if match is None:
+        return None
+    return RecordingKind.INVISIBLE if int(match.group(1)) < 2 else RecordingKind.NEON
+
+
+def detect_kind(path: Path | str) -> RecordingKind:
+    """Tell which kind of recording the folder ``path`` holds, without opening it.
+
+    The order is Pupil Player's: ``info.player.json`` wins over ``info.csv``, which wins over
+    any other CSV file (a Cloud export) and over ``info.json`` (Invisible or Neon).
+    """
+    path = Path(path)
+    names = set(_list_folder(path))
+
+    candidate: RecordingKind | None = None
+    if any(name.endswith(".csv") for name in names):
+        candidate = RecordingKind.CLOUD_CSV
+    elif "info.json" in names:
+        candidate = _info_json_candidate(path / "info.json")
+
+    if (path / "info.player.json").is_file():
+        return RecordingKind.NEW_STYLE
+    if (path / "info.csv").is_file():
+        info = read_key_value_file(path / "info.csv")
+        if "Data Format Version" in info or info.get("Capture Software") != "Pupil Mobile":
+            return RecordingKind.OLD_STYLE
+        return RecordingKind.MOBILE
+    if candidate is not None:
+        return candidate
+    raise NoInfoFileError(
+        f"There is no info file (info.player.json, info.csv or info.json) in {path}; "
+        "pass the folder of a Pupil Capture, Pupil Mobile or Pupil Invisible recording."
+    )
+
+
+def check_recording(path: Path | str) -> RecordingKind:
+    """The kind from :func:`detect_kind`; UnsupportedRecordingError for kinds not supported."""
+    path = Path(path)
+    kind = detect_kind(path)
+    if kind is RecordingKind.NEON:
+        raise UnsupportedRecordingError(
+            f"{path} is a native Neon recording; gazeport cannot open Neon recordings yet — use "
+            "Neon Player or the pupil-labs-neon-recording package for now."
+        )
+    if kind is RecordingKind.CLOUD_CSV:
+        raise UnsupportedRecordingError(
+            f"{path} looks like a Pupil Cloud CSV export, not a recording; open the CSV files "
+            "directly."
+        )
+    if kind is RecordingKind.INVISIBLE:
+        mjpeg = sorted(name for name in os.listdir(path) if _PI_MJPEG_WORLD.fullmatch(name))
+        if mjpeg:
+            raise UnsupportedRecordingError(
+                f"{path} is a Pupil Invisible recording with an MJPEG scene video ({mjpeg[0]}), "
+                "which neither Pupil Player nor gazeport can open; contact Pupil Labs support "
+                "(info@pupil-labs.com)."
+            )
+    return kind

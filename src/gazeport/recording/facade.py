@@ -1,0 +1,246 @@
+"""The read-only :class:`Recording` facade: one object per recording folder, streams on demand."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import numpy as np
+
+from .._types import GAZE_DTYPE, PUPIL_DTYPE
+from ..errors import StreamNotFoundError, TrimRangeError
+from ..formats.info_files import (
+    RecordingInfo,
+    first_video_timestamp,
+    read_invisible_info,
+    read_mobile_info,
+    read_old_style_info,
+    read_player_info,
+    wall_clock_offset_s,
+)
+from . import sources
+from .columns import ColumnChunk, sorted_chunks
+from .detect import RecordingKind, check_recording
+from .frame_table import FrameTable
+
+DATA_STREAMS = ("pupil", "gaze")
+
+
+@dataclass(frozen=True)
+class StreamSummary:
+    """What ``gazeport info`` shows for one stream."""
+
+    name: str
+    count: int
+    first_s: float | None
+    last_s: float | None
+    source: str
+
+    @property
+    def rate_hz(self) -> float | None:
+        if self.count < 2 or self.first_s is None or self.last_s is None:
+            return None
+        span = self.last_s - self.first_s
+        return (self.count - 1) / span if span > 0 else None
+
+
+class Recording:
+    """A Pupil Core-family recording opened read-only.
+
+    Use :func:`gazeport.open`. Nothing is read until it is needed and nothing is ever written
+    into the recording folder. ``pupil`` and ``gaze`` are NumPy structured arrays sorted by
+    time (``PUPIL_DTYPE`` / ``GAZE_DTYPE``) with ``world_index`` filled in.
+    """
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path).expanduser().resolve()
+        self.kind: RecordingKind = check_recording(self.path)
+        self._invisible_raw: dict[str, Any] | None = None
+        self.info: RecordingInfo = self._read_info()
+        self._sources = sources.for_recording(self.path, self.kind, self.info, self._invisible_raw)
+
+    # --- metadata ------------------------------------------------------------------------------
+
+    def _read_info(self) -> RecordingInfo:
+        p = self.path
+        if self.kind is RecordingKind.NEW_STYLE:
+            return read_player_info(p / "info.player.json")
+        if self.kind is RecordingKind.OLD_STYLE:
+            return read_old_style_info(p / "info.csv", lambda: first_video_timestamp(p))
+        if self.kind is RecordingKind.MOBILE:
+            return read_mobile_info(p / "info.csv")
+        info, raw = read_invisible_info(p / "info.json")
+        self._invisible_raw = raw
+        return info
+
+    @property
+    def is_invisible(self) -> bool:
+        """Pupil Invisible data (native or converted by Player): timestamps start near 0."""
+        return self.kind is RecordingKind.INVISIBLE or self.info.recording_software_name == "Pupil Invisible"
+
+    @property
+    def wall_clock_offset_s(self) -> float:
+        """Seconds to add to Pupil time to get Unix epoch seconds (UTC)."""
+        return wall_clock_offset_s(self.info, self.is_invisible)
+
+    def to_wall_clock(self, timestamps: Any) -> np.ndarray:
+        """Pupil time [s] -> Unix epoch seconds (float64)."""
+        return np.asarray(timestamps, dtype=np.float64) + self.wall_clock_offset_s
+
+    def to_datetime(self, timestamp: float) -> dt.datetime:
+        """One Pupil timestamp [s] as an aware UTC datetime."""
+        return dt.datetime.fromtimestamp(float(self.to_wall_clock(timestamp)), tz=dt.timezone.utc)
+
+    @property
+    def start_datetime(self) -> dt.datetime:
+        """Wall-clock start of the recording (UTC)."""
+        return dt.datetime.fromtimestamp(self.info.start_time_system_s, tz=dt.timezone.utc)
+
+    # --- world frames --------------------------------------------------------------------------
+
+    @cached_property
+    def frame_table(self) -> FrameTable:
+        """World frame table (Player's lookup): index <-> timestamp <-> (video part, pts)."""
+        start = 0.0 if self.is_invisible else self.info.start_time_synced_s
+        return self._sources.frame_table(start, self.info.duration_s)
+
+    @property
+    def world_timestamps(self) -> np.ndarray:
+        """Timestamp [s] of every world frame index, virtual frames included."""
+        return self.frame_table.timestamps
+
+    def world_index(self, timestamps: Any) -> np.ndarray:
+        """Nearest world frame index for each timestamp (Player's ``find_closest``)."""
+        return self.frame_table.index_for(timestamps)
+
+    def frame_range(
+        self,
+        start_frame: int | None = None,
+        end_frame: int | None = None,
+        start_s: float | None = None,
+        end_s: float | None = None,
+    ) -> tuple[int, int]:
+        """Inclusive world frame range from frame indices or seconds after the first frame.
+
+        Seconds map to frames like Player's trim inputs (first frame at or after the time);
+        missing ends default to the first and last frame.
+        """
+        ts = self.world_timestamps
+        n = ts.shape[0]
+        if n == 0:
+            raise TrimRangeError(f"{self.path} has no world frames, so there is no range to trim.")
+        if (start_frame is not None or end_frame is not None) and (start_s is not None or end_s is not None):
+            raise TrimRangeError("Give the range either in frames or in seconds, not both.")
+        left, right = 0, n - 1
+        if start_s is not None:
+            left = int(np.searchsorted(ts, ts[0] + start_s, side="left"))
+        if end_s is not None:
+            right = min(int(np.searchsorted(ts, ts[0] + end_s, side="left")), n - 1)
+        if start_frame is not None:
+            left = start_frame
+        if end_frame is not None:
+            right = end_frame
+        if not (0 <= left <= n - 1) or not (0 <= right <= n - 1):
+            raise TrimRangeError(
+                f"The range {left} - {right} is outside the recording's world frames 0 - {n - 1}"
+                f" ({ts[-1] - ts[0]:.3f} s); choose frames in 0 - {n - 1}."
+            )
+        if left > right:
+            raise TrimRangeError(f"The range start {left} lies after its end {right}; swap them.")
+        return left, right
+
+    def ts_window(self, frame_range: tuple[int, int]) -> tuple[float, float]:
+        """Player's data window ``(t[left], t[right])`` for an inclusive frame range."""
+        ts = self.world_timestamps
+        return float(ts[frame_range[0]]), float(ts[frame_range[1]])
+
+    # --- data streams --------------------------------------------------------------------------
+
+    def has_stream(self, name: str) -> bool:
+        return self._sources.has(name)
+
+    def iter_chunks(self, name: str, window: tuple[float, float] | None = None) -> Iterator[ColumnChunk]:
+        """Rows of ``pupil`` or ``gaze`` sorted by time, restricted to ``lo <= t < hi``, with
+        ``world_index`` filled — streamed in chunks, whatever the recording's length."""
+        if name not in DATA_STREAMS:
+            raise StreamNotFoundError(f"Unknown stream {name!r}; choose one of {', '.join(DATA_STREAMS)}.")
+        if not self._sources.has(name):
+            raise StreamNotFoundError(f"{self.path} has no {name} data.")
+        stream = self._sources.stream(name)
+        table = self.frame_table
+        for chunk in sorted_chunks(stream.iter_file_chunks(window), stream.data_ts(), window):
+            if len(table):
+                chunk.values["world_index"] = table.index_for(chunk.values["data_ts"])
+            else:
+                chunk.values["world_index"] = np.zeros(len(chunk), dtype=np.int64)
+            for i, cells in chunk.reference.items():
+                cells[1] = int(chunk.values["world_index"][i])
+            yield chunk
+
+    def _load(self, name: str, dtype: np.dtype) -> np.ndarray:
+        parts = []
+        for chunk in self.iter_chunks(name):
+            arr = np.empty(len(chunk), dtype=dtype)
+            for field in dtype.names or ():
+                arr[field] = chunk.values[field]
+            parts.append(arr)
+        return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
+
+    @cached_property
+    def pupil(self) -> np.ndarray:
+        """All pupil datums (both eyes, all detectors), ``PUPIL_DTYPE``, sorted by time."""
+        return self._load("pupil", PUPIL_DTYPE)
+
+    @cached_property
+    def gaze(self) -> np.ndarray:
+        """All gaze datums, ``GAZE_DTYPE``, sorted by time."""
+        return self._load("gaze", GAZE_DTYPE)
+
+    def stream_summaries(self) -> list[StreamSummary]:
+        """Every stream with its count and time span (cheap: timestamps only)."""
+        out = []
+        for name, (ts, source) in self._sources.all_timestamps().items():
+            if ts is None:
+                continue
+            finite = ts[np.isfinite(ts)] if ts.size else ts
+            out.append(
+                StreamSummary(
+                    name,
+                    int(ts.shape[0]),
+                    float(finite.min()) if finite.size else None,
+                    float(finite.max()) if finite.size else None,
+                    source,
+                )
+            )
+        return out
+
+    # --- context manager -----------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Drop cached data (nothing is held open between calls)."""
+        for attr in ("pupil", "gaze", "frame_table"):
+            self.__dict__.pop(attr, None)
+
+    def __enter__(self) -> Recording:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<Recording {self.path.name!r} {self.kind.value} {self.info.duration_s:.1f} s>"
+
+
+def open_recording(path: Path | str) -> Recording:
+    """Open a recording folder read-only (see :class:`Recording`)."""
+    return Recording(path)
+
+
+__all__ = ["Recording", "StreamSummary", "open_recording"]

@@ -1,0 +1,148 @@
+"""Where each stream of a recording comes from, per recording kind.
+
+Pupil Player converts Mobile, Invisible and pre-1.8 Capture recordings on disk before opening
+them; gazeport builds the same view in memory here, so the rest of the code sees one layout.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from ..formats.info_files import RecordingInfo
+from ..formats.msgpack_file import iter_legacy_pupil_data
+from ..formats.pldata import RecordChunk, load_timestamps
+from .columns import ColumnChunk
+from .datum_stream import DatumStream
+from .detect import RecordingKind
+from .frame_table import FrameTable, build_frame_table
+from .invisible import invisible_files, invisible_gaze, invisible_timestamps
+from .mobile import mobile_files, mobile_timestamps
+
+_TIMESTAMPS = re.compile(r"(.+)_timestamps\.npy")
+_VIDEO_EXT = re.compile(r"\.(mp4|mjpeg|h264|mkv|avi)$")
+
+
+class Stream(Protocol):
+    def data_ts(self) -> np.ndarray: ...
+    def iter_file_chunks(self, window: tuple[float, float] | None = None) -> Iterator[ColumnChunk]: ...
+
+
+class ArrayStream:
+    """A stream held in memory as a structured array (e.g. converted Pupil Invisible gaze)."""
+
+    def __init__(self, rows: np.ndarray, chunk_rows: int = 100_000) -> None:
+        self.rows = rows
+        self.chunk_rows = chunk_rows
+
+    def data_ts(self) -> np.ndarray:
+        return np.asarray(self.rows["timestamp"], dtype=np.float64)
+
+    def iter_file_chunks(self, window: tuple[float, float] | None = None) -> Iterator[ColumnChunk]:
+        names = self.rows.dtype.names or ()
+        for start in range(0, self.rows.shape[0], self.chunk_rows):
+            part = self.rows[start : start + self.chunk_rows]
+            values = {name: np.array(part[name]) for name in names if name != "world_index"}
+            present = {}
+            for name, col in values.items():
+                present[name] = ~np.isnan(col) if col.dtype.kind == "f" else np.ones(col.shape, bool)
+            values["data_ts"] = values["timestamp"].copy()
+            values["file_index"] = np.arange(start, start + part.shape[0], dtype=np.int64)
+            yield ColumnChunk(values, present)
+
+
+class Sources:
+    """Streams, frame tables and timestamp files of one recording folder."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._streams: dict[str, Stream] = {}
+        for name in ("pupil", "gaze"):
+            if (path / f"{name}.pldata").exists():
+                self._streams[name] = DatumStream(path / f"{name}.pldata", name)
+        self.world_parts: list[Path] | None = None
+        self.timestamps_for: Callable[[Path], np.ndarray | None] | None = None
+        self.extra_timestamps: dict[str, np.ndarray] = {}
+
+    def has(self, name: str) -> bool:
+        return name in self._streams
+
+    def stream(self, name: str) -> Stream:
+        return self._streams[name]
+
+    def frame_table(self, start: float, duration: float) -> FrameTable:
+        return build_frame_table(
+            self.path,
+            "world",
+            artificial_start=start,
+            artificial_duration_s=duration,
+            timestamps_for=self.timestamps_for,
+            parts=self.world_parts,
+        )
+
+    def all_timestamps(self) -> dict[str, tuple[np.ndarray | None, str]]:
+        """Stream name -> (timestamps or None, where they come from)."""
+        out: dict[str, tuple[np.ndarray | None, str]] = {}
+        for entry in sorted(self.path.iterdir()):
+            m = _TIMESTAMPS.fullmatch(entry.name)
+            if m and entry.is_file():
+                out[m.group(1)] = (load_timestamps(entry), entry.name)
+        for name, ts in self.extra_timestamps.items():
+            out[name] = (ts, "converted in memory")
+        for name, stream in self._streams.items():
+            if name not in out or not isinstance(stream, DatumStream):
+                out[name] = (stream.data_ts(), "in memory" if not isinstance(stream, DatumStream) else f"{name}.pldata")
+        return out
+
+
+def _legacy_records(path: Path, key: str, chunk: int = 20_000) -> Callable[[], Iterator[RecordChunk]]:
+    topic = {"pupil_positions": "pupil", "gaze_positions": "gaze"}[key]
+
+    def records() -> Iterator[RecordChunk]:
+        start = 0
+        payloads: list[bytes] = []
+        for k, raw in iter_legacy_pupil_data(path):
+            if k != key:
+                continue
+            payloads.append(raw)
+            if len(payloads) >= chunk:
+                yield RecordChunk(start, [topic] * len(payloads), payloads)
+                start += len(payloads)
+                payloads = []
+        if payloads:
+            yield RecordChunk(start, [topic] * len(payloads), payloads)
+
+    return records
+
+
+def _converted_view(src: Sources, files: dict[str, Path], timestamps: dict[str, np.ndarray]) -> None:
+    """Point world parts and their timestamps at the original (unconverted) files."""
+    stem_of = {real: Path(name).stem for name, real in files.items()}
+    src.world_parts = sorted(
+        (real for name, real in files.items() if _VIDEO_EXT.search(name) and re.fullmatch(r"world(_\d+)?", Path(name).stem)),
+        key=lambda p: next(n for n, r in files.items() if r == p),
+    )
+    src.timestamps_for = lambda part: timestamps.get(stem_of.get(part, ""))
+    src.extra_timestamps = dict(timestamps)
+
+
+def for_recording(path: Path, kind: RecordingKind, info: RecordingInfo, invisible_raw: dict[str, Any] | None) -> Sources:
+    """Build the in-memory view Pupil Player would have after converting the recording."""
+    src = Sources(path)
+    if kind is RecordingKind.OLD_STYLE and (path / "pupil_data").exists():
+        for key, name in (("pupil_positions", "pupil"), ("gaze_positions", "gaze")):
+            if name not in src._streams:
+                src._streams[name] = DatumStream(path / "pupil_data", name, source=_legacy_records(path / "pupil_data", key))
+    elif kind is RecordingKind.MOBILE:
+        _converted_view(src, mobile_files(path), mobile_timestamps(path))
+    elif kind is RecordingKind.INVISIBLE:
+        start_ns = int((invisible_raw or {}).get("start_time", info.start_time_system_ns))
+        _converted_view(src, invisible_files(path), invisible_timestamps(path, start_ns))
+        rows = invisible_gaze(path, start_ns)
+        if rows.shape[0]:
+            src._streams["gaze"] = ArrayStream(rows)
+    return src

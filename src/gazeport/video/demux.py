@@ -1,0 +1,146 @@
+"""Demuxing video files with PyAV: stream facts and packet timestamps, without decoding.
+
+Containers are opened the way Pupil Player opens them, with the file extension as the demuxer
+name (needed for raw ``.mjpeg`` / ``.h264`` streams); when FFmpeg has no demuxer of that name
+(``.mkv``) or it rejects the file, the format is auto-detected. Every container is closed
+before a function returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import av
+import numpy as np
+import numpy.typing as npt
+
+from ..errors import CorruptFileError
+
+#: Extensions of real video files in a recording (Player's list without the pseudo-video ``fake``).
+VIDEO_EXTENSIONS: tuple[str, ...] = ("mp4", "mjpeg", "h264", "mkv", "avi")
+
+_AV_ERRORS = (av.FFmpegError, ValueError, OSError)
+
+
+@dataclass(frozen=True)
+class VideoStreamInfo:
+    """Facts about the first video stream of a file.
+
+    ``width``/``height`` in pixels (0 if the demuxer cannot tell), ``codec`` is FFmpeg's codec
+    name, ``packets`` the number of video packets (the final empty flush packet not counted),
+    ``time_base`` the seconds per pts tick (``None`` if unknown).
+    """
+
+    width: int
+    height: int
+    codec: str
+    packets: int
+    time_base: Fraction | None
+
+
+@contextmanager
+def _open_input(path: Path) -> Iterator[Any]:
+    """Open ``path`` for reading: extension as format first, then auto-detection."""
+    if not path.exists():
+        raise FileNotFoundError(f"The video file {path} does not exist; check the path.")
+    if path.is_dir():
+        raise CorruptFileError(f"{path} is a folder, not a video file.", path)
+    if path.stat().st_size == 0:
+        # Raw demuxers (h264, mjpeg) accept an empty file as a stream without packets.
+        raise CorruptFileError(
+            f"{path} is empty (0 bytes); replace it or remove it from the recording.", path
+        )
+    fmt = path.suffix[1:].lower() or None
+    try:
+        container = av.open(str(path), format=fmt)
+    except _AV_ERRORS as first_exc:
+        try:
+            container = av.open(str(path))
+        except _AV_ERRORS:
+            raise CorruptFileError(
+                f"{path} cannot be opened as a video ({first_exc}); the file is damaged or not "
+                "a video. Replace it or remove it from the recording.",
+                path,
+            ) from first_exc
+    with container:
+        if not container.streams.video:
+            raise CorruptFileError(
+                f"{path} holds no video stream; replace it or remove it from the recording.",
+                path,
+            )
+        yield container
+
+
+def _demux_error(path: Path, exc: BaseException) -> CorruptFileError:
+    return CorruptFileError(
+        f"{path} cannot be demuxed ({exc}); the video file is damaged. Replace it or remove it "
+        "from the recording.",
+        path,
+    )
+
+
+def scan(path: Path | str) -> tuple[VideoStreamInfo, npt.NDArray[np.int64]]:
+    """:func:`probe` and :func:`packet_pts` in a single demux pass (no decoding)."""
+    path = Path(path)
+    with _open_input(path) as container:
+        stream = container.streams.video[0]
+        ctx = stream.codec_context
+        try:
+            raw = [packet.pts for packet in container.demux(stream)]
+        except _AV_ERRORS as exc:
+            raise _demux_error(path, exc) from exc
+        time_base = stream.time_base
+        info = VideoStreamInfo(
+            width=int(ctx.width or 0),
+            height=int(ctx.height or 0),
+            codec=str(ctx.name),
+            packets=max(len(raw) - 1, 0),
+            time_base=Fraction(time_base) if time_base is not None else None,
+        )
+    # Player's rule: the last demuxed packet is dropped. PyAV always ends demuxing with an empty
+    # flush packet (pts None), so this removes exactly that one. Packets whose pts is still None
+    # afterwards (raw h264 streams carry none) cannot be seeked to and are skipped.
+    pts = np.fromiter((p for p in raw[:-1] if p is not None), dtype=np.int64)
+    pts.sort()
+    return info, pts
+
+
+def probe(path: Path | str) -> VideoStreamInfo:
+    """Describe the first video stream of ``path`` by demuxing it (no decoding).
+
+    Raises :class:`CorruptFileError` (naming the file) if it cannot be opened or demuxed,
+    ``FileNotFoundError`` if it does not exist.
+    """
+    return scan(path)[0]
+
+
+def packet_pts(path: Path | str) -> npt.NDArray[np.int64]:
+    """Presentation timestamps (stream ``time_base`` ticks) of all video packets, sorted ascending.
+
+    Found by demuxing only. Like Pupil Player, the last demuxed packet is dropped: PyAV ends
+    every demux with an empty flush packet whose pts is ``None``. Remaining packets with pts
+    ``None`` are skipped. Shape ``(n_frames,)``, int64. Raises :class:`CorruptFileError` for
+    files that cannot be opened or demuxed.
+    """
+    return scan(path)[1]
+
+
+def is_decodable(path: Path | str) -> bool:
+    """``True`` if at least one video frame of ``path`` decodes (Player's "valid video").
+
+    Damaged or non-video files give ``False``; a missing file raises ``FileNotFoundError``.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"The video file {path} does not exist; check the path.")
+    try:
+        with _open_input(path) as container:
+            frame = next(container.decode(container.streams.video[0]), None)
+    except (CorruptFileError, *_AV_ERRORS):
+        return False
+    return frame is not None
