@@ -1,3 +1,25 @@
-"""gazeport: open Pupil Labs recordings read-only and export them headless, fast and exact."""
+"""gazeport: open Pupil Labs recordings read-only and export them headless, fast and exact.
+
+>>> import gazeport
+>>> rec = gazeport.open("path/to/recording")      # doctest: +SKIP
+>>> rec.gaze[:5]                                  # doctest: +SKIP
+"""
+
+from __future__ import annotations
 
 __version__ = "0.1.0"
+
+from .errors import GazeportError  # noqa: E402
+from .recording import Recording, open_recording  # noqa: E402
+
+open = open_recording  # noqa: A001  (gazeport.open(path) is the public entry point)
+
+
+def export_raw(*args, **kwargs):  # type: ignore[no-untyped-def]
+    """See :func:`gazeport.jobs.export_raw`."""
+    from .jobs import export_raw as _export_raw
+
+    return _export_raw(*args, **kwargs)
+
+
+__all__ = ["GazeportError", "Recording", "__version__", "export_raw", "open", "open_recording"]

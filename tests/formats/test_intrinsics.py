@@ -188,5 +188,5 @@ def test_malformed_names_file_and_key(tmp_path: Path, obj: Any, message: str) ->
 def test_not_msgpack(tmp_path: Path) -> None:
     path = tmp_path / "world.intrinsics"
     path.write_bytes(b"\xc1garbage")
-    with pytest.raises(CorruptFileError, match="world.intrinsics"):
+    with pytest.raises(CorruptFileError, match=r"world\.intrinsics"):
         read_intrinsics(path)

@@ -95,7 +95,7 @@ def test_load_object_reads_world_fake(tmp_path: Path) -> None:
 def test_load_object_corrupt_names_file_and_pickle(tmp_path: Path, payload: bytes) -> None:
     path = tmp_path / "surface_definitions"
     path.write_bytes(payload)
-    with pytest.raises(CorruptFileError, match="0.9.4") as info:
+    with pytest.raises(CorruptFileError, match=r"0\.9\.4") as info:
         load_object(path)
     assert str(path) in str(info.value)
     assert info.value.path == path
@@ -129,7 +129,7 @@ def test_legacy_items_are_exact_file_bytes_in_order(tmp_path: Path) -> None:
     expected = [(k, d) for k, values in content.items() for d in values]
     assert [k for k, _ in items] == [k for k, _ in expected]
     pos = 0
-    for (key, raw), (_, datum) in zip(items, expected):
+    for (key, raw), (_, datum) in zip(items, expected, strict=True):
         assert raw == msgpack.packb(datum, use_bin_type=True)
         found = data.find(raw, pos)
         assert found >= pos

@@ -114,9 +114,7 @@ def _parse_resolution(path: Path, key: Any) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
-def _parse_entry(
-    path: Path, key: str, resolution: tuple[int, int], entry: Any
-) -> CameraIntrinsics:
+def _parse_entry(path: Path, key: str, resolution: tuple[int, int], entry: Any) -> CameraIntrinsics:
     def bad(what: str) -> CorruptFileError:
         return CorruptFileError(
             f"{path}: the entry {key!r} {what}; delete the file to fall back to default "

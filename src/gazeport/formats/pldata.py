@@ -15,6 +15,7 @@ import tempfile
 import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from types import TracebackType
 from typing import Any, BinaryIO
@@ -93,19 +94,6 @@ def _is_record(obj: Any) -> bool:
     )
 
 
-def _check_types(path: Path, topics: list[str], payloads: list[bytes], start: int) -> None:
-    """Every record must be ``[str, bin]``; checked per chunk at C speed."""
-    if set(map(type, topics)) <= {str} and set(map(type, payloads)) <= {bytes}:
-        return
-    for i, (t, p) in enumerate(zip(topics, payloads, strict=True)):
-        if not (isinstance(t, str) and isinstance(p, bytes)):
-            raise CorruptFileError(
-                f"{path} is damaged: record {start + i} is not a [topic, payload] pair; the file"
-                " cannot be read past that point.",
-                path,
-            )
-
-
 def _readable_after(fh: BinaryIO, offset: int) -> bool:
     """Whether any well-formed record starts within a window after ``offset`` (mid-file damage)."""
     fh.seek(offset + 1)
@@ -118,11 +106,8 @@ def _readable_after(fh: BinaryIO, offset: int) -> bool:
     return False
 
 
-def iter_records(
-    path: Path, chunk_records: int = 50_000, chunk_bytes: int = 2 << 20
-) -> Iterator[RecordChunk]:
-    """Stream the records of a pldata file in chunks of at most ``chunk_records`` records and
-    about ``chunk_bytes`` payload bytes (small chunks stay in reused memory, which is faster).
+def iter_records(path: Path, chunk_bytes: int = 2 << 20) -> Iterator[RecordChunk]:
+    """Stream the records of a pldata file in chunks of about ``chunk_bytes`` bytes.
 
     A record cut off at the end of the file (a crashed recording) is reported with a
     :class:`GazeportWarning` naming the byte offset; everything before it is kept. Damage with
@@ -137,62 +122,84 @@ def iter_records(
         unpacker = msgpack.Unpacker(
             fh, raw=False, use_list=False, read_size=_READ_SIZE, max_buffer_size=1 << 30
         )
-        topics: list[str] = []
-        payloads: list[bytes] = []
-        start = 0
-        count = 0
-        good = 0
-        nbytes = 0
-        tell = unpacker.tell
-        try:
-            for obj in unpacker:
-                try:
-                    topic, payload = obj
-                except (TypeError, ValueError):
-                    raise CorruptFileError(
-                        f"{path} is damaged: the record at byte {good} is not a [topic, payload]"
-                        " pair; the file cannot be read past that point.",
-                        path,
-                        good,
-                    ) from None
-                topics.append(topic)
-                payloads.append(payload)
-                good = tell()
-                count += 1
-                nbytes += len(payload)
-                if len(payloads) >= chunk_records or nbytes >= chunk_bytes:
-                    _check_types(path, topics, payloads, start)
-                    yield RecordChunk(start, topics, payloads)
-                    start = count
-                    topics, payloads = [], []
-                    nbytes = 0
-        except CorruptFileError:
-            raise
-        except (msgpack.UnpackException, ValueError) as exc:
-            raise CorruptFileError(
-                f"{path} is damaged at byte {good} (record {count}) and cannot be decoded past "
-                "that point; restore the file from a backup or re-export it from the source.",
-                path,
-                good,
-            ) from exc
-        if payloads:
-            _check_types(path, topics, payloads, start)
-            yield RecordChunk(start, topics, payloads)
-        if good < size:
-            if _readable_after(fh, good):
+        start = 0  # record index of the next chunk
+        offset = 0  # byte offset of the next chunk
+        n_chunk = 512
+        while True:
+            # Whole chunks are unpacked at C speed; the last (short) chunk and any damage are
+            # re-read record by record so offsets in messages are exact.
+            try:
+                objs = list(islice(unpacker, n_chunk))
+            except (msgpack.UnpackException, ValueError):
+                objs = []
+            chunk = _as_chunk(start, objs) if len(objs) == n_chunk else None
+            if chunk is None:
+                yield from _read_tail(path, fh, offset, start, size)
+                return
+            yield chunk
+            start += n_chunk
+            offset = unpacker.tell()
+            n_chunk = max(64, min(100_000, int(chunk_bytes * start / max(offset, 1))))
+
+
+def _as_chunk(start: int, objs: list[Any]) -> RecordChunk | None:
+    """Split ``[topic, payload]`` pairs; None if any record is not such a pair."""
+    try:
+        topics, payloads = zip(*objs, strict=True)
+    except (TypeError, ValueError):
+        return None
+    if not (set(map(type, topics)) <= {str} and set(map(type, payloads)) <= {bytes}):
+        return None
+    return RecordChunk(start, list(topics), list(payloads))
+
+
+def _read_tail(path: Path, fh: BinaryIO, offset: int, start: int, size: int) -> Iterator[RecordChunk]:
+    """Read records one by one from ``offset`` to the end, with exact damage offsets."""
+    fh.seek(offset)
+    unpacker = msgpack.Unpacker(fh, raw=False, use_list=False, read_size=_READ_SIZE, max_buffer_size=1 << 30)
+    topics: list[str] = []
+    payloads: list[bytes] = []
+    good = offset
+    count = start
+    try:
+        for obj in unpacker:
+            if not _is_record(obj):
                 raise CorruptFileError(
-                    f"{path} is damaged at byte {good} (record {count}) and cannot be decoded "
-                    "past that point, although more records follow; restore the file from a "
-                    "backup.",
+                    f"{path} is damaged: the record at byte {good} is not a [topic, payload]"
+                    " pair; the file cannot be read past that point.",
                     path,
                     good,
                 )
-            warnings.warn(
-                f"{path} ends with an incomplete record at byte {good} of {size} (the recording "
-                f"was probably interrupted); the {count} complete records before it are used.",
-                GazeportWarning,
-                stacklevel=2,
+            topics.append(obj[0])
+            payloads.append(obj[1])
+            good = unpacker.tell() + offset
+            count += 1
+    except CorruptFileError:
+        raise
+    except (msgpack.UnpackException, ValueError) as exc:
+        raise CorruptFileError(
+            f"{path} is damaged at byte {good} (record {count}) and cannot be decoded past "
+            "that point; restore the file from a backup or re-export it from the source.",
+            path,
+            good,
+        ) from exc
+    if payloads:
+        yield RecordChunk(start, topics, payloads)
+    if good < size:
+        if _readable_after(fh, good):
+            raise CorruptFileError(
+                f"{path} is damaged at byte {good} (record {count}) and cannot be decoded "
+                "past that point, although more records follow; restore the file from a "
+                "backup.",
+                path,
+                good,
             )
+        warnings.warn(
+            f"{path} ends with an incomplete record at byte {good} of {size} (the recording "
+            f"was probably interrupted); the {count} complete records before it are used.",
+            GazeportWarning,
+            stacklevel=3,
+        )
 
 
 def timestamps_path(pldata_path: Path) -> Path:

@@ -139,6 +139,7 @@ def invisible_gaze(rec_dir: Path | str, start_time_ns: int) -> np.ndarray:
         if (m := _REALTIME_GAZE_TIME.match(name))
     )
     pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    conf: np.ndarray | None
     if "gaze_200hz.raw" in files and "gaze_200hz.time" in files:
         xy = read_invisible_gaze_raw(files["gaze_200hz.raw"])
         ts = pi_seconds(read_invisible_time(files["gaze_200hz.time"]), start_time_ns)
@@ -191,9 +192,7 @@ def _densified_worn(
     return np.concatenate(conf_parts)[find_closest(np.concatenate(ts_parts), ts_200hz)]
 
 
-def _validated_confidence(
-    source: Path, conf: np.ndarray | None, ts: np.ndarray
-) -> np.ndarray:
+def _validated_confidence(source: Path, conf: np.ndarray | None, ts: np.ndarray) -> np.ndarray:
     if conf is not None and len(conf) != len(ts):
         warnings.warn(
             f"{source}: {len(conf)} worn samples for {len(ts)} gaze timestamps; the worn data "

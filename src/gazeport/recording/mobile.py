@@ -121,7 +121,9 @@ def mobile_timestamps(rec_dir: Path | str) -> dict[str, np.ndarray]:
     Every ``*.time`` file is read as big-endian float64, exactly the values Player saves as
     ``<stem>_timestamps.npy``.
     """
-    return {stem: read_mobile_time(path) for stem, path in time_files(mobile_files(rec_dir)).items()}
+    return {
+        stem: read_mobile_time(path) for stem, path in time_files(mobile_files(rec_dir)).items()
+    }
 
 
 def parse_version(text: str) -> tuple[int, ...]:

@@ -1,0 +1,204 @@
+"""Export sessions: ``exports/NNN`` folders, ``export_info.csv`` and the raw data export job.
+
+Everything an export writes goes to a temporary name first and is renamed only when the whole
+export succeeded, so an interrupted or failed export leaves nothing that looks complete.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import time
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import __version__
+from .errors import ExportError, GazeportError
+from .export import raw_data
+from .export.field_info import FIELD_INFO
+from .formats.keyvalue_csv import key_value_text
+from .recording import Recording, open_recording
+
+Progress = Callable[[float, str], None]
+
+RAW_FILES = {"pupil": "pupil_positions", "gaze": "gaze_positions"}
+FORMATS = ("csv", "parquet")
+_NUMBERED = re.compile(r"\d{3,}")
+
+
+def create_export_dir(recording_dir: Path) -> Path:
+    """Create and return the next free ``<rec>/exports/NNN`` folder.
+
+    Numbered like Pupil Player (last number + 1, ``%03d``), but a folder is claimed with an
+    atomic ``mkdir``, so two exports running at once get different folders, and an existing
+    folder is never reused.
+    """
+    root = Path(recording_dir) / "exports"
+    root.mkdir(exist_ok=True)
+    used = [int(p.name) for p in root.iterdir() if _NUMBERED.fullmatch(p.name)]
+    number = max(used) + 1 if used else 0
+    while True:
+        candidate = root / f"{number:03d}"
+        try:
+            candidate.mkdir()
+        except FileExistsError:
+            number += 1
+            continue
+        return candidate
+
+
+def _mmss(seconds: float) -> str:
+    """Player's ``MM:SS.mmm`` (minutes may exceed 99; all parts truncated)."""
+    seconds = max(seconds, 0.0)
+    minutes = int(seconds // 60)
+    rest = seconds - minutes * 60
+    whole = int(rest)
+    millis = int((rest - whole) * 1000)
+    return f"{minutes:02d}:{whole:02d}.{millis:03d}"
+
+
+def export_info_text(rec: Recording, frame_range: tuple[int, int], now: dt.datetime | None = None) -> str:
+    """``export_info.csv`` with Pupil Player's keys, order and quirks (spec 5.3)."""
+    now = now or dt.datetime.now()
+    ts = rec.world_timestamps
+    left, right = frame_range
+    items = [
+        ("Player Software Version", f"gazeport {__version__}"),
+        ("Data Format Version", rec.info.min_player_version),
+        ("Export Date", now.strftime("%d.%m.%Y")),
+        ("Export Time", now.strftime("%H:%M:%S")),
+        ("Frame Index Range:", f"{left} - {right}"),
+        ("Relative Time Range", f"{_mmss(ts[left] - ts[0])} - {_mmss(ts[right] - ts[0])}"),
+        ("Absolute Time Range", f"{float(ts[left])} - {float(ts[right])}"),
+    ]
+    return key_value_text(items)
+
+
+@dataclass
+class ExportResult:
+    """What one export produced."""
+
+    recording: Path
+    export_dir: Path
+    frame_range: tuple[int, int]
+    files: list[Path] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+class _Staging:
+    """Temporary output names inside the export folder, renamed together on success."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.pending: list[tuple[Path, Path]] = []
+
+    def path(self, name: str) -> Path:
+        final = self.folder / name
+        if final.exists():
+            raise ExportError(f"{final} already exists; gazeport never overwrites an export.")
+        tmp = self.folder / f".{name}.part"
+        self.pending.append((tmp, final))
+        return tmp
+
+    def commit(self) -> list[Path]:
+        for tmp, final in self.pending:
+            os.replace(tmp, final)
+        return [final for _, final in self.pending]
+
+    def discard(self) -> None:
+        for tmp, _ in self.pending:
+            with suppress(FileNotFoundError):
+                tmp.unlink()
+
+
+def export_raw(
+    recording: Recording | Path | str,
+    *,
+    out_dir: Path | str | None = None,
+    start_frame: int | None = None,
+    end_frame: int | None = None,
+    start_s: float | None = None,
+    end_s: float | None = None,
+    fmt: str = "csv",
+    min_confidence: float | None = None,
+    field_info: bool = True,
+    progress: Progress | None = None,
+) -> ExportResult:
+    """Export pupil and gaze data like Pupil Player's Raw Data Exporter.
+
+    The range is inclusive world frame indices (``start_frame``/``end_frame``) or seconds after
+    the first world frame (``start_s``/``end_s``); data with ``t[left] <= t < t[right]`` is
+    exported (Player's window). Output goes to a new ``<rec>/exports/NNN`` folder unless
+    ``out_dir`` is given. ``fmt`` is ``"csv"`` or ``"parquet"``; ``min_confidence`` drops rows
+    below it. ``progress(fraction, text)`` is called as rows are written.
+    """
+    if fmt not in FORMATS:
+        raise ExportError(f"Unknown export format {fmt!r}; choose one of: {', '.join(FORMATS)}.")
+    if fmt == "parquet":
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise ExportError(
+                "Parquet export needs pyarrow; install it with: pip install 'gazeport[parquet]'"
+            ) from None
+    if min_confidence is not None and not (0.0 <= min_confidence <= 1.0):
+        raise ExportError(f"The minimum confidence must lie between 0 and 1, not {min_confidence}.")
+    started = time.perf_counter()
+    rec = recording if isinstance(recording, Recording) else open_recording(recording)
+    frame_range = rec.frame_range(start_frame, end_frame, start_s, end_s)
+    window = rec.ts_window(frame_range)
+    created = out_dir is None
+    folder = create_export_dir(rec.path) if out_dir is None else Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    result = ExportResult(rec.path, folder, frame_range)
+    staging = _Staging(folder)
+    streams = [name for name in RAW_FILES if rec.has_stream(name)]
+    for name in RAW_FILES:
+        if name not in streams:
+            result.skipped[name] = f"the recording has no {name} data"
+    totals = {name: int(rec._sources.stream(name).data_ts().shape[0]) for name in streams}
+    grand_total = max(sum(totals.values()), 1)
+    done = 0
+
+    def on_rows(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress(min(done / grand_total, 1.0), "exporting pupil and gaze data")
+
+    try:
+        with (staging.path("export_info.csv")).open("w", encoding="utf-8", newline="") as fh:
+            fh.write(export_info_text(rec, frame_range))
+        for name in streams:
+            stem = RAW_FILES[name]
+            chunks = rec.iter_chunks(name, window)
+            if fmt == "csv":
+                with staging.path(f"{stem}.csv").open("wb") as out:
+                    rows = raw_data.write_csv(name, chunks, out, min_confidence=min_confidence, on_rows=on_rows)
+            else:
+                rows = raw_data.write_parquet(
+                    name, chunks, staging.path(f"{stem}.parquet"), min_confidence=min_confidence, on_rows=on_rows
+                )
+            result.rows[name] = rows
+        if field_info:
+            staging.path("pupil_gaze_positions_info.txt").write_text(FIELD_INFO, encoding="utf-8", newline="")
+        result.files = staging.commit()
+    except BaseException as exc:
+        staging.discard()
+        if created:
+            shutil.rmtree(folder, ignore_errors=True)
+        if isinstance(exc, (GazeportError, KeyboardInterrupt)):
+            raise
+        if isinstance(exc, OSError):
+            raise ExportError(f"Writing the export into {folder} failed: {exc.strerror or exc}.") from exc
+        raise
+    if progress:
+        progress(1.0, "done")
+    result.seconds = time.perf_counter() - started
+    return result
