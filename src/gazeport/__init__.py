@@ -9,13 +9,13 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .errors import GazeportError  # noqa: E402
-from .recording import Recording, open_recording  # noqa: E402
+from .errors import GazeportError
+from .recording import Recording, open_recording
 
-open = open_recording  # noqa: A001  (gazeport.open(path) is the public entry point)
+open = open_recording
 
 
-def export_raw(*args, **kwargs):  # type: ignore[no-untyped-def]
+def export_raw(*args, **kwargs):
     """See :func:`gazeport.jobs.export_raw`."""
     from .jobs import export_raw as _export_raw
 

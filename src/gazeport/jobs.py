@@ -20,6 +20,7 @@ from . import __version__
 from .errors import ExportError, GazeportError
 from .export import raw_data
 from .export.field_info import FIELD_INFO
+from .export.parallel import default_workers
 from .formats.keyvalue_csv import key_value_text
 from .recording import Recording, open_recording
 
@@ -61,7 +62,9 @@ def _mmss(seconds: float) -> str:
     return f"{minutes:02d}:{whole:02d}.{millis:03d}"
 
 
-def export_info_text(rec: Recording, frame_range: tuple[int, int], now: dt.datetime | None = None) -> str:
+def export_info_text(
+    rec: Recording, frame_range: tuple[int, int], now: dt.datetime | None = None
+) -> str:
     """``export_info.csv`` with Pupil Player's keys, order and quirks (spec 5.3)."""
     now = now or dt.datetime.now()
     ts = rec.world_timestamps
@@ -129,6 +132,7 @@ def export_raw(
     min_confidence: float | None = None,
     field_info: bool = True,
     progress: Progress | None = None,
+    workers: int | None = None,
 ) -> ExportResult:
     """Export pupil and gaze data like Pupil Player's Raw Data Exporter.
 
@@ -136,7 +140,8 @@ def export_raw(
     the first world frame (``start_s``/``end_s``); data with ``t[left] <= t < t[right]`` is
     exported (Player's window). Output goes to a new ``<rec>/exports/NNN`` folder unless
     ``out_dir`` is given. ``fmt`` is ``"csv"`` or ``"parquet"``; ``min_confidence`` drops rows
-    below it. ``progress(fraction, text)`` is called as rows are written.
+    below it. ``progress(fraction, text)`` is called as rows are written. ``workers`` is the
+    number of processes that build CSV text (default: one per CPU for large recordings).
     """
     if fmt not in FORMATS:
         raise ExportError(f"Unknown export format {fmt!r}; choose one of: {', '.join(FORMATS)}.")
@@ -177,17 +182,33 @@ def export_raw(
             fh.write(export_info_text(rec, frame_range))
         for name in streams:
             stem = RAW_FILES[name]
-            chunks = rec.iter_chunks(name, window)
+            chunks = rec.iter_batches(name, window)
             if fmt == "csv":
                 with staging.path(f"{stem}.csv").open("wb") as out:
-                    rows = raw_data.write_csv(name, chunks, out, min_confidence=min_confidence, on_rows=on_rows)
+                    n_workers = workers or (
+                        default_workers() if totals[name] >= raw_data.PARALLEL_MIN_ROWS else 1
+                    )
+                    rows = raw_data.write_csv(
+                        name,
+                        chunks,
+                        out,
+                        min_confidence=min_confidence,
+                        on_rows=on_rows,
+                        workers=n_workers,
+                    )
             else:
                 rows = raw_data.write_parquet(
-                    name, chunks, staging.path(f"{stem}.parquet"), min_confidence=min_confidence, on_rows=on_rows
+                    name,
+                    chunks,
+                    staging.path(f"{stem}.parquet"),
+                    min_confidence=min_confidence,
+                    on_rows=on_rows,
                 )
             result.rows[name] = rows
         if field_info:
-            staging.path("pupil_gaze_positions_info.txt").write_text(FIELD_INFO, encoding="utf-8", newline="")
+            staging.path("pupil_gaze_positions_info.txt").write_text(
+                FIELD_INFO, encoding="utf-8", newline=""
+            )
         result.files = staging.commit()
     except BaseException as exc:
         staging.discard()
@@ -196,7 +217,9 @@ def export_raw(
         if isinstance(exc, (GazeportError, KeyboardInterrupt)):
             raise
         if isinstance(exc, OSError):
-            raise ExportError(f"Writing the export into {folder} failed: {exc.strerror or exc}.") from exc
+            raise ExportError(
+                f"Writing the export into {folder} failed: {exc.strerror or exc}."
+            ) from exc
         raise
     if progress:
         progress(1.0, "done")

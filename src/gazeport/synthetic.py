@@ -87,10 +87,10 @@ def _eye_values(rng: np.random.Generator, n: int) -> np.ndarray:
     v[:, 3] = conf
     v[:, 4] = v[:, 2] * rng.uniform(0.8, 1.0, n)
     v[:, 5] = rng.uniform(-90, 90, n)
-    v[:, 6:9] = (2.0, -0.5, 40.0) + rng.normal(0, 0.01, (n, 3))
-    v[:, 9:11] = (96.0, 96.0) + rng.normal(0, 0.5, (n, 2))
+    v[:, 6:9] = np.array([2.0, -0.5, 40.0]) + rng.normal(0, 0.01, (n, 3))
+    v[:, 9:11] = 96.0 + rng.normal(0, 0.5, (n, 2))
     v[:, 11] = rng.normal(170, 2, n)
-    v[:, 12:15] = (1.0, 0.3, 30.0) + rng.normal(0, 0.3, (n, 3))
+    v[:, 12:15] = np.array([1.0, 0.3, 30.0]) + rng.normal(0, 0.3, (n, 3))
     normal = rng.normal((-0.1, 0.07, -0.98), 0.05, (n, 3))
     v[:, 15:18] = normal / np.linalg.norm(normal, axis=1, keepdims=True)
     v[:, 18] = rng.normal(2.3, 0.1, n)
@@ -163,10 +163,10 @@ def generate_capture_recording(
                 # eye1 frames sometimes arrive before eye0 frames that are older: real disorder
                 order = (1, 0) if (i % 7 == 3) else (0, 1)
                 for eye in order:
-                    ts = float(eye_ts[eye][i])
+                    t_eye = float(eye_ts[eye][i])
                     v = vals[eye][k]
-                    pupil_w.append(_pupil_2d(eye, ts, v))
-                    p3 = _pupil_3d(eye, ts, v)
+                    pupil_w.append(_pupil_2d(eye, t_eye, v))
+                    p3 = _pupil_3d(eye, t_eye, v)
                     pupil_w.append(p3)
                     pair.append(p3)
                 if i % 2 == 0:
@@ -180,8 +180,8 @@ def generate_capture_recording(
             if progress:
                 progress(stop / n_eye, "writing pupil and gaze data")
     with PldataWriter(rec, "notify") as notify_w:
-        for subject, ts in (("recording.started", t0), ("recording.stopped", t0 + duration)):
-            notify_w.append({"topic": f"notify.{subject}", "subject": subject, "timestamp": ts})
+        for subject, t_note in (("recording.started", t0), ("recording.stopped", t0 + duration)):
+            notify_w.append({"topic": f"notify.{subject}", "subject": subject, "timestamp": t_note})
     info = {
         "duration_s": duration,
         "meta_version": "2.3",

@@ -65,7 +65,7 @@ def float_block(values: np.ndarray, present: np.ndarray | None = None) -> Lines:
     out = np.full(n, empty, dtype=object)
     idx = np.flatnonzero(present)
     out[idx] = _present_lines(values[idx])
-    return out.tolist()  # type: ignore[no-any-return]
+    return out.tolist()
 
 
 def int_column(values: np.ndarray, present: np.ndarray | None = None) -> Lines:
@@ -80,7 +80,7 @@ def int_column(values: np.ndarray, present: np.ndarray | None = None) -> Lines:
         text = np.array(orjson.dumps(values, option=_NUMPY)[1:-1].split(b","), dtype=object)
     if present is not None and not present.all():
         text[~present] = b""
-    return text.tolist()  # type: ignore[no-any-return]
+    return text.tolist()
 
 
 def csv_cell(value: str) -> bytes:

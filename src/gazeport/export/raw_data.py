@@ -8,6 +8,7 @@ columns with real dtypes (nulls for empty cells).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable
 from itertools import repeat
 from pathlib import Path
@@ -24,8 +25,10 @@ from .._types import (
     PUPIL_CSV_COLUMNS,
     PUPIL_ELLIPSE_FIELDS,
 )
-from ..recording.columns import ColumnChunk
+from ..errors import GazeportWarning
+from ..recording.columns import ColumnChunk, decode_rows
 from . import csv_text as ct
+from .parallel import ordered_map
 
 Progress = Callable[[int], None]
 
@@ -69,8 +72,8 @@ def _base_data_text(chunk: ColumnChunk) -> list[bytes]:
             pieces.append(ct.float_block(v[f"base{j}_timestamp"][idx]))
             pieces.append(repeat(b"-"))
             pieces.append(ct.int_column(v[f"base{j}_eye_id"][idx]))
-        out[idx] = list(map(b"".join, zip(*pieces)))
-    return out.tolist()  # type: ignore[no-any-return]
+        out[idx] = list(map(b"".join, zip(*pieces, strict=False)))
+    return out.tolist()
 
 
 def gaze_lines(chunk: ColumnChunk) -> list[bytes]:
@@ -107,25 +110,49 @@ def filter_confidence(chunk: ColumnChunk, min_confidence: float | None) -> Colum
     return chunk if keep.all() else chunk.take(keep)
 
 
+def _csv_block(job: tuple[str, Any, float | None]) -> tuple[int, int, bytes, list[str]]:
+    """Decode one batch and build its CSV bytes: (rows in, rows written, text, warnings).
+
+    Runs in worker processes too, so warnings travel back with the result.
+    """
+    kind, batch, min_confidence = job
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        chunk = decode_rows(batch)
+        n_in = len(chunk)
+        chunk = filter_confidence(chunk, min_confidence)
+        text = b"\r\n".join(LINE_BUILDERS[kind](chunk)) + b"\r\n" if len(chunk) else b""
+    return n_in, len(chunk), text, [str(w.message) for w in caught]
+
+
+#: Below this many rows, worker processes cost more than they save.
+PARALLEL_MIN_ROWS = 200_000
+
+
 def write_csv(
     kind: str,
-    chunks: Iterable[ColumnChunk],
+    chunks: Iterable[Any],
     fh: IO[bytes],
     *,
     min_confidence: float | None = None,
     on_rows: Progress | None = None,
+    workers: int = 1,
 ) -> int:
-    """Write header and rows of ``kind`` ("pupil" or "gaze") to a binary file; returns rows."""
+    """Write header and rows of ``kind`` ("pupil" or "gaze") to a binary file; returns rows.
+
+    ``chunks`` are column chunks or undecoded batches (anything with ``decode()``).
+
+    With ``workers > 1`` the text is built in that many processes (in order; at most a few
+    chunks in flight) while this process reads and decodes the next chunks.
+    """
     fh.write(ct.header_line(TABLE_COLUMNS[kind]))
-    build = LINE_BUILDERS[kind]
     rows = 0
-    for chunk in chunks:
-        n_in = len(chunk)
-        chunk = filter_confidence(chunk, min_confidence)
-        if len(chunk):
-            fh.write(b"\r\n".join(build(chunk)))
-            fh.write(b"\r\n")
-            rows += len(chunk)
+    jobs = ((kind, chunk, min_confidence) for chunk in chunks)
+    for n_in, n_out, text, messages in ordered_map(_csv_block, jobs, workers):
+        for message in messages:
+            warnings.warn(message, GazeportWarning, stacklevel=2)
+        fh.write(text)
+        rows += n_out
         if on_rows:
             on_rows(n_in)
     return rows
@@ -158,7 +185,7 @@ def _arrow_table(kind: str, chunk: ColumnChunk) -> Any:
 
 def write_parquet(
     kind: str,
-    chunks: Iterable[ColumnChunk],
+    chunks: Iterable[Any],
     path: Path,
     *,
     min_confidence: float | None = None,
@@ -170,9 +197,9 @@ def write_parquet(
     writer = None
     rows = 0
     try:
-        for chunk in chunks:
-            n_in = len(chunk)
-            chunk = filter_confidence(chunk, min_confidence)
+        for batch in chunks:
+            n_in = len(batch)
+            chunk = filter_confidence(decode_rows(batch), min_confidence)
             if len(chunk):
                 table = _arrow_table(kind, chunk)
                 if writer is None:

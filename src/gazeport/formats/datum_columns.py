@@ -88,7 +88,16 @@ def _walk(buf: bytes, pos: int, path: Path_, out: Layout, base: int) -> int:
         out.float_slots.append((base + pos + 1, 4))
         return pos + 5
     if 0xCC <= b <= 0xD3:
-        fmt = {0xCC: ">B", 0xCD: ">H", 0xCE: ">I", 0xCF: ">Q", 0xD0: ">b", 0xD1: ">h", 0xD2: ">i", 0xD3: ">q"}[b]
+        fmt = {
+            0xCC: ">B",
+            0xCD: ">H",
+            0xCE: ">I",
+            0xCF: ">Q",
+            0xD0: ">b",
+            0xD1: ">h",
+            0xD2: ">i",
+            0xD3: ">q",
+        }[b]
         width = struct.calcsize(fmt)
         out.scalars[path] = Scalar("const", value=struct.unpack_from(fmt, buf, pos + 1)[0])
         return pos + 1 + width
@@ -122,7 +131,9 @@ def _walk(buf: bytes, pos: int, path: Path_, out: Layout, base: int) -> int:
     raise _Unsupported
 
 
-def _walk_ext(buf: bytes, start: int, n: int, code: int, path: Path_, out: Layout, base: int) -> int:
+def _walk_ext(
+    buf: bytes, start: int, n: int, code: int, path: Path_, out: Layout, base: int
+) -> int:
     if code != SERIALIZED_DICT_EXT:
         raise _Unsupported
     inner = buf[start : start + n]

@@ -51,7 +51,7 @@ def _ext_hook(code: int, data: bytes) -> Any:
 
 def decode_datum(payload: bytes) -> dict[str, Any]:
     """Decode one datum payload like Player: arrays become tuples, ext 13 is decoded recursively."""
-    return msgpack.unpackb(  # type: ignore[no-any-return]
+    return msgpack.unpackb(
         payload, raw=False, use_list=False, strict_map_key=False, ext_hook=_ext_hook
     )
 
@@ -66,7 +66,7 @@ def _encode_default(obj: Any) -> Any:
 
 def encode_datum(datum: Mapping[str, Any]) -> bytes:
     """Encode a datum map the way Pupil's writer does (``use_bin_type=True``)."""
-    return msgpack.packb(dict(datum), use_bin_type=True, default=_encode_default)  # type: ignore[no-any-return]
+    return msgpack.packb(dict(datum), use_bin_type=True, default=_encode_default)
 
 
 def _record_at(buf: bytes, pos: int) -> bool:
@@ -153,10 +153,14 @@ def _as_chunk(start: int, objs: list[Any]) -> RecordChunk | None:
     return RecordChunk(start, list(topics), list(payloads))
 
 
-def _read_tail(path: Path, fh: BinaryIO, offset: int, start: int, size: int) -> Iterator[RecordChunk]:
+def _read_tail(
+    path: Path, fh: BinaryIO, offset: int, start: int, size: int
+) -> Iterator[RecordChunk]:
     """Read records one by one from ``offset`` to the end, with exact damage offsets."""
     fh.seek(offset)
-    unpacker = msgpack.Unpacker(fh, raw=False, use_list=False, read_size=_READ_SIZE, max_buffer_size=1 << 30)
+    unpacker = msgpack.Unpacker(
+        fh, raw=False, use_list=False, read_size=_READ_SIZE, max_buffer_size=1 << 30
+    )
     topics: list[str] = []
     payloads: list[bytes] = []
     good = offset
@@ -275,7 +279,9 @@ class PldataWriter:
         self._fh.close()
         self._fh = None
         ts_final = self.directory / f"{self.name}_timestamps.npy"
-        fd, ts_tmp = tempfile.mkstemp(prefix=f".{self.name}.", suffix=".npy.part", dir=self.directory)
+        fd, ts_tmp = tempfile.mkstemp(
+            prefix=f".{self.name}.", suffix=".npy.part", dir=self.directory
+        )
         with os.fdopen(fd, "wb") as fh:
             np.save(fh, np.asarray(self._timestamps, dtype=np.float64))
         os.replace(ts_tmp, ts_final)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
@@ -41,6 +41,10 @@ class ColumnChunk:
             ref,
         )
 
+    def decode(self) -> ColumnChunk:
+        """Already decoded (the same interface as an undecoded record batch)."""
+        return self
+
     @staticmethod
     def concat(chunks: list[ColumnChunk]) -> ColumnChunk:
         if len(chunks) == 1:
@@ -55,11 +59,23 @@ class ColumnChunk:
         return ColumnChunk(values, present, ref)
 
 
+class Rows(Protocol):
+    """Anything with per-row ``values`` (incl. ``data_ts``, ``file_index``), ``take`` and ``concat``."""
+
+    values: dict[str, np.ndarray]
+
+    def __len__(self) -> int: ...
+    def take(self, idx: np.ndarray) -> Any: ...
+
+
+R = TypeVar("R", bound=Rows)
+
+
 def sorted_chunks(
-    chunks: Iterable[ColumnChunk],
+    chunks: Iterable[R],
     data_ts: np.ndarray,
     window: tuple[float, float] | None = None,
-) -> Iterator[ColumnChunk]:
+) -> Iterator[R]:
     """Re-emit file-order chunks sorted by ``data_ts`` (stable), keeping little in memory.
 
     ``data_ts`` holds the sort key of every record of the file (index = file index). A row is
@@ -70,7 +86,7 @@ def sorted_chunks(
     n_total = data_ts.shape[0]
     increasing = n_total < 2 or bool(np.all(data_ts[1:] >= data_ts[:-1]))
     suffix_min = None if increasing else np.minimum.accumulate(data_ts[::-1])[::-1]
-    pending: list[ColumnChunk] = []
+    pending: list[R] = []
     for chunk in chunks:
         if not len(chunk):
             continue
@@ -84,7 +100,7 @@ def sorted_chunks(
         pending.append(chunk)
         if next_index >= n_total:
             continue
-        buf = ColumnChunk.concat(pending)
+        buf = type(pending[0]).concat(pending)  # type: ignore[attr-defined]
         bound = suffix_min[next_index]  # type: ignore[index]
         ready = buf.values["data_ts"] <= bound
         if ready.any():
@@ -95,7 +111,18 @@ def sorted_chunks(
         else:
             pending = [buf]
     if not increasing and pending:
-        buf = ColumnChunk.concat(pending)
+        buf = type(pending[0]).concat(pending)  # type: ignore[attr-defined]
         if len(buf):
             order = np.lexsort((buf.values["file_index"], buf.values["data_ts"]))
             yield buf.take(order)
+
+
+def decode_rows(rows: Any) -> ColumnChunk:
+    """Decode a batch into a :class:`ColumnChunk` and put ``world_index`` into Player's cells of
+    irregular rows."""
+    chunk: ColumnChunk = rows.decode()
+    wi = chunk.values.get("world_index")
+    if wi is not None:
+        for i, cells in chunk.reference.items():
+            cells[1] = int(wi[i])
+    return chunk

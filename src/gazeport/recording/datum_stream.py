@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +13,13 @@ import numpy as np
 
 from ..errors import CorruptFileError, GazeportWarning
 from ..formats.datum_columns import Layout, Plan, decode_columns
-from ..formats.pldata import RecordChunk, decode_datum, iter_records, load_timestamps, timestamps_path
+from ..formats.pldata import (
+    RecordChunk,
+    decode_datum,
+    iter_records,
+    load_timestamps,
+    timestamps_path,
+)
 from . import streams
 from .columns import ColumnChunk
 
@@ -38,11 +46,7 @@ class DatumStream:
         self.kind = kind
         self._source = source or (lambda: iter_records(self.path))
         self._has_file_source = source is None
-        if kind == "pupil":
-            self._plan, self._dtypes, self._fill = streams.pupil_plan, streams.PUPIL_DECODED, streams.PUPIL_FILL
-        elif kind == "gaze":
-            self._plan, self._dtypes, self._fill = streams.gaze_plan, streams.GAZE_DECODED, streams.GAZE_FILL
-        else:
+        if kind not in _SCHEMAS:
             raise ValueError(f"unknown datum stream kind {kind!r}")
         self._data_ts: np.ndarray | None = None
 
@@ -63,13 +67,7 @@ class DatumStream:
         return self._data_ts
 
     def _decoded_timestamps(self) -> np.ndarray:
-        parts = []
-        for rc in self._source():
-            cols = decode_columns(rc.payloads, _timestamp_plan, {"timestamp": np.dtype("f8")}, {"timestamp": np.nan})
-            ts = cols.values["timestamp"]
-            for i in np.flatnonzero(cols.irregular).tolist():
-                ts[i] = self._datum_timestamp(rc.payloads[i], rc.start + i)
-            parts.append(ts)
+        parts = [self._timestamps_of(rc) for rc in self._source()]
         return np.concatenate(parts) if parts else np.empty(0)
 
     def _datum_timestamp(self, payload: bytes, index: int) -> float:
@@ -81,85 +79,144 @@ class DatumStream:
                 self.path,
             ) from exc
 
-    def iter_file_chunks(
-        self, window: tuple[float, float] | None = None
-    ) -> Iterator[ColumnChunk]:
-        """Chunks in file order; chunks with no record inside ``window`` are not decoded."""
+    def iter_file_chunks(self, window: tuple[float, float] | None = None) -> Iterator[RecordBatch]:
+        """Undecoded record batches in file order; batches with no record in ``window`` are
+        skipped. Decode them with :meth:`RecordBatch.decode` (possibly in another process)."""
         data_ts = self.data_ts()
         n_ts = data_ts.shape[0]
         warned = False
         for rc in self._source():
             n = len(rc)
             idx = np.arange(rc.start, rc.start + n, dtype=np.int64)
-            if rc.start + n > n_ts and not warned:
-                warned = True
-                warnings.warn(
-                    f"{self.path.name} holds more records than its timestamps file lists "
-                    f"({n_ts}); the extra records are sorted by their own timestamps.",
-                    GazeportWarning,
-                    stacklevel=2,
-                )
-            if window is not None and rc.start + n <= n_ts:
-                seg = data_ts[rc.start : rc.start + n]
-                if not np.any((seg >= window[0]) & (seg < window[1])):
-                    continue
-            yield self._decode(rc, idx, data_ts)
+            if rc.start + n <= n_ts:
+                key = data_ts[rc.start : rc.start + n]
+            else:
+                if not warned:
+                    warned = True
+                    warnings.warn(
+                        f"{self.path.name} holds more records than its timestamps file lists "
+                        f"({n_ts}); the extra records are sorted by their own timestamps.",
+                        GazeportWarning,
+                        stacklevel=2,
+                    )
+                own = self._timestamps_of(rc)
+                key = np.concatenate([data_ts[rc.start : n_ts], own[max(n_ts - rc.start, 0) :]])
+            if window is not None and not np.any((key >= window[0]) & (key < window[1])):
+                continue
+            values = {"data_ts": np.asarray(key, dtype=np.float64), "file_index": idx}
+            yield RecordBatch(self.kind, str(self.path), rc.payloads, values)
 
-    def _decode(self, rc: RecordChunk, idx: np.ndarray, data_ts: np.ndarray) -> ColumnChunk:
-        cols = decode_columns(rc.payloads, self._plan, self._dtypes, self._fill)
-        values = cols.values
-        present = cols.present
-        reference: dict[int, list[Any]] = {}
+    def _timestamps_of(self, rc: RecordChunk) -> np.ndarray:
+        cols = decode_columns(
+            rc.payloads, _timestamp_plan, {"timestamp": np.dtype("f8")}, {"timestamp": np.nan}
+        )
+        ts = cols.values["timestamp"]
         for i in np.flatnonzero(cols.irregular).tolist():
-            reference[i] = self._reference_row(rc.payloads[i], rc.start + i, values, present, i)
-        n_ts = data_ts.shape[0]
-        in_ts = idx < n_ts
-        key = np.where(in_ts, data_ts[np.minimum(idx, max(n_ts - 1, 0))] if n_ts else np.nan, values["timestamp"])
-        values["data_ts"] = key.astype(np.float64)
-        values["file_index"] = idx
+            ts[i] = self._datum_timestamp(rc.payloads[i], rc.start + i)
+        return ts
+
+
+@dataclass
+class RecordBatch:
+    """Undecoded datums of one stream with their sort keys (``data_ts``) and file indices."""
+
+    kind: str
+    source: str  #: file the datums come from (for messages)
+    payloads: list[bytes]
+    values: dict[str, np.ndarray]
+
+    def __len__(self) -> int:
+        return len(self.payloads)
+
+    def take(self, idx: np.ndarray) -> RecordBatch:
+        idx = np.flatnonzero(idx) if idx.dtype == bool else np.asarray(idx, dtype=np.int64)
+        picked = (
+            list(itemgetter(*idx.tolist())(self.payloads))
+            if idx.size > 1
+            else [self.payloads[i] for i in idx.tolist()]
+        )
+        return RecordBatch(
+            self.kind, self.source, picked, {k: v[idx] for k, v in self.values.items()}
+        )
+
+    @staticmethod
+    def concat(batches: list[RecordBatch]) -> RecordBatch:
+        if len(batches) == 1:
+            return batches[0]
+        first = batches[0]
+        payloads = [p for b in batches for p in b.payloads]
+        values = {k: np.concatenate([b.values[k] for b in batches]) for k in first.values}
+        return RecordBatch(first.kind, first.source, payloads, values)
+
+    def decode(self) -> ColumnChunk:
+        """Decode into columns (fast path per layout, reference path for irregular datums)."""
+        plan, dtypes, fill = _SCHEMAS[self.kind]
+        cols = decode_columns(self.payloads, plan, dtypes, fill)
+        values, present = cols.values, cols.present
+        reference: dict[int, list[Any]] = {}
+        file_index = self.values["file_index"]
+        for i in np.flatnonzero(cols.irregular).tolist():
+            reference[i] = _reference_row(
+                self.kind, self.source, self.payloads[i], int(file_index[i]), values, present, i
+            )
+        values.update(self.values)
         return ColumnChunk(values, present, reference)
 
-    def _reference_row(
-        self, payload: bytes, index: int, values: dict[str, np.ndarray], present: dict[str, np.ndarray], i: int
-    ) -> list[Any]:
-        try:
-            datum = decode_datum(payload)
-            if self.kind == "pupil":
-                cells = streams.pupil_cells(datum)
-                names = streams.PUPIL_CELL_FIELDS
-            else:
-                cells, unknown_eye = streams.gaze_cells(datum)
-                names = streams.GAZE_CELL_FIELDS
-                if unknown_eye:
-                    warnings.warn(
-                        f"Gaze datum {index} in {self.path.name} is monocular but its eye cannot "
-                        "be told from its base data; its eye columns stay empty (as in Player).",
-                        GazeportWarning,
-                        stacklevel=4,
-                    )
-                base = datum.get("base_data") or ()
-                values["base_count"][i] = len(base)
-                for k, b in enumerate(base[:2]):
-                    values[f"base{k}_timestamp"][i] = streams.as_float(b.get("timestamp"))
-                    eid = b.get("id")
-                    values[f"base{k}_eye_id"][i] = eid if isinstance(eid, int) else -1
-        except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:
-            raise CorruptFileError(
-                f"{self.kind.capitalize()} datum {index} in {self.path} lacks a field Pupil "
-                f"Player requires ({exc!r}); the file is damaged or not {self.kind} data.",
-                self.path,
-            ) from exc
-        for name, cell in zip(names, cells, strict=True):
-            if name is None or name not in values:
-                continue
-            if name == "method":
-                values[name][i] = cell
-                present[name][i] = cell is not None
-            elif values[name].dtype.kind == "i":
-                ok = isinstance(cell, int) and not isinstance(cell, bool)
-                values[name][i] = cell if ok else -1
-                present[name][i] = ok
-            else:
-                values[name][i] = streams.as_float(cell)
-                present[name][i] = cell is not None
-        return cells
+
+_SCHEMAS = {
+    "pupil": (streams.pupil_plan, streams.PUPIL_DECODED, streams.PUPIL_FILL),
+    "gaze": (streams.gaze_plan, streams.GAZE_DECODED, streams.GAZE_FILL),
+}
+
+
+def _reference_row(
+    kind: str,
+    source: str,
+    payload: bytes,
+    index: int,
+    values: dict[str, np.ndarray],
+    present: dict[str, np.ndarray],
+    i: int,
+) -> list[Any]:
+    """Decode one irregular datum the slow way: Player's cells, and its numeric columns."""
+    try:
+        datum = decode_datum(payload)
+        if kind == "pupil":
+            cells = streams.pupil_cells(datum)
+            names = streams.PUPIL_CELL_FIELDS
+        else:
+            cells, unknown_eye = streams.gaze_cells(datum)
+            names = streams.GAZE_CELL_FIELDS
+            if unknown_eye:
+                warnings.warn(
+                    f"Gaze datum {index} in {Path(source).name} is monocular but its eye cannot "
+                    "be told from its base data; its eye columns stay empty (as in Player).",
+                    GazeportWarning,
+                    stacklevel=4,
+                )
+            base = datum.get("base_data") or ()
+            values["base_count"][i] = len(base)
+            for k, b in enumerate(base[:2]):
+                values[f"base{k}_timestamp"][i] = streams.as_float(b.get("timestamp"))
+                eid = b.get("id")
+                values[f"base{k}_eye_id"][i] = eid if isinstance(eid, int) else -1
+    except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:
+        raise CorruptFileError(
+            f"{kind.capitalize()} datum {index} in {source} lacks a field Pupil "
+            f"Player requires ({exc!r}); the file is damaged or not {kind} data.",
+            source,
+        ) from exc
+    for name, cell in zip(names, cells, strict=True):
+        if name is None or name not in values:
+            continue
+        if name == "method":
+            values[name][i] = cell
+            present[name][i] = cell is not None
+        elif values[name].dtype.kind == "i":
+            ok = isinstance(cell, int) and not isinstance(cell, bool)
+            values[name][i] = cell if ok else -1
+            present[name][i] = ok
+        else:
+            values[name][i] = streams.as_float(cell)
+            present[name][i] = cell is not None
+    return cells

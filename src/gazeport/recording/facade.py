@@ -24,7 +24,7 @@ from ..formats.info_files import (
     wall_clock_offset_s,
 )
 from . import sources
-from .columns import ColumnChunk, sorted_chunks
+from .columns import ColumnChunk, decode_rows, sorted_chunks
 from .detect import RecordingKind, check_recording
 from .frame_table import FrameTable
 
@@ -81,7 +81,10 @@ class Recording:
     @property
     def is_invisible(self) -> bool:
         """Pupil Invisible data (native or converted by Player): timestamps start near 0."""
-        return self.kind is RecordingKind.INVISIBLE or self.info.recording_software_name == "Pupil Invisible"
+        return (
+            self.kind is RecordingKind.INVISIBLE
+            or self.info.recording_software_name == "Pupil Invisible"
+        )
 
     @property
     def wall_clock_offset_s(self) -> float:
@@ -134,7 +137,9 @@ class Recording:
         n = ts.shape[0]
         if n == 0:
             raise TrimRangeError(f"{self.path} has no world frames, so there is no range to trim.")
-        if (start_frame is not None or end_frame is not None) and (start_s is not None or end_s is not None):
+        if (start_frame is not None or end_frame is not None) and (
+            start_s is not None or end_s is not None
+        ):
             raise TrimRangeError("Give the range either in frames or in seconds, not both.")
         left, right = 0, n - 1
         if start_s is not None:
@@ -164,22 +169,33 @@ class Recording:
     def has_stream(self, name: str) -> bool:
         return self._sources.has(name)
 
-    def iter_chunks(self, name: str, window: tuple[float, float] | None = None) -> Iterator[ColumnChunk]:
-        """Rows of ``pupil`` or ``gaze`` sorted by time, restricted to ``lo <= t < hi``, with
-        ``world_index`` filled — streamed in chunks, whatever the recording's length."""
+    def iter_batches(self, name: str, window: tuple[float, float] | None = None) -> Iterator[Any]:
+        """Like :meth:`iter_chunks` but undecoded: each item has ``decode() -> ColumnChunk``.
+
+        Exporters hand these to worker processes; ``world_index`` is already filled.
+        """
         if name not in DATA_STREAMS:
-            raise StreamNotFoundError(f"Unknown stream {name!r}; choose one of {', '.join(DATA_STREAMS)}.")
+            raise StreamNotFoundError(
+                f"Unknown stream {name!r}; choose one of {', '.join(DATA_STREAMS)}."
+            )
         if not self._sources.has(name):
             raise StreamNotFoundError(f"{self.path} has no {name} data.")
         stream = self._sources.stream(name)
         table = self.frame_table
-        for chunk in sorted_chunks(stream.iter_file_chunks(window), stream.data_ts(), window):
-            if len(table):
-                chunk.values["world_index"] = table.index_for(chunk.values["data_ts"])
-            else:
-                chunk.values["world_index"] = np.zeros(len(chunk), dtype=np.int64)
-            for i, cells in chunk.reference.items():
-                cells[1] = int(chunk.values["world_index"][i])
+        for batch in sorted_chunks(stream.iter_file_chunks(window), stream.data_ts(), window):
+            key = batch.values["data_ts"]
+            batch.values["world_index"] = (
+                table.index_for(key) if len(table) else np.zeros(len(batch), np.int64)
+            )
+            yield batch
+
+    def iter_chunks(
+        self, name: str, window: tuple[float, float] | None = None
+    ) -> Iterator[ColumnChunk]:
+        """Rows of ``pupil`` or ``gaze`` sorted by time, restricted to ``lo <= t < hi``, with
+        ``world_index`` filled — streamed in chunks, whatever the recording's length."""
+        for batch in self.iter_batches(name, window):
+            chunk = decode_rows(batch)
             yield chunk
 
     def _load(self, name: str, dtype: np.dtype) -> np.ndarray:
@@ -230,7 +246,10 @@ class Recording:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.close()
 

@@ -29,7 +29,7 @@ _VIDEO_EXT = re.compile(r"\.(mp4|mjpeg|h264|mkv|avi)$")
 
 class Stream(Protocol):
     def data_ts(self) -> np.ndarray: ...
-    def iter_file_chunks(self, window: tuple[float, float] | None = None) -> Iterator[ColumnChunk]: ...
+    def iter_file_chunks(self, window: tuple[float, float] | None = None) -> Iterator[Any]: ...
 
 
 class ArrayStream:
@@ -49,7 +49,9 @@ class ArrayStream:
             values = {name: np.array(part[name]) for name in names if name != "world_index"}
             present = {}
             for name, col in values.items():
-                present[name] = ~np.isnan(col) if col.dtype.kind == "f" else np.ones(col.shape, bool)
+                present[name] = (
+                    ~np.isnan(col) if col.dtype.kind == "f" else np.ones(col.shape, bool)
+                )
             values["data_ts"] = values["timestamp"].copy()
             values["file_index"] = np.arange(start, start + part.shape[0], dtype=np.int64)
             yield ColumnChunk(values, present)
@@ -95,11 +97,16 @@ class Sources:
             out[name] = (ts, "converted in memory")
         for name, stream in self._streams.items():
             if name not in out or not isinstance(stream, DatumStream):
-                out[name] = (stream.data_ts(), "in memory" if not isinstance(stream, DatumStream) else f"{name}.pldata")
+                out[name] = (
+                    stream.data_ts(),
+                    "in memory" if not isinstance(stream, DatumStream) else f"{name}.pldata",
+                )
         return out
 
 
-def _legacy_records(path: Path, key: str, chunk: int = 20_000) -> Callable[[], Iterator[RecordChunk]]:
+def _legacy_records(
+    path: Path, key: str, chunk: int = 20_000
+) -> Callable[[], Iterator[RecordChunk]]:
     topic = {"pupil_positions": "pupil", "gaze_positions": "gaze"}[key]
 
     def records() -> Iterator[RecordChunk]:
@@ -119,24 +126,34 @@ def _legacy_records(path: Path, key: str, chunk: int = 20_000) -> Callable[[], I
     return records
 
 
-def _converted_view(src: Sources, files: dict[str, Path], timestamps: dict[str, np.ndarray]) -> None:
+def _converted_view(
+    src: Sources, files: dict[str, Path], timestamps: dict[str, np.ndarray]
+) -> None:
     """Point world parts and their timestamps at the original (unconverted) files."""
     stem_of = {real: Path(name).stem for name, real in files.items()}
     src.world_parts = sorted(
-        (real for name, real in files.items() if _VIDEO_EXT.search(name) and re.fullmatch(r"world(_\d+)?", Path(name).stem)),
+        (
+            real
+            for name, real in files.items()
+            if _VIDEO_EXT.search(name) and re.fullmatch(r"world(_\d+)?", Path(name).stem)
+        ),
         key=lambda p: next(n for n, r in files.items() if r == p),
     )
     src.timestamps_for = lambda part: timestamps.get(stem_of.get(part, ""))
     src.extra_timestamps = dict(timestamps)
 
 
-def for_recording(path: Path, kind: RecordingKind, info: RecordingInfo, invisible_raw: dict[str, Any] | None) -> Sources:
+def for_recording(
+    path: Path, kind: RecordingKind, info: RecordingInfo, invisible_raw: dict[str, Any] | None
+) -> Sources:
     """Build the in-memory view Pupil Player would have after converting the recording."""
     src = Sources(path)
     if kind is RecordingKind.OLD_STYLE and (path / "pupil_data").exists():
         for key, name in (("pupil_positions", "pupil"), ("gaze_positions", "gaze")):
             if name not in src._streams:
-                src._streams[name] = DatumStream(path / "pupil_data", name, source=_legacy_records(path / "pupil_data", key))
+                src._streams[name] = DatumStream(
+                    path / "pupil_data", name, source=_legacy_records(path / "pupil_data", key)
+                )
     elif kind is RecordingKind.MOBILE:
         _converted_view(src, mobile_files(path), mobile_timestamps(path))
     elif kind is RecordingKind.INVISIBLE:

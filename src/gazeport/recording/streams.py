@@ -58,7 +58,7 @@ _PUPIL_3D_PATHS = dict(
 )  # fmt: skip
 
 #: Columns decoded from pupil datums (``world_index`` is added by the recording).
-PUPIL_DECODED = {name: PUPIL_DTYPE[name] for name in PUPIL_DTYPE.names if name != "world_index"}
+PUPIL_DECODED = {name: PUPIL_DTYPE[name] for name in PUPIL_DTYPE.names or () if name != "world_index"}
 PUPIL_FILL: dict[str, Any] = {
     name: (None if dt == np.dtype("O") else (-1 if dt.kind == "i" else np.nan))
     for name, dt in PUPIL_DECODED.items()
@@ -105,7 +105,11 @@ def pupil_plan(layout: Layout) -> Plan | None:
         return None
     model_id = layout.get(("model_id",))
     if model_id is not None and model_id.value is not None:
-        if model_id.kind != "const" or not isinstance(model_id.value, int) or isinstance(model_id.value, bool):
+        if (
+            model_id.kind != "const"
+            or not isinstance(model_id.value, int)
+            or isinstance(model_id.value, bool)
+        ):
             return None
         plan["model_id"] = ("const", model_id.value)
     return plan
@@ -145,7 +149,7 @@ def pupil_cells(datum: Mapping[str, Any]) -> list[Any]:
 
 # --- gaze --------------------------------------------------------------------------------------
 
-GAZE_DECODED = {name: GAZE_DTYPE[name] for name in GAZE_DTYPE.names if name != "world_index"}
+GAZE_DECODED = {name: GAZE_DTYPE[name] for name in GAZE_DTYPE.names or () if name != "world_index"}
 GAZE_FILL: dict[str, Any] = {
     name: (-1 if dt.kind == "i" else np.nan) for name, dt in GAZE_DECODED.items()
 }
@@ -184,7 +188,12 @@ def gaze_plan(layout: Layout) -> Plan | None:
         for i in range(count):
             ts = layout.get(("base_data", i, "timestamp"))
             eid = layout.get(("base_data", i, "id"))
-            if not _is_float_slot(ts) or eid is None or not isinstance(eid.value, int) or isinstance(eid.value, bool):
+            if (
+                not _is_float_slot(ts)
+                or eid is None
+                or not isinstance(eid.value, int)
+                or isinstance(eid.value, bool)
+            ):
                 return None
             plan[f"base{i}_timestamp"] = ("slot", ts)
             plan[f"base{i}_eye_id"] = ("const", eid.value)
@@ -268,12 +277,15 @@ def gaze_cells(datum: Mapping[str, Any]) -> tuple[list[Any], bool]:
                     eye_cells[eye * 6 : eye * 6 + 6] = [*c[:3], *n[:3]]
         elif "eye_center_3d" in datum:
             try:
-                eye = str(base[0]["id"])  # type: ignore[index]
+                eye_key = str(base[0]["id"])  # type: ignore[index]
             except (KeyError, IndexError, TypeError):
-                eye = ""
-            if eye in ("0", "1"):
-                k = int(eye)
-                eye_cells[k * 6 : k * 6 + 6] = [*datum["eye_center_3d"][:3], *datum["gaze_normal_3d"][:3]]
+                eye_key = ""
+            if eye_key in ("0", "1"):
+                k = int(eye_key)
+                eye_cells[k * 6 : k * 6 + 6] = [
+                    *datum["eye_center_3d"][:3],
+                    *datum["gaze_normal_3d"][:3],
+                ]
             else:
                 unknown_eye = True
         cells += eye_cells

@@ -1,0 +1,490 @@
+"""The ``gazeport`` command: a thin front-end over the public API.
+
+Every command parses its options, calls the library, renders the result and exits: 0 on success,
+1 for a gazeport error or a file-system problem (one ``error: …`` line on stderr, no traceback),
+2 for a usage error, 130 when cancelled with Ctrl+C. typer and rich are used only here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import json
+import tempfile
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from typer.core import TyperGroup
+
+from . import __version__
+from .errors import GazeportError, GazeportWarning
+from .jobs import ExportResult, export_raw
+from .recording import Recording, open_recording
+from .synthetic import generate_capture_recording
+
+ProgressCallback = Callable[[float, str], None]
+
+# Results go to stdout; progress, warnings and errors to stderr. A console looks up
+# sys.stdout / sys.stderr each time it prints, so redirection (and CliRunner) just work.
+_out = Console(highlight=False)
+_err = Console(stderr=True, highlight=False)
+
+
+class _Group(TyperGroup):
+    """Runs every command with warnings and errors turned into plain stderr lines (one place)."""
+
+    def invoke(self, ctx: Any) -> Any:
+        with _warnings_to_stderr():
+            try:
+                return super().invoke(ctx)
+            except (typer.TyperException, typer.Exit, typer.Abort):
+                raise  # usage errors (exit 2), --help, explicit exits: typer's business
+            except GazeportError as exc:
+                _fail(str(exc))
+            except OSError as exc:
+                _fail(_os_error_text(exc))
+            except KeyboardInterrupt:
+                # the library already removed partial output
+                _err.print("cancelled")
+                raise typer.Exit(130) from None
+            except Exception as exc:
+                if (ctx.obj or {}).get("traceback"):
+                    raise
+                _fail(
+                    f"unexpected {type(exc).__name__}: {exc} — this is a bug in gazeport; please "
+                    "report it (rerun with --traceback to see where it happened)."
+                )
+
+
+def _fail(message: str) -> None:
+    """Print one ``error: …`` line on stderr and exit with code 1."""
+    line = " ".join(message.split())
+    _err.print(f"[bold red]error:[/] {escape(line)}", soft_wrap=True)
+    raise typer.Exit(1)
+
+
+def _os_error_text(exc: OSError) -> str:
+    if exc.strerror and exc.filename is not None:
+        return f"{exc.filename}: {exc.strerror}."
+    return str(exc) or type(exc).__name__
+
+
+@contextlib.contextmanager
+def _warnings_to_stderr() -> Iterator[None]:
+    """Show each GazeportWarning as one yellow ``warning: …`` line, not in Python's format."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", GazeportWarning)
+        original = warnings.showwarning
+
+        def show(
+            message: Warning | str,
+            category: type[Warning],
+            filename: str,
+            lineno: int,
+            file: Any = None,
+            line: str | None = None,
+        ) -> None:
+            if issubclass(category, GazeportWarning):
+                text = " ".join(str(message).split())
+                _err.print(f"[yellow]warning: {escape(text)}[/]", soft_wrap=True)
+            else:
+                original(message, category, filename, lineno, file, line)
+
+        warnings.showwarning = show
+        yield
+
+
+@contextlib.contextmanager
+def _progress_bars(quiet: bool) -> Iterator[Callable[[str], ProgressCallback]]:
+    """Yield ``phase(label)``, which adds a bar and returns its ``progress(fraction, text)``.
+
+    Bars go to stderr, and only to a terminal; ``quiet`` turns them off.
+    """
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        console=_err,
+        disable=quiet or not _err.is_terminal,
+    )
+
+    def phase(label: str) -> ProgressCallback:
+        task = progress.add_task(label, total=1.0)
+
+        def update(fraction: float, text: str) -> None:
+            progress.update(task, completed=fraction)
+
+        return update
+
+    with progress:
+        yield phase
+
+
+# --- the app --------------------------------------------------------------------------------------
+
+app = typer.Typer(
+    cls=_Group,
+    name="gazeport",
+    help=(
+        "Open Pupil Labs eye-tracking recordings read-only and export them like Pupil Player, "
+        "headless.\n\n"
+        "New here? Run [bold]gazeport demo[/] to make a sample recording and export it."
+    ),
+    epilog=(
+        "[bold]Examples[/]\n"
+        "  gazeport demo\n"
+        "  gazeport info ~/recordings/2024_01_25/003\n"
+        "  gazeport export ~/recordings/2024_01_25/003 --start-s 10 --end-s 20"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"gazeport {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_show_version,
+            is_eager=True,
+            help="Show the gazeport version and exit.",
+        ),
+    ] = False,
+    show_traceback: Annotated[
+        bool,
+        typer.Option(
+            "--traceback", help="Show the full traceback of an unexpected error (for bug reports)."
+        ),
+    ] = False,
+) -> None:
+    ctx.ensure_object(dict)["traceback"] = show_traceback
+
+
+_QUIET = typer.Option("--quiet", "-q", help="No progress bar (warnings and errors still show).")
+
+
+# --- demo -----------------------------------------------------------------------------------------
+
+
+@app.command(
+    help=(
+        "Make a sample Pupil Capture recording and export its raw data.\n\n"
+        "The recording is synthetic (binocular 200 Hz pupil and gaze, 30 fps world timestamps, "
+        "no video) and is exported exactly as [bold]gazeport export[/] would. A one-minute "
+        "recording takes a few seconds."
+    ),
+    epilog=(
+        "[bold]Examples[/]\n  gazeport demo\n  gazeport demo --minutes 5 --dir ~/gazeport-demo"
+    ),
+)
+def demo(
+    minutes: Annotated[
+        float,
+        typer.Option(min=0.01, max=600.0, help="Length of the sample recording in minutes."),
+    ] = 1.0,
+    directory: Annotated[
+        Path | None,
+        typer.Option(
+            "--dir",
+            file_okay=False,
+            help="Folder for the sample recording, new or empty (default: a new temporary folder).",
+        ),
+    ] = None,
+    quiet: Annotated[bool, _QUIET] = False,
+) -> None:
+    """``gazeport demo``: generate a synthetic recording, export it, say where both went."""
+    if directory is None:
+        rec_dir = Path(tempfile.mkdtemp(prefix="gazeport-demo-")) / "demo_recording"
+    else:
+        rec_dir = directory.expanduser()
+        if rec_dir.exists() and any(rec_dir.iterdir()):
+            raise typer.BadParameter(
+                f"{rec_dir} is not empty; choose a new or empty folder.", param_hint="'--dir'"
+            )
+    with _progress_bars(quiet) as phase:
+        generate_capture_recording(
+            rec_dir, minutes=minutes, progress=phase("Writing the sample recording")
+        )
+        rec = open_recording(rec_dir)
+        result = export_raw(rec, progress=phase("Exporting raw data"))
+    _out.print(f"Sample recording: {escape(str(rec.path))}", soft_wrap=True)
+    _print_export(result)
+    quoted = escape(_shell_quote(rec.path))
+    _out.print("[bold]Next[/]")
+    _out.print(f"  gazeport info {quoted}", soft_wrap=True)
+    half = result.frame_range[1] // 2
+    _out.print(f"  gazeport export {quoted} --start-frame 0 --end-frame {half}", soft_wrap=True)
+
+
+def _shell_quote(path: Path) -> str:
+    text = str(path)
+    return text if all(c.isalnum() or c in "/._-~" for c in text) else f"'{text}'"
+
+
+# --- info -----------------------------------------------------------------------------------------
+
+
+@app.command(
+    help=(
+        "Show what a recording holds: software, start times, world frames and streams.\n\n"
+        "Stream times are seconds from the recording start (Pupil time). Nothing is written."
+    ),
+    epilog=(
+        "[bold]Examples[/]\n"
+        "  gazeport info ~/recordings/2024_01_25/003\n"
+        "  gazeport info ~/recordings/2024_01_25/003 --json | jq .world_frames.count"
+    ),
+)
+def info(
+    recording: Annotated[
+        Path, typer.Argument(metavar="REC", help="The recording folder.", show_default=False)
+    ],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object (stable keys) and nothing else.")
+    ] = False,
+) -> None:
+    """``gazeport info``: the facts of one recording, as text or JSON."""
+    facts = _facts(open_recording(recording))
+    if as_json:
+        typer.echo(json.dumps(facts, indent=2, ensure_ascii=False, allow_nan=False))
+    else:
+        _print_facts(facts)
+
+
+def _facts(rec: Recording) -> dict[str, Any]:
+    """Everything ``gazeport info`` shows, as JSON-ready values (the keys are stable)."""
+    inf = rec.info
+    # Pupil time of the recording start; Invisible timestamps are rebased to 0 (as in the facade)
+    start_pupil_s = 0.0 if rec.is_invisible else inf.start_time_synced_s
+    table = rec.frame_table
+    real = int(table.real_mask().sum())
+    streams = [
+        {
+            "name": s.name,
+            "count": s.count,
+            "rate_hz": s.rate_hz,
+            "first_s": s.first_s,
+            "last_s": s.last_s,
+            "first_rel_s": None if s.first_s is None else s.first_s - start_pupil_s,
+            "last_rel_s": None if s.last_s is None else s.last_s - start_pupil_s,
+            "source": s.source,
+        }
+        for s in rec.stream_summaries()
+    ]
+    return {
+        "path": str(rec.path),
+        "kind": rec.kind.value,
+        "recording_software_name": inf.recording_software_name,
+        "recording_software_version": inf.recording_software_version,
+        "recording_name": inf.recording_name,
+        "recording_uuid": inf.recording_uuid,
+        "meta_version": inf.meta_version,
+        "min_player_version": inf.min_player_version,
+        "info_file": inf.source_file,
+        "inferred": list(inf.inferred),
+        "duration_s": inf.duration_s,
+        "start_time_system_s": inf.start_time_system_s,
+        "start_utc": rec.start_datetime.isoformat(),
+        "start_local": rec.start_datetime.astimezone().isoformat(),
+        "start_time_synced_s": inf.start_time_synced_s,
+        "start_pupil_time_s": start_pupil_s,
+        "wall_clock_offset_s": rec.wall_clock_offset_s,
+        "world_frames": {
+            "count": len(table),
+            "source": table.source,
+            "real": real,
+            "virtual": len(table) - real,
+            "frame_size": list(table.frame_size),
+            "video_parts": [p.name for p in table.parts],
+        },
+        "streams": streams,
+    }
+
+
+def _seconds(value: float | None, digits: int = 3, sign: bool = False) -> str:
+    if value is None:
+        return "—"
+    return f"{value:+.{digits}f}" if sign else f"{value:.{digits}f}"
+
+
+def _rate(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.1f}" if value >= 1 else f"{value:.3f}"
+
+
+def _print_facts(f: dict[str, Any]) -> None:
+    frames = f["world_frames"]
+    width, height = frames["frame_size"]
+    rows = [
+        ("kind", f"{f['kind']} ({f['info_file']}, meta {f['meta_version']})"),
+        ("software", f"{f['recording_software_name']} {f['recording_software_version']}"),
+        ("recording", f"{f['recording_name']}  (uuid {f['recording_uuid']})"),
+        ("duration", f"{_seconds(f['duration_s'])} s"),
+        ("start (UTC)", f["start_utc"]),
+        ("start (local)", f["start_local"]),
+        ("start (Pupil time)", f"{_seconds(f['start_pupil_time_s'], 6)} s"),
+        (
+            "wall-clock offset",
+            f"{_seconds(f['wall_clock_offset_s'], 6)} s  (Unix time = Pupil time + offset)",
+        ),
+        (
+            "world frames",
+            f"{frames['count']:,} from {frames['source']}: {frames['real']:,} real, "
+            f"{frames['virtual']:,} virtual; {width}×{height} px",
+        ),
+        ("video parts", ", ".join(frames["video_parts"]) or "none"),
+    ]
+    if f["inferred"]:
+        rows.append(("guessed", ", ".join(f["inferred"])))
+    _out.print(f"[bold]{escape(f['path'])}[/]", soft_wrap=True)
+    for key, value in rows:
+        _out.print(f"  [bold]{key:<19}[/] {escape(str(value))}", soft_wrap=True)
+
+    # No box and one space of padding: the table fits 80 columns (pipes, CI logs) unwrapped
+    streams = Table(box=None, padding=(0, 1), pad_edge=False, header_style="bold underline")
+    for header in ("stream", "count", "rate Hz", "first s", "last s", "source"):
+        right = header in ("count", "rate Hz", "first s", "last s")
+        streams.add_column(header, justify="right" if right else "left", no_wrap=True)
+    for s in f["streams"]:
+        streams.add_row(
+            escape(s["name"]),
+            f"{s['count']:,}",
+            _rate(s["rate_hz"]),
+            _seconds(s["first_rel_s"], sign=True),
+            _seconds(s["last_rel_s"], sign=True),
+            escape(s["source"]),
+        )
+    _out.print()
+    _out.print(streams)
+    _out.print("[dim]first s / last s: seconds from the recording start[/]")
+
+
+# --- export ---------------------------------------------------------------------------------------
+
+
+class ExportFormat(str, enum.Enum):
+    """The formats :func:`gazeport.jobs.export_raw` writes (``jobs.FORMATS``)."""
+
+    csv = "csv"
+    parquet = "parquet"
+
+
+@app.command(
+    help=(
+        "Export pupil and gaze data like Pupil Player's Raw Data Exporter.\n\n"
+        "Writes export_info.csv, pupil_positions and gaze_positions (CSV or Parquet) and "
+        "pupil_gaze_positions_info.txt into a new REC/exports/NNN folder. Give the range in "
+        "world frames or in seconds, not both; without a range the whole recording is "
+        "exported. The recording itself is never changed."
+    ),
+    epilog=(
+        "[bold]Examples[/]\n"
+        "  gazeport export ~/recordings/2024_01_25/003\n"
+        "  gazeport export ~/recordings/2024_01_25/003 --start-s 10 --end-s 20\n"
+        "  gazeport export REC --start-frame 100 --format parquet --min-confidence 0.6"
+    ),
+)
+def export(
+    recording: Annotated[
+        Path, typer.Argument(metavar="REC", help="The recording folder.", show_default=False)
+    ],
+    start_frame: Annotated[
+        int | None, typer.Option(min=0, help="First world frame to export (inclusive).")
+    ] = None,
+    end_frame: Annotated[
+        int | None,
+        typer.Option(min=0, help="Last world frame to export, inclusive (default: the last)."),
+    ] = None,
+    start_s: Annotated[
+        float | None, typer.Option(min=0.0, help="Start, in seconds after the first world frame.")
+    ] = None,
+    end_s: Annotated[
+        float | None, typer.Option(min=0.0, help="End, in seconds after the first world frame.")
+    ] = None,
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", help="Output file format.")
+    ] = ExportFormat.csv,
+    min_confidence: Annotated[
+        float | None,
+        typer.Option(min=0.0, max=1.0, help="Leave out rows with a lower confidence."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", file_okay=False, help="Write into this folder (default: REC/exports/NNN)."
+        ),
+    ] = None,
+    no_field_info: Annotated[
+        bool, typer.Option("--no-field-info", help="Do not write pupil_gaze_positions_info.txt.")
+    ] = False,
+    quiet: Annotated[bool, _QUIET] = False,
+) -> None:
+    """``gazeport export``: run :func:`gazeport.jobs.export_raw` and report what it wrote."""
+    if (start_frame is not None or end_frame is not None) and (
+        start_s is not None or end_s is not None
+    ):
+        raise typer.BadParameter(
+            "give the range either in frames or in seconds, not both.",
+            param_hint="'--start-frame/--end-frame' and '--start-s/--end-s'",
+        )
+    rec = open_recording(recording)
+    with _progress_bars(quiet) as phase:
+        result = export_raw(
+            rec,
+            out_dir=out,
+            start_frame=start_frame,
+            end_frame=end_frame,
+            start_s=start_s,
+            end_s=end_s,
+            fmt=fmt.value,
+            min_confidence=min_confidence,
+            field_info=not no_field_info,
+            progress=phase("Exporting raw data"),
+        )
+    _print_export(result)
+
+
+def _print_export(result: ExportResult) -> None:
+    """Where an export went, its files, rows per stream and what was skipped and why."""
+    left, right = result.frame_range
+    _out.print(f"Export folder:    {escape(str(result.export_dir))}", soft_wrap=True)
+    _out.print(f"World frames:     {left} – {right}")
+    _out.print("[bold]Files[/]")
+    for path in result.files:
+        _out.print(f"  {escape(path.name)}", soft_wrap=True)
+    if result.rows:
+        _out.print("[bold]Rows[/]")
+        width = max(len(name) for name in result.rows)
+        for name, count in result.rows.items():
+            _out.print(f"  {escape(name):<{width}}  {count:>10,}")
+    if result.skipped:
+        _out.print("[bold]Skipped[/]")
+        for name, why in result.skipped.items():
+            _out.print(f"  {escape(name)}: {escape(why)}", soft_wrap=True)
+    _out.print(f"Done in {result.seconds:.2f} s.")
+
+
+def main() -> None:
+    """Console-script entry point (``gazeport``, ``python -m gazeport``)."""
+    app(prog_name="gazeport")

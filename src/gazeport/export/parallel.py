@@ -1,0 +1,52 @@
+"""Run CPU-bound export steps in worker processes while keeping output order and memory bounded."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def default_workers() -> int:
+    """Worker processes for large exports: the CPUs this process may use (at least 1)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def ordered_map(
+    fn: Callable[[T], R], items: Iterable[T], workers: int, max_pending: int | None = None
+) -> Iterator[R]:
+    """``map(fn, items)`` over ``workers`` processes, results in input order.
+
+    At most ``max_pending`` items are in flight, so memory stays bounded however many items
+    there are. With ``workers <= 1`` it runs in this process. ``fn`` must be picklable (a
+    module-level function).
+    """
+    if workers <= 1:
+        yield from map(fn, items)
+        return
+    limit = max_pending or 2 * workers
+    # fork: workers need no re-import of the caller's script (spawn would demand a
+    # ``__main__`` guard from every user script); elsewhere the platform default.
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        pending: deque[Future[R]] = deque()
+        try:
+            for item in items:
+                pending.append(pool.submit(fn, item))
+                if len(pending) >= limit:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for fut in pending:
+                fut.cancel()

@@ -1,0 +1,481 @@
+"""The ``gazeport`` command: exit codes, one-line errors, JSON facts, exports on fixture copies.
+
+Expected values come from the fixtures' own files (read here with ``json``/``numpy``) or from
+PROVENANCE.md, not from the library. The fixtures are read-only; exports run on copies.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import gazeport
+from gazeport import cli
+
+FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "recordings"
+CORE358 = FIXTURES / "core358_artemisge_003"
+CORE121 = FIXTURES / "core121_eyedoit_001"
+CORE116 = FIXTURES / "core116_vedb"
+NEON = FIXTURES / "neon_demo"
+
+needs_fixtures = pytest.mark.skipif(not CORE358.is_dir(), reason="real recordings not available")
+
+runner = CliRunner()
+
+
+def run(*args: str | Path):
+    """Invoke the app in-process; stdout and stderr stay apart."""
+    return runner.invoke(cli.app, [str(a) for a in args])
+
+
+def assert_one_error_line(result, *, contains: str, code: int = 1) -> str:
+    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ")
+    assert contains in lines[0]
+    assert "Traceback" not in result.output
+    return lines[0]
+
+
+@pytest.fixture
+def rec_copy(tmp_path: Path):
+    """A writable copy of a fixture recording (the originals are read-only)."""
+
+    def copy(source: Path) -> Path:
+        target = tmp_path / source.name
+        shutil.copytree(source, target)
+        for root, dirs, files in os.walk(target):
+            for name in dirs + files:
+                path = Path(root, name)
+                path.chmod(path.stat().st_mode | stat.S_IWUSR)
+        target.chmod(target.stat().st_mode | stat.S_IWUSR)
+        return target
+
+    return copy
+
+
+# --- info -----------------------------------------------------------------------------------------
+
+
+def info_json(path: Path) -> dict:
+    result = run("info", path, "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def streams_by_name(facts: dict) -> dict[str, dict]:
+    return {s["name"]: s for s in facts["streams"]}
+
+
+@needs_fixtures
+def test_info_json_core358_exact_values():
+    facts = info_json(CORE358)
+    raw = json.loads((CORE358 / "info.player.json").read_text())
+    assert facts["path"] == str(CORE358)
+    assert facts["kind"] == "pupil_player_format"
+    assert facts["recording_software_name"] == "Pupil Capture"
+    assert facts["recording_software_version"] == "3.5.8"
+    assert facts["recording_name"] == "2024_01_25"
+    assert facts["recording_uuid"] == raw["recording_uuid"]
+    assert facts["meta_version"] == "2.3"
+    assert facts["duration_s"] == raw["duration_s"]
+    assert facts["start_time_system_s"] == raw["start_time_system_s"]
+    assert facts["start_time_synced_s"] == raw["start_time_synced_s"]
+    assert facts["start_pupil_time_s"] == raw["start_time_synced_s"]
+    assert facts["start_utc"] == "2024-01-25T13:29:08.297847+00:00"
+    assert facts["wall_clock_offset_s"] == raw["start_time_system_s"] - raw["start_time_synced_s"]
+    assert facts["world_frames"] == {
+        "count": 353,
+        "source": "timestamps",
+        "real": 0,
+        "virtual": 353,
+        "frame_size": [1280, 720],
+        "video_parts": [],
+    }
+    counts = {name: s["count"] for name, s in streams_by_name(facts).items()}
+    assert counts == {
+        "blinks": 8,
+        "eye0": 915,
+        "eye1": 901,
+        "fixations": 353,
+        "gaze": 1841,
+        "notify": 2,
+        "pupil": 3682,
+        "world": 353,
+    }
+    world = streams_by_name(facts)["world"]
+    ts = np.load(CORE358 / "world_timestamps.npy")
+    assert world["source"] == "world_timestamps.npy"
+    assert world["first_s"] == float(ts.min())
+    assert world["last_s"] == float(ts.max())
+    assert world["first_rel_s"] == pytest.approx(ts.min() - raw["start_time_synced_s"])
+    assert world["rate_hz"] == pytest.approx((ts.size - 1) / (ts.max() - ts.min()))
+    # one fixation repeated on every frame: a single time, so no rate
+    assert streams_by_name(facts)["fixations"]["rate_hz"] is None
+
+
+@needs_fixtures
+def test_info_json_core121():
+    facts = info_json(CORE121)
+    assert facts["recording_software_version"] == "1.21.5"
+    assert facts["meta_version"] == "2.1"
+    assert facts["world_frames"]["count"] == 256
+    counts = {name: s["count"] for name, s in streams_by_name(facts).items()}
+    assert counts == {"eye0": 960, "gaze": 964, "notify": 1, "pupil": 964, "world": 256}
+
+
+@needs_fixtures
+def test_info_json_core116():
+    facts = info_json(CORE116)
+    assert facts["recording_software_version"] == "1.16.95"
+    assert facts["meta_version"] == "2.0"
+    counts = {name: s["count"] for name, s in streams_by_name(facts).items()}
+    assert counts["pupil"] == 5170
+    assert counts["odometry"] == 4220
+    assert counts["world"] == 504
+    # 504 timestamps plus virtual frames filling the one 1.34 s gap (Player's lookup)
+    assert facts["world_frames"]["count"] == 542
+    assert facts["world_frames"]["virtual"] == 542
+
+
+@needs_fixtures
+def test_info_json_is_the_only_stdout_and_numbers_are_numbers():
+    result = run("info", CORE358, "--json")
+    facts = json.loads(result.stdout)  # nothing else on stdout
+    assert isinstance(facts["duration_s"], float)
+    assert isinstance(facts["world_frames"]["count"], int)
+    assert all(isinstance(s["count"], int) for s in facts["streams"])
+
+
+@needs_fixtures
+def test_info_text_core358():
+    result = run("info", CORE358)
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "Pupil Capture 3.5.8" in out
+    assert "2024-01-25T13:29:08.297847+00:00" in out
+    assert "353 from timestamps" in out
+    assert "3,682" in out
+    assert "fixations_timestamps.npy" in out
+    assert result.stderr == ""
+
+
+@needs_fixtures
+@pytest.mark.parametrize("name", ["core358_artemisge_003", "core121_eyedoit_001", "core116_vedb"])
+def test_info_text_fixtures_exit_0(name: str):
+    result = run("info", FIXTURES / name)
+    assert result.exit_code == 0, result.output
+    assert "world frames" in result.stdout
+
+
+@needs_fixtures
+def test_info_neon_is_one_plain_error():
+    result = run("info", NEON)
+    assert_one_error_line(result, contains="Neon")
+    assert result.stdout == ""
+
+
+@needs_fixtures
+def test_info_does_not_write_into_the_recording():
+    before = sorted(p.name for p in CORE121.iterdir())
+    assert run("info", CORE121).exit_code == 0
+    assert sorted(p.name for p in CORE121.iterdir()) == before
+
+
+# --- export ---------------------------------------------------------------------------------------
+
+
+def csv_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+@needs_fixtures
+def test_export_whole_recording(rec_copy):
+    rec = rec_copy(CORE358)
+    result = run("export", rec)
+    assert result.exit_code == 0, result.output
+    folder = rec / "exports" / "000"
+    for name in (
+        "export_info.csv",
+        "pupil_positions.csv",
+        "gaze_positions.csv",
+        "pupil_gaze_positions_info.txt",
+    ):
+        assert (folder / name).is_file(), name
+        assert name in result.stdout
+    assert str(folder) in result.stdout
+    pupil = csv_rows(folder / "pupil_positions.csv")
+    gaze = csv_rows(folder / "gaze_positions.csv")
+    assert f"{len(pupil):,}" in result.stdout
+    assert f"{len(gaze):,}" in result.stdout
+    assert "0 – 352" in result.stdout
+    assert "Traceback" not in result.output
+
+
+@needs_fixtures
+def test_export_trim_frames(rec_copy):
+    rec = rec_copy(CORE358)
+    result = run("export", rec, "--start-frame", "10", "--end-frame", "20")
+    assert result.exit_code == 0, result.output
+    rows = csv_rows(rec / "exports" / "000" / "pupil_positions.csv")
+    assert rows
+    assert {int(r["world_index"]) for r in rows} <= set(range(10, 21))
+    assert "10 – 20" in result.stdout
+
+
+@needs_fixtures
+def test_export_start_frame_alone_runs_to_the_last_frame(rec_copy):
+    rec = rec_copy(CORE358)
+    result = run("export", rec, "--start-frame", "300")
+    assert result.exit_code == 0, result.output
+    assert "300 – 352" in result.stdout
+
+
+@needs_fixtures
+def test_export_trim_seconds_and_second_export_gets_next_folder(rec_copy):
+    rec = rec_copy(CORE358)
+    assert run("export", rec).exit_code == 0
+    result = run("export", rec, "--start-s", "2", "--end-s", "4")
+    assert result.exit_code == 0, result.output
+    ts = np.load(CORE358 / "world_timestamps.npy")
+    rows = csv_rows(rec / "exports" / "001" / "gaze_positions.csv")
+    times = np.array([float(r["gaze_timestamp"]) for r in rows])
+    assert times.min() >= ts[0] + 2 - 0.1
+    assert times.max() <= ts[0] + 4 + 0.1
+
+
+@needs_fixtures
+def test_export_parquet(rec_copy):
+    pq = pytest.importorskip("pyarrow.parquet")
+    rec = rec_copy(CORE358)
+    result = run("export", rec, "--format", "parquet")
+    assert result.exit_code == 0, result.output
+    table = pq.read_table(rec / "exports" / "000" / "pupil_positions.parquet")
+    assert table.num_rows > 0
+    assert not (rec / "exports" / "000" / "pupil_positions.csv").exists()
+
+
+@needs_fixtures
+def test_export_options_out_no_field_info_min_confidence(rec_copy, tmp_path: Path):
+    rec = rec_copy(CORE121)
+    out = tmp_path / "elsewhere"
+    result = run(
+        "export", rec, "--out", out, "--no-field-info", "--min-confidence", "0.9", "--quiet"
+    )
+    assert result.exit_code == 0, result.output
+    assert not (out / "pupil_gaze_positions_info.txt").exists()
+    rows = csv_rows(out / "pupil_positions.csv")
+    assert rows
+    assert min(float(r["confidence"]) for r in rows) >= 0.9
+    assert not (rec / "exports").exists()
+
+
+@needs_fixtures
+def test_export_reports_skipped_streams(rec_copy):
+    rec = rec_copy(CORE116)  # gaze.pldata is absent
+    result = run("export", rec)
+    assert result.exit_code == 0, result.output
+    assert "Skipped" in result.stdout
+    assert "gaze: " in result.stdout
+
+
+@needs_fixtures
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["--start-frame", "1", "--end-s", "3"], id="frame-and-seconds"),
+        pytest.param(["--start-s", "1", "--end-frame", "3"], id="seconds-and-frame"),
+        pytest.param(["--format", "xlsx"], id="unknown-format"),
+        pytest.param(["--min-confidence", "1.5"], id="confidence-above-1"),
+        pytest.param(["--start-frame", "-1"], id="negative-frame"),
+        pytest.param(["--start-frame", "ten"], id="not-a-number"),
+    ],
+)
+def test_export_usage_errors_exit_2(rec_copy, args: list[str]):
+    rec = rec_copy(CORE358)
+    result = run("export", rec, *args)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert not (rec / "exports").exists()
+
+
+@needs_fixtures
+def test_export_out_of_range_is_one_plain_error(rec_copy):
+    rec = rec_copy(CORE358)
+    result = run("export", rec, "--start-frame", "10", "--end-frame", "5000")
+    line = assert_one_error_line(result, contains="0 - 352")
+    assert "5000" in line
+    assert not any((rec / "exports").glob("*/*.csv"))
+
+
+def test_export_missing_path(tmp_path: Path):
+    result = run("export", tmp_path / "nowhere")
+    assert_one_error_line(result, contains="does not exist")
+
+
+@needs_fixtures
+def test_export_file_instead_of_folder(rec_copy):
+    rec = rec_copy(CORE358)
+    result = run("export", rec / "info.player.json")
+    assert_one_error_line(result, contains="not a recording folder")
+
+
+def test_export_folder_without_info_file(tmp_path: Path):
+    result = run("export", tmp_path)
+    assert_one_error_line(result, contains="no info file")
+
+
+@needs_fixtures
+def test_missing_info_key_names_the_key(rec_copy):
+    rec = rec_copy(CORE358)
+    info_file = rec / "info.player.json"
+    data = json.loads(info_file.read_text())
+    del data["start_time_synced_s"]
+    info_file.write_text(json.dumps(data))
+    for command in ("info", "export"):
+        result = run(command, rec)
+        assert_one_error_line(result, contains='"start_time_synced_s"')
+
+
+@needs_fixtures
+def test_file_system_error_is_one_plain_error(rec_copy, tmp_path: Path):
+    rec = rec_copy(CORE121)
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    result = run("export", rec, "--out", blocker / "sub")
+    assert_one_error_line(result, contains=str(blocker))
+
+
+@needs_fixtures
+def test_gazeport_warnings_are_yellow_lines_on_stderr(rec_copy):
+    rec = rec_copy(CORE121)
+    info_file = rec / "info.player.json"
+    data = json.loads(info_file.read_text())
+    data["meta_version"] = "2.9"  # newer than gazeport knows: a warning, then read as 2.3
+    info_file.write_text(json.dumps(data))
+    result = run("info", rec, "--json")
+    assert result.exit_code == 0, result.output
+    json.loads(result.stdout)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("warning: ")
+    assert "2.9" in lines[0]
+    assert "GazeportWarning" not in result.stderr
+
+
+@needs_fixtures
+def test_keyboard_interrupt_says_cancelled(rec_copy, monkeypatch: pytest.MonkeyPatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "export_raw", interrupted)
+    result = run("export", rec_copy(CORE121))
+    assert result.exit_code == 130
+    assert result.stderr.strip() == "cancelled"
+
+
+@needs_fixtures
+def test_unexpected_exception_is_one_line(rec_copy, monkeypatch: pytest.MonkeyPatch):
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("oops")
+
+    monkeypatch.setattr(cli, "export_raw", broken)
+    rec = rec_copy(CORE121)
+    result = run("export", rec)
+    line = assert_one_error_line(result, contains="ZeroDivisionError: oops")
+    assert "bug" in line
+    result = run("--traceback", "export", rec)
+    assert isinstance(result.exception, ZeroDivisionError)
+
+
+# --- demo, version, help --------------------------------------------------------------------------
+
+
+def test_demo_into_a_folder(tmp_path: Path):
+    result = run("demo", "--minutes", "0.05", "--dir", tmp_path)
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "exports" / "000"
+    pupil = csv_rows(folder / "pupil_positions.csv")
+    assert len(pupil) > 0
+    assert (folder / "gaze_positions.csv").is_file()
+    assert str(tmp_path) in result.stdout
+    assert f"{len(pupil):,}" in result.stdout
+    with gazeport.open(tmp_path) as rec:
+        assert rec.info.recording_software_name == "Pupil Capture"
+
+
+def test_demo_refuses_a_non_empty_folder(tmp_path: Path):
+    (tmp_path / "keep.txt").write_text("mine")
+    result = run("demo", "--minutes", "0.05", "--dir", tmp_path)
+    assert result.exit_code == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.txt"]
+
+
+def test_demo_default_folder_is_new_under_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr("tempfile.tempdir", None)
+    result = run("demo", "--minutes", "0.02")
+    assert result.exit_code == 0, result.output
+    (made,) = tmp_path.iterdir()
+    assert made.name.startswith("gazeport-demo-")
+    assert (made / "demo_recording" / "exports" / "000" / "pupil_positions.csv").is_file()
+
+
+def test_version():
+    result = run("--version")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"gazeport {gazeport.__version__}"
+
+
+def test_python_dash_m_version():
+    done = subprocess.run(
+        [sys.executable, "-m", "gazeport", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"gazeport {gazeport.__version__}"
+
+
+@needs_fixtures
+def test_python_dash_m_error_has_no_traceback():
+    done = subprocess.run(
+        [sys.executable, "-m", "gazeport", "info", str(NEON)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert done.stderr.startswith("error: ")
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("command", ["export", "info", "demo"])
+def test_help_shows_examples(command: str):
+    result = run(command, "--help")
+    assert result.exit_code == 0
+    assert "Examples" in result.stdout
+    assert f"gazeport {command}" in result.stdout
+
+
+def test_no_arguments_shows_help():
+    result = run()
+    assert result.exit_code == 2
+    assert "demo" in result.output
