@@ -161,7 +161,16 @@ def _child(which: str, rec: Path, out: Path) -> None:
     wall = time.perf_counter() - t
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     worker_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    print(json.dumps({"rows": rows, "wall_s": wall, "peak_mb": peak_kb / 1024, "worker_peak_mb": worker_kb / 1024}))
+    print(
+        json.dumps(
+            {
+                "rows": rows,
+                "wall_s": wall,
+                "peak_mb": peak_kb / 1024,
+                "worker_peak_mb": worker_kb / 1024,
+            }
+        )
+    )
 
 
 def _run(which: str, rec: Path, out: Path) -> dict:

@@ -100,6 +100,8 @@ def test_info_json_core358_exact_values():
         "source": "timestamps",
         "real": 0,
         "virtual": 353,
+        "recorded": 353,
+        "gap_filled": 0,
         "frame_size": [1280, 720],
         "video_parts": [],
     }

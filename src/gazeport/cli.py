@@ -274,10 +274,10 @@ def info(
 def _facts(rec: Recording) -> dict[str, Any]:
     """Everything ``gazeport info`` shows, as JSON-ready values (the keys are stable)."""
     inf = rec.info
-    # Pupil time of the recording start; Invisible timestamps are rebased to 0 (as in the facade)
-    start_pupil_s = 0.0 if rec.is_invisible else inf.start_time_synced_s
+    start_pupil_s = rec.start_time_s
     table = rec.frame_table
     real = int(table.real_mask().sum())
+    recorded = int(table.recorded_mask().sum())
     streams = [
         {
             "name": s.name,
@@ -314,6 +314,8 @@ def _facts(rec: Recording) -> dict[str, Any]:
             "source": table.source,
             "real": real,
             "virtual": len(table) - real,
+            "recorded": recorded,
+            "gap_filled": len(table) - recorded,
             "frame_size": list(table.frame_size),
             "video_parts": [p.name for p in table.parts],
         },
@@ -350,8 +352,11 @@ def _print_facts(f: dict[str, Any]) -> None:
         ),
         (
             "world frames",
-            f"{frames['count']:,} from {frames['source']}: {frames['real']:,} real, "
-            f"{frames['virtual']:,} virtual; {width}×{height} px",
+            (
+                f"{frames['count']:,} from {frames['source']}: {frames['real']:,} with video, "
+                f"{frames['virtual']:,} gray; {frames['gap_filled']:,} fill gaps; "
+                f"{width}×{height} px"
+            ),
         ),
         ("video parts", ", ".join(frames["video_parts"]) or "none"),
     ]
@@ -438,6 +443,12 @@ def export(
     no_field_info: Annotated[
         bool, typer.Option("--no-field-info", help="Do not write pupil_gaze_positions_info.txt.")
     ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Processes that build CSV text (default: one per CPU for large recordings)."
+        ),
+    ] = None,
     quiet: Annotated[bool, _QUIET] = False,
 ) -> None:
     """``gazeport export``: run :func:`gazeport.jobs.export_raw` and report what it wrote."""
@@ -461,6 +472,7 @@ def export(
             min_confidence=min_confidence,
             field_info=not no_field_info,
             progress=phase("Exporting raw data"),
+            workers=workers,
         )
     _print_export(result)
 

@@ -62,6 +62,16 @@ def _mmss(seconds: float) -> str:
     return f"{minutes:02d}:{whole:02d}.{millis:03d}"
 
 
+def player_data_format_version(min_player_version: str) -> str:
+    """What Player writes as ``Data Format Version``: its upgrade of every recording to meta
+    2.3 sets ``min_player_version`` to at least "2.0"."""
+    try:
+        parts = tuple(int(x) for x in min_player_version.split("."))
+    except ValueError:
+        return min_player_version
+    return min_player_version if parts >= (2, 0) else "2.0"
+
+
 def export_info_text(
     rec: Recording, frame_range: tuple[int, int], now: dt.datetime | None = None
 ) -> str:
@@ -71,7 +81,7 @@ def export_info_text(
     left, right = frame_range
     items = [
         ("Player Software Version", f"gazeport {__version__}"),
-        ("Data Format Version", rec.info.min_player_version),
+        ("Data Format Version", player_data_format_version(rec.info.min_player_version)),
         ("Export Date", now.strftime("%d.%m.%Y")),
         ("Export Time", now.strftime("%H:%M:%S")),
         ("Frame Index Range:", f"{left} - {right}"),
@@ -159,8 +169,15 @@ def export_raw(
     frame_range = rec.frame_range(start_frame, end_frame, start_s, end_s)
     window = rec.ts_window(frame_range)
     created = out_dir is None
-    folder = create_export_dir(rec.path) if out_dir is None else Path(out_dir)
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder = create_export_dir(rec.path) if out_dir is None else Path(out_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        target = Path(out_dir) if out_dir is not None else rec.path / "exports"
+        raise ExportError(
+            f"Cannot create the export folder in {target} ({exc.strerror or exc}); "
+            "choose another place with --out or check the permissions."
+        ) from exc
     result = ExportResult(rec.path, folder, frame_range)
     staging = _Staging(folder)
     streams = [name for name in RAW_FILES if rec.has_stream(name)]

@@ -86,8 +86,9 @@ def int_column(values: np.ndarray, present: np.ndarray | None = None) -> Lines:
 def csv_cell(value: str) -> bytes:
     """One text cell as ``csv.writer`` (default dialect) writes it, UTF-8 encoded."""
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerow([value, ""])
-    return buf.getvalue()[:-2].encode("utf-8")
+    # Player's writer ends lines with "\r\n", which is what makes csv quote \r and \n.
+    csv.writer(buf, lineterminator="\r\n").writerow([value, ""])
+    return buf.getvalue()[:-3].encode("utf-8")
 
 
 class _CellCache(dict[Any, bytes]):
@@ -107,8 +108,8 @@ def text_column(values: Sequence[Any] | np.ndarray) -> Lines:
 def reference_line(cells: Sequence[Any]) -> bytes:
     """One row as ``csv.writer`` writes it (the reference route), without the line ending."""
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="").writerow(cells)
-    return buf.getvalue().encode("utf-8")
+    csv.writer(buf, lineterminator="\r\n").writerow(cells)
+    return buf.getvalue()[:-2].encode("utf-8")
 
 
 def join_rows(segments: Sequence[Lines]) -> bytes:

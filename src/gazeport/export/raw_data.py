@@ -85,8 +85,10 @@ def gaze_lines(chunk: ColumnChunk) -> list[bytes]:
         ct.float_block(_stack(chunk, ("confidence", "norm_pos_x", "norm_pos_y"))),
         _base_data_text(chunk),
         ct.float_block(_stack(chunk, GAZE_POINT_FIELDS), p["gaze_point_3d_x"]),
-        ct.float_block(_stack(chunk, GAZE_EYE0_FIELDS), p["eye_center0_3d_x"]),
-        ct.float_block(_stack(chunk, GAZE_EYE1_FIELDS), p["eye_center1_3d_x"]),
+        ct.float_block(_stack(chunk, GAZE_EYE0_FIELDS[:3]), p["eye_center0_3d_x"]),
+        ct.float_block(_stack(chunk, GAZE_EYE0_FIELDS[3:]), p["gaze_normal0_x"]),
+        ct.float_block(_stack(chunk, GAZE_EYE1_FIELDS[:3]), p["eye_center1_3d_x"]),
+        ct.float_block(_stack(chunk, GAZE_EYE1_FIELDS[3:]), p["gaze_normal1_x"]),
     ]
     return _finish(chunk, segments)
 
@@ -103,7 +105,7 @@ LINE_BUILDERS = {"pupil": pupil_lines, "gaze": gaze_lines}
 
 def filter_confidence(chunk: ColumnChunk, min_confidence: float | None) -> ColumnChunk:
     """Drop rows with ``confidence < min_confidence`` (Player's strict rule)."""
-    if not min_confidence:
+    if min_confidence is None:
         return chunk
     conf = chunk.values["confidence"]
     keep = ~(conf < min_confidence)
@@ -172,7 +174,14 @@ def _arrow_table(kind: str, chunk: ColumnChunk) -> Any:
         elif name == "world_index":
             cols[name] = pa.array(v["world_index"], pa.int64())
         elif name == "base_data":
-            cols[name] = pa.array([b.decode() for b in _base_data_text(chunk)], pa.string())
+            has_base = p["base_count"].tolist()
+            text = [
+                b.decode() if ok else None
+                for b, ok in zip(_base_data_text(chunk), has_base, strict=True)
+            ]
+            for i, cells in chunk.reference.items():
+                text[i] = cells[5] if has_base[i] else None  # exactly the CSV's text
+            cols[name] = pa.array(text, pa.string())
         elif name == "method":
             cols[name] = pa.array(v["method"].tolist(), pa.string())
         else:

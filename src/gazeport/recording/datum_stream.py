@@ -196,6 +196,7 @@ def _reference_row(
                 )
             base = datum.get("base_data") or ()
             values["base_count"][i] = len(base)
+            present["base_count"][i] = datum.get("base_data") is not None
             for k, b in enumerate(base[:2]):
                 values[f"base{k}_timestamp"][i] = streams.as_float(b.get("timestamp"))
                 eid = b.get("id")

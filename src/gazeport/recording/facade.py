@@ -87,6 +87,11 @@ class Recording:
         )
 
     @property
+    def start_time_s(self) -> float:
+        """Pupil time [s] of the recording start (0 for Invisible, whose times are rebased)."""
+        return 0.0 if self.is_invisible else self.info.start_time_synced_s
+
+    @property
     def wall_clock_offset_s(self) -> float:
         """Seconds to add to Pupil time to get Unix epoch seconds (UTC)."""
         return wall_clock_offset_s(self.info, self.is_invisible)
@@ -109,8 +114,7 @@ class Recording:
     @cached_property
     def frame_table(self) -> FrameTable:
         """World frame table (Player's lookup): index <-> timestamp <-> (video part, pts)."""
-        start = 0.0 if self.is_invisible else self.info.start_time_synced_s
-        return self._sources.frame_table(start, self.info.duration_s)
+        return self._sources.frame_table(self.start_time_s, self.info.duration_s)
 
     @property
     def world_timestamps(self) -> np.ndarray:

@@ -59,6 +59,10 @@ class FrameTable:
         """``True`` for rows backed by a decodable video frame, shape ``(n,)``."""
         return np.asarray(self.rows["container_idx"] >= 0)
 
+    def recorded_mask(self) -> npt.NDArray[np.bool_]:
+        """Rows that stand for a recorded frame (timestamp or video frame), not gap filling."""
+        return np.asarray(self.rows["container_frame_idx"] >= 0)
+
     def index_for(self, ts: npt.ArrayLike) -> npt.NDArray[np.int64]:
         """Frame index nearest to each timestamp ``ts`` [s] (Player's ``world_index``).
 

@@ -52,6 +52,8 @@ class ArrayStream:
                 present[name] = (
                     ~np.isnan(col) if col.dtype.kind == "f" else np.ones(col.shape, bool)
                 )
+            if "base_count" in values:
+                present["base_count"] = values["base_count"] > 0  # converted gaze: no base data
             values["data_ts"] = values["timestamp"].copy()
             values["file_index"] = np.arange(start, start + part.shape[0], dtype=np.int64)
             yield ColumnChunk(values, present)

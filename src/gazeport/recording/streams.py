@@ -58,7 +58,9 @@ _PUPIL_3D_PATHS = dict(
 )  # fmt: skip
 
 #: Columns decoded from pupil datums (``world_index`` is added by the recording).
-PUPIL_DECODED = {name: PUPIL_DTYPE[name] for name in PUPIL_DTYPE.names or () if name != "world_index"}
+PUPIL_DECODED = {
+    name: PUPIL_DTYPE[name] for name in PUPIL_DTYPE.names or () if name != "world_index"
+}
 PUPIL_FILL: dict[str, Any] = {
     name: (None if dt == np.dtype("O") else (-1 if dt.kind == "i" else np.nan))
     for name, dt in PUPIL_DECODED.items()
@@ -104,6 +106,8 @@ def pupil_plan(layout: Layout) -> Plan | None:
     if not _group(layout, _PUPIL_ELLIPSE_PATHS, plan) or not _group(layout, _PUPIL_3D_PATHS, plan):
         return None
     model_id = layout.get(("model_id",))
+    if model_id is not None and model_id.kind != "const":
+        return None  # a float model id: written as Player writes it by the reference route
     if model_id is not None and model_id.value is not None:
         if (
             model_id.kind != "const"
@@ -164,6 +168,25 @@ def _vec_slots(layout: Layout, prefix: tuple[Any, ...]) -> list[Scalar] | None:
     return out  # type: ignore[return-value]
 
 
+def _first_truthy_vector(layout: Layout, prefix: str, eye: int) -> list[Scalar] | bool | None:
+    """Player's ``d[prefix].get("<eye>") or d[prefix].get(<eye>)``: the float slots of the first
+    non-empty entry, None when there is none, False when it is not three floats."""
+    for key in (str(eye), eye):
+        path = (prefix, key)
+        container = layout.containers.get(path)
+        if container is not None:
+            if container[1] == 0:
+                continue  # an empty tuple is falsy: Player moves on
+            slots = _vec_slots(layout, path)
+            if container != ("array", 3) or slots is None or not all(map(_is_float_slot, slots)):
+                return False
+            return slots
+        scalar = layout.get(path)
+        if scalar is not None and scalar.value:
+            return False  # a truthy non-vector: leave it to the reference route
+    return None
+
+
 def gaze_plan(layout: Layout) -> Plan | None:
     """Column plan for one gaze datum layout, or None when it needs the reference path."""
     plan: Plan = {}
@@ -179,7 +202,7 @@ def gaze_plan(layout: Layout) -> Plan | None:
         bd = layout.get(("base_data",))
         if bd is not None and bd.value is not None:
             return None
-        plan["base_count"] = ("const", 0)
+        plan["base_count"] = ("absent", None)  # no base data at all (Parquet: null)
     else:
         kind, count = base
         if kind != "array" or count > 2:
@@ -212,19 +235,14 @@ def gaze_plan(layout: Layout) -> Plan | None:
         plan[name] = ("slot", s)
     if ("eye_centers_3d",) in layout.containers:
         for eye, fields in ((0, GAZE_EYE0_FIELDS), (1, GAZE_EYE1_FIELDS)):
-            center = normal = None
-            for key in (str(eye), eye):
-                center = center or _vec_slots(layout, ("eye_centers_3d", key))
-                normal = normal or _vec_slots(layout, ("gaze_normals_3d", key))
-            if center is None or normal is None:
-                if center is None and normal is None:
+            for prefix, names in (("eye_centers_3d", fields[:3]), ("gaze_normals_3d", fields[3:])):
+                found = _first_truthy_vector(layout, prefix, eye)
+                if found is False:
+                    return None
+                if found is None:
                     continue
-                return None
-            vals = center + normal
-            if not all(_is_float_slot(s) for s in vals):
-                return None
-            for name, s in zip(fields, vals, strict=True):
-                plan[name] = ("slot", s)
+                for name, s in zip(names, found, strict=True):
+                    plan[name] = ("slot", s)
     elif ("eye_center_3d",) in layout.containers:
         if not base_ids or str(base_ids[0]) not in ("0", "1"):
             return None  # Player warns and leaves the eye columns empty; reference path does it
@@ -243,6 +261,12 @@ GAZE_CELL_FIELDS: tuple[str | None, ...] = (
     "timestamp", None, "confidence", "norm_pos_x", "norm_pos_y", None,
     *GAZE_POINT_FIELDS, *GAZE_EYE0_FIELDS, *GAZE_EYE1_FIELDS,
 )  # fmt: skip
+
+
+def _three(vec: Any) -> list[Any]:
+    """The first three values of a vector, padded with empty cells (never shifts columns)."""
+    out = list(vec[:3])
+    return out + [None] * (3 - len(out))
 
 
 def base_data_text(base: Any) -> str:
@@ -267,14 +291,15 @@ def gaze_cells(datum: Mapping[str, Any]) -> tuple[list[Any], bool]:
     point = datum.get("gaze_point_3d")
     eye_cells: list[Any] = [None] * 12
     if point is not None:
-        cells += list(point[:3])
+        cells += _three(point)
         if "eye_centers_3d" in datum:
-            centers, normals = datum["eye_centers_3d"], datum["gaze_normals_3d"]
+            centers = datum["eye_centers_3d"] or {}
+            normals = datum.get("gaze_normals_3d") or {}
             for eye in (0, 1):
-                c = centers.get(str(eye), centers.get(eye))
-                n = normals.get(str(eye), normals.get(eye))
-                if c is not None and n is not None:
-                    eye_cells[eye * 6 : eye * 6 + 6] = [*c[:3], *n[:3]]
+                for k, source in ((0, centers), (3, normals)):
+                    vec = source.get(str(eye)) or source.get(eye)
+                    if vec:
+                        eye_cells[eye * 6 + k : eye * 6 + k + 3] = _three(vec)
         elif "eye_center_3d" in datum:
             try:
                 eye_key = str(base[0]["id"])  # type: ignore[index]
@@ -283,8 +308,8 @@ def gaze_cells(datum: Mapping[str, Any]) -> tuple[list[Any], bool]:
             if eye_key in ("0", "1"):
                 k = int(eye_key)
                 eye_cells[k * 6 : k * 6 + 6] = [
-                    *datum["eye_center_3d"][:3],
-                    *datum["gaze_normal_3d"][:3],
+                    *_three(datum["eye_center_3d"]),
+                    *_three(datum["gaze_normal_3d"]),
                 ]
             else:
                 unknown_eye = True

@@ -1,0 +1,110 @@
+"""Ordered, memory-bounded parallel map of :mod:`gazeport.export.parallel`."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from gazeport.export.parallel import default_workers, ordered_map
+
+
+# Module-level so worker processes can unpickle them.
+def square(x: int) -> int:
+    return x * x
+
+
+def slow_first(x: int) -> tuple[int, int]:
+    # Early items finish last: order must come from the input, not from completion.
+    time.sleep(0.02 if x < 3 else 0.0)
+    return x, os.getpid()
+
+
+def fail_on_five(x: int) -> int:
+    if x == 5:
+        raise ValueError(f"bad item {x}")
+    return x
+
+
+class Counting:
+    """An iterable that records how many items have been taken from it."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.taken = 0
+
+    def __iter__(self) -> Iterator[int]:
+        for i in range(self.n):
+            self.taken += 1
+            yield i
+
+
+@pytest.mark.parametrize("workers", [0, 1, 2])
+def test_results_keep_input_order(workers: int) -> None:
+    assert list(ordered_map(square, range(40), workers)) == [i * i for i in range(40)]
+
+
+def test_order_kept_when_early_items_finish_last() -> None:
+    results = list(ordered_map(slow_first, range(10), workers=2, max_pending=4))
+    assert [x for x, _ in results] == list(range(10))
+
+
+def test_two_workers_run_in_other_processes() -> None:
+    pids = {pid for _, pid in ordered_map(slow_first, range(10), workers=2)}
+    assert os.getpid() not in pids
+
+
+def test_one_worker_runs_in_this_process() -> None:
+    pids = {pid for _, pid in ordered_map(slow_first, range(4), workers=1)}
+    assert pids == {os.getpid()}
+
+
+def test_empty_input() -> None:
+    assert list(ordered_map(square, [], workers=2)) == []
+    assert list(ordered_map(square, [], workers=1)) == []
+
+
+@pytest.mark.parametrize(
+    ("workers", "max_pending", "bound"),
+    [
+        pytest.param(1, None, 1, id="serial-is-lazy"),
+        pytest.param(2, 3, 3, id="explicit-limit"),
+        pytest.param(2, None, 4, id="default-twice-the-workers"),
+    ],
+)
+def test_in_flight_items_are_bounded(workers: int, max_pending: int | None, bound: int) -> None:
+    items = Counting(30)
+    received = peak = 0
+    for result in ordered_map(square, items, workers, max_pending):
+        assert result == received * received
+        received += 1
+        # Items handed to workers but not yet returned to the caller never reach the bound.
+        assert items.taken - received < bound, (items.taken, received)
+        peak = max(peak, items.taken - received)
+    assert received == 30
+    assert items.taken == 30
+    assert peak == bound - 1  # the bound is used, not just respected
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_exception_in_function_propagates(workers: int) -> None:
+    results = []
+    with pytest.raises(ValueError, match="bad item 5"):
+        for r in ordered_map(fail_on_five, range(20), workers, max_pending=3):
+            results.append(r)
+    assert results == [0, 1, 2, 3, 4]
+
+
+def test_stopping_early_does_not_consume_everything() -> None:
+    items = Counting(1000)
+    gen = ordered_map(square, items, workers=2, max_pending=4)
+    assert [next(gen) for _ in range(3)] == [0, 1, 4]
+    gen.close()
+    assert items.taken <= 3 + 4
+
+
+def test_default_workers_is_at_least_one() -> None:
+    assert default_workers() >= 1
+    assert default_workers() == len(os.sched_getaffinity(0))
