@@ -217,12 +217,6 @@ def test_gaze_datums_have_capture_358_keys(
 
 
 @needs_fixtures
-@pytest.mark.xfail(
-    strict=True,
-    reason="synthetic gaze datums put 'topic' and 'norm_pos' first; Capture 3.5.8 writes "
-    "eye_center(s)_3d, gaze_normal(s)_3d, gaze_point_3d, norm_pos, topic, confidence, "
-    "timestamp, base_data",
-)
 def test_gaze_datum_key_order_like_capture_358(
     gaze_records: list[tuple[str, dict[str, Any]]],
 ) -> None:

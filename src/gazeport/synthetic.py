@@ -99,26 +99,27 @@ def _eye_values(rng: np.random.Generator, n: int) -> np.ndarray:
     return v
 
 
-def _gaze(ts: float, bases: list[dict], rng: np.random.Generator, np_xy: np.ndarray) -> dict:
-    eyes = [b["id"] for b in bases]
-    point = (float(np_xy[0] * 400 - 200), float(np_xy[1] * 300 - 150), float(500 + np_xy[2]))
-    conf = float(sum(b["confidence"] for b in bases) / len(bases))
-    datum: dict = {"topic": "", "norm_pos": (float(np_xy[0]), float(np_xy[1]))}
+def _gaze(ts: float, bases: list[dict], np_xy: np.ndarray) -> dict:
+    """A 3D gaze datum with Capture 3.5's key order (binocular with two bases, else monocular)."""
+    x, y, z, shift, n0, n1 = (float(v) for v in np_xy)
+    datum: dict = {}
     if len(bases) == 2:
-        datum["topic"] = "gaze.3d.01."
         datum["eye_centers_3d"] = {
-            "0": (20.0 + np_xy[3], 15.0, -20.0),
-            "1": (-40.0 + np_xy[3], 15.0, -20.0),
+            "0": (20.0 + shift, 15.0, -20.0),
+            "1": (-40.0 + shift, 15.0, -20.0),
         }
-        datum["gaze_normals_3d"] = {
-            "0": (float(np_xy[4]), float(np_xy[5]), 0.98),
-            "1": (float(np_xy[5]), float(np_xy[4]), 0.97),
-        }
+        datum["gaze_normals_3d"] = {"0": (n0, n1, 0.98), "1": (n1, n0, 0.97)}
+        topic = "gaze.3d.01."
     else:
-        datum["topic"] = f"gaze.3d.{eyes[0]}."
-        datum["eye_center_3d"] = (20.0 + np_xy[3], 15.0, -20.0)
-        datum["gaze_normal_3d"] = (float(np_xy[4]), float(np_xy[5]), 0.98)
-    datum.update(gaze_point_3d=point, confidence=conf, timestamp=ts, base_data=bases)
+        datum["eye_center_3d"] = (20.0 + shift, 15.0, -20.0)
+        datum["gaze_normal_3d"] = (n0, n1, 0.98)
+        topic = f"gaze.3d.{bases[0]['id']}."
+    datum["gaze_point_3d"] = (x * 400 - 200, y * 300 - 150, 500 + z)
+    datum["norm_pos"] = (x, y)
+    datum["topic"] = topic
+    datum["confidence"] = sum(b["confidence"] for b in bases) / len(bases)
+    datum["timestamp"] = ts
+    datum["base_data"] = bases
     return datum
 
 
@@ -173,10 +174,10 @@ def generate_capture_recording(
                     pair.sort(key=lambda d: d["timestamp"])
                     if pair[0]["confidence"] > 0.6 and pair[1]["confidence"] > 0.6:
                         gts = (pair[0]["timestamp"] + pair[1]["timestamp"]) / 2.0
-                        gaze_w.append(_gaze(gts, pair, rng, gvals[k]))
+                        gaze_w.append(_gaze(gts, pair, gvals[k]))
                     else:
                         for b in pair:
-                            gaze_w.append(_gaze(b["timestamp"], [b], rng, gvals[k]))
+                            gaze_w.append(_gaze(b["timestamp"], [b], gvals[k]))
             if progress:
                 progress(stop / n_eye, "writing pupil and gaze data")
     with PldataWriter(rec, "notify") as notify_w:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import time
 from collections.abc import Iterator
 
@@ -26,6 +27,10 @@ def fail_on_five(x: int) -> int:
     if x == 5:
         raise ValueError(f"bad item {x}")
     return x
+
+
+def ignores_sigint(_: int) -> bool:
+    return signal.getsignal(signal.SIGINT) == signal.SIG_IGN
 
 
 class Counting:
@@ -108,3 +113,10 @@ def test_stopping_early_does_not_consume_everything() -> None:
 def test_default_workers_is_at_least_one() -> None:
     assert default_workers() >= 1
     assert default_workers() == len(os.sched_getaffinity(0))
+
+
+def test_workers_leave_ctrl_c_to_the_parent() -> None:
+    before = signal.getsignal(signal.SIGINT)
+    assert list(ordered_map(ignores_sigint, range(4), workers=2)) == [True] * 4
+    assert signal.getsignal(signal.SIGINT) == before
+    assert before != signal.SIG_IGN

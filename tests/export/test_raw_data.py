@@ -663,7 +663,6 @@ def test_monocular_gaze_with_unknown_eye_warns_and_leaves_eye_columns_empty(tmp_
     assert got.endswith(b",100.1-2,4.0,5.0,6.0,,,,,,,,,,,,\r\n")
 
 
-
 @pytest.mark.parametrize(
     ("method", "irregular"),
     [

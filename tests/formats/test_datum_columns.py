@@ -287,11 +287,6 @@ def test_scan_layout_every_truncation_is_none() -> None:
         assert scan_layout(payload[:cut]) is None, cut
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="scan_layout keeps the sub-paths of the first of two equal map keys, so the layout "
-    "describes values msgpack discards (it keeps only the last duplicate)",
-)
 def test_scan_layout_duplicate_keys_match_msgpack() -> None:
     payload = b"\x82" + msgpack.packb("n") + msgpack.packb([1.5]) + msgpack.packb("n") + b"\xc0"
     assert oracle_decode(payload) == {"n": None}
@@ -590,3 +585,9 @@ def test_decode_columns_float32_values_widen_exactly() -> None:
     expected = [struct.unpack(">f", struct.pack(">f", v))[0] for v in values]
     assert [float(x) for x in cols.values["a"]] == expected
     assert math.copysign(1.0, cols.values["a"][-1]) == -1.0
+
+
+def test_decode_columns_duplicate_keys_are_never_wrong() -> None:
+    # {"n": [1.5], "n": None}: msgpack keeps n = None, so column b must not read 1.5.
+    payload = b"\x82" + msgpack.packb("n") + msgpack.packb([1.5]) + msgpack.packb("n") + b"\xc0"
+    check_columns([payload], decode_columns([payload], plan_abc, DTYPES, FILL), exact=False)

@@ -322,11 +322,6 @@ def test_load_timestamps_rejects_wrong_arrays(tmp_path: Path, array: np.ndarray)
     assert str(path) in str(info.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="load_timestamps accepts complex arrays as 'numeric' and casts them with a "
-    "ComplexWarning that silently drops the imaginary part instead of CorruptFileError",
-)
 def test_load_timestamps_rejects_complex_arrays(tmp_path: Path) -> None:
     path = tmp_path / "gaze_timestamps.npy"
     np.save(path, np.array([1.0 + 2.0j]))
@@ -477,11 +472,6 @@ def test_writer_output_is_read_back_by_iter_records(tmp_path: Path) -> None:
     assert [decode_datum(p) for p in payloads] == datums
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="PldataWriter renames files made by tempfile.mkstemp, which are always mode 0600; "
-    "Player's writer (and np.save) create files with the umask's mode (e.g. 0644)",
-)
 def test_writer_files_get_the_usual_permissions(tmp_path: Path) -> None:
     plain = tmp_path / "plain"
     with plain.open("wb"):

@@ -16,11 +16,11 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from operator import itemgetter
 from typing import Any
 
 import numpy as np
 
+from .payloads import Payloads
 from .pldata import SERIALIZED_DICT_EXT
 
 PathKey = str | int
@@ -160,7 +160,10 @@ def _walk_map(buf: bytes, pos: int, n: int, path: Path_, out: Layout, base: int)
             raise _Unsupported
         if isinstance(key.value, bool):
             raise _Unsupported
-        pos = _walk(buf, pos, (*path, key.value), out, base)
+        sub = (*path, key.value)
+        if sub in out.scalars or sub in out.containers:
+            raise _Unsupported  # a repeated key: msgpack keeps the last value; decode one by one
+        pos = _walk(buf, pos, sub, out, base)
     return pos
 
 
@@ -198,7 +201,7 @@ def _extract(matrix: np.ndarray, rows: np.ndarray, scalar: Scalar) -> np.ndarray
 
 
 def decode_columns(
-    payloads: Sequence[bytes],
+    payloads: Sequence[bytes] | Payloads,
     planner: Planner,
     dtypes: dict[str, np.dtype],
     fill: dict[str, Any],
@@ -214,7 +217,8 @@ def decode_columns(
     irregular = np.zeros(n, dtype=bool)
     if n == 0:
         return Columns(values, present, irregular)
-    lengths = np.fromiter(map(len, payloads), dtype=np.int64, count=n)
+    table = payloads if isinstance(payloads, Payloads) else Payloads.from_list(payloads)
+    lengths = table.lengths
     order = np.argsort(lengths, kind="stable")
     sorted_len = lengths[order]
     bounds = np.flatnonzero(np.diff(sorted_len)) + 1
@@ -223,8 +227,7 @@ def decode_columns(
         if length == 0:
             irregular[group] = True
             continue
-        picked = itemgetter(*group.tolist())(payloads) if group.size > 1 else (payloads[group[0]],)
-        matrix = np.frombuffer(b"".join(picked), dtype=np.uint8).reshape(group.size, length)
+        matrix = table.matrix(group, length)
         _decode_group(matrix, group, planner, values, present, irregular)
     return Columns(values, present, irregular)
 

@@ -13,9 +13,8 @@ from __future__ import annotations
 import os
 import tempfile
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import islice
 from pathlib import Path
 from types import TracebackType
 from typing import Any, BinaryIO
@@ -24,6 +23,7 @@ import msgpack
 import numpy as np
 
 from ..errors import CorruptFileError, GazeportWarning
+from .payloads import Payloads
 
 #: ExtType code Pupil uses for nested, separately serialized datums.
 SERIALIZED_DICT_EXT = 13
@@ -36,11 +36,22 @@ class RecordChunk:
     """Consecutive records of one pldata file, in file order."""
 
     start: int  #: index of the first record in the file
-    topics: list[str]
-    payloads: list[bytes]
+    payloads: Payloads  #: the datums' msgpack bytes
+    topic_slices: Payloads  #: the records' topic strings (UTF-8 bytes)
 
     def __len__(self) -> int:
         return len(self.payloads)
+
+    @property
+    def topics(self) -> list[str]:
+        return [t.decode("utf-8", "replace") for t in self.topic_slices]
+
+    @classmethod
+    def from_lists(
+        cls, start: int, topics: Sequence[str], payloads: Sequence[bytes]
+    ) -> RecordChunk:
+        topic_bytes = [t.encode() for t in topics]
+        return cls(start, Payloads.from_list(payloads), Payloads.from_list(topic_bytes))
 
 
 def _ext_hook(code: int, data: bytes) -> Any:
@@ -119,38 +130,128 @@ def iter_records(path: Path, chunk_bytes: int = 2 << 20) -> Iterator[RecordChunk
         return
     size = path.stat().st_size
     with path.open("rb") as fh:
-        unpacker = msgpack.Unpacker(
-            fh, raw=False, use_list=False, read_size=_READ_SIZE, max_buffer_size=1 << 30
-        )
-        start = 0  # record index of the next chunk
-        offset = 0  # byte offset of the next chunk
-        n_chunk = 512
+        start = 0  # index of the next record
+        offset = 0  # file offset of the next record
+        carry = b""
+        block = max(chunk_bytes, 1 << 12)
         while True:
-            # Whole chunks are unpacked at C speed; the last (short) chunk and any damage are
-            # re-read record by record so offsets in messages are exact.
-            try:
-                objs = list(islice(unpacker, n_chunk))
-            except (msgpack.UnpackException, ValueError):
-                objs = []
-            chunk = _as_chunk(start, objs) if len(objs) == n_chunk else None
-            if chunk is None:
-                yield from _read_tail(path, fh, offset, start, size)
+            data = fh.read(block)
+            eof = fh.tell() >= size
+            buf = carry + data if carry else data
+            if not buf:
                 return
-            yield chunk
-            start += n_chunk
-            offset = unpacker.tell()
-            n_chunk = max(64, min(100_000, int(chunk_bytes * start / max(offset, 1))))
+            framed = _frame(buf)
+            if len(framed):
+                yield _chunk(start, buf, framed)
+                start += len(framed)
+            if framed.status == "end" and eof:
+                return
+            if framed.status == "invalid" or (framed.status == "incomplete" and eof):
+                # Damage or a cut-off end: re-read from there record by record for exact offsets.
+                yield from _read_tail(path, fh, offset + framed.stop, start, size)
+                return
+            offset += framed.stop
+            carry = buf[framed.stop :]
+            if not len(framed):
+                block *= 2  # a record larger than the block: read more at once
 
 
-def _as_chunk(start: int, objs: list[Any]) -> RecordChunk | None:
-    """Split ``[topic, payload]`` pairs; None if any record is not such a pair."""
-    try:
-        topics, payloads = zip(*objs, strict=True)
-    except (TypeError, ValueError):
-        return None
-    if not (set(map(type, topics)) <= {str} and set(map(type, payloads)) <= {bytes}):
-        return None
-    return RecordChunk(start, list(topics), list(payloads))
+@dataclass
+class _Framed:
+    """Where the complete records of a block are (arrays index records in file order)."""
+
+    topic_off: np.ndarray
+    topic_len: np.ndarray
+    payload_off: np.ndarray
+    payload_len: np.ndarray
+    stop: int  #: offset in the block after the last complete record
+    status: str  #: "end" (block used up), "incomplete" (record cut by the block end), "invalid"
+
+    def __len__(self) -> int:
+        return int(self.payload_off.shape[0])
+
+
+def _be(a: np.ndarray, pos: np.ndarray, width: int) -> np.ndarray:
+    """Big-endian unsigned ints of ``width`` bytes at ``pos`` (vectorised)."""
+    out = np.zeros(pos.shape, dtype=np.int64)
+    for k in range(width):
+        out = (out << 8) | a[pos + k].astype(np.int64)
+    return out
+
+
+def _frame(buf: bytes) -> _Framed:
+    """Find the ``[str, bin]`` records of a block without creating an object per record.
+
+    Every 0x92 byte is a candidate record start; the headers of all candidates are parsed at
+    once with NumPy, then the chain of records is followed from the block start: each true
+    record points at the next one, so 0x92 bytes inside payloads are never reached.
+    """
+    n = len(buf)
+    a = np.frombuffer(buf, dtype=np.uint8)
+    c = np.flatnonzero(a == 0x92).astype(np.int64)
+    empty = np.empty(0, dtype=np.int64)
+    if c.size == 0 or c[0] != 0:
+        return _Framed(empty, empty, empty, empty, 0, "incomplete" if n < 2 else "invalid")
+    pad = np.concatenate([a, np.zeros(16, dtype=np.uint8)])
+    h = pad[np.minimum(c + 1, n)]
+    thdr = np.full(c.shape, -1, dtype=np.int64)
+    tlen = np.zeros(c.shape, dtype=np.int64)
+    fix = (h >= 0xA0) & (h <= 0xBF)
+    thdr[fix] = 1
+    tlen[fix] = h[fix] & 0x1F
+    for code, width in ((0xD9, 1), (0xDA, 2), (0xDB, 4)):
+        m = h == code
+        thdr[m] = 1 + width
+        tlen[m] = _be(pad, np.minimum(c[m] + 2, n), width)
+    q = c + 1 + np.maximum(thdr, 1) + tlen
+    qq = np.minimum(q, n)
+    b = pad[qq]
+    bhdr = np.full(c.shape, -1, dtype=np.int64)
+    plen = np.zeros(c.shape, dtype=np.int64)
+    for code, width in ((0xC4, 1), (0xC5, 2), (0xC6, 4)):
+        m = b == code
+        bhdr[m] = 1 + width
+        plen[m] = _be(pad, qq[m] + 1, width)
+    nxt = q + np.maximum(bhdr, 1) + plen
+    # Incomplete: a header or the payload runs past the block end (checked in reading order);
+    # invalid: a header byte inside the block is not what a record needs.
+    incomplete = (c + 2 > n) | (c + 1 + np.maximum(thdr, 1) > n) | (q + 1 > n)
+    incomplete |= (q + np.maximum(bhdr, 1) > n) | (nxt > n)
+    invalid = ~incomplete & ((thdr < 0) | (bhdr < 0))
+    j = np.minimum(np.searchsorted(c, nxt), c.size - 1)
+    link = np.where(c[j] == nxt, j, -1)
+    link[nxt == n] = -4
+    link[incomplete] = -2
+    link[invalid] = -3
+    links = link.tolist()
+    chain = []
+    i = 0
+    while True:
+        k = links[i]
+        if k == -2:
+            status, stop = "incomplete", int(c[i])
+            break
+        if k == -3:
+            status, stop = "invalid", int(c[i])
+            break
+        chain.append(i)
+        if k >= 0:
+            i = k
+            continue
+        status, stop = ("end", n) if k == -4 else ("invalid", int(nxt[i]))
+        break
+    idx = np.asarray(chain, dtype=np.int64)
+    topic_off = c[idx] + 1 + thdr[idx]
+    return _Framed(topic_off, tlen[idx], q[idx] + bhdr[idx], plen[idx], stop, status)
+
+
+def _chunk(start: int, buf: bytes, framed: _Framed) -> RecordChunk:
+    zeros = np.zeros(len(framed), dtype=np.int64)
+    return RecordChunk(
+        start,
+        Payloads([buf], zeros, framed.payload_off, framed.payload_len),
+        Payloads([buf], zeros.copy(), framed.topic_off, framed.topic_len),
+    )
 
 
 def _read_tail(
@@ -188,7 +289,7 @@ def _read_tail(
             good,
         ) from exc
     if payloads:
-        yield RecordChunk(start, topics, payloads)
+        yield RecordChunk.from_lists(start, topics, payloads)
     if good < size:
         if _readable_after(fh, good):
             raise CorruptFileError(
@@ -227,13 +328,22 @@ def load_timestamps(path: Path) -> np.ndarray | None:
             "gazeport can fall back to the timestamps stored with the data.",
             path,
         ) from exc
-    if ts.ndim != 1 or not np.issubdtype(ts.dtype, np.number):
+    if ts.ndim != 1 or not (
+        np.issubdtype(ts.dtype, np.integer) or np.issubdtype(ts.dtype, np.floating)
+    ):
         raise CorruptFileError(
             f"{path} should hold a 1-D array of timestamps but has shape {ts.shape} and dtype "
             f"{ts.dtype}; restore it or delete it.",
             path,
         )
     return np.ascontiguousarray(ts, dtype=np.float64)
+
+
+def _chmod_like_open(fd: int) -> None:
+    """Give a ``mkstemp`` file (mode 0600) the mode ``open()`` would: 0666 minus the umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.fchmod(fd, 0o666 & ~umask)
 
 
 class PldataWriter:
@@ -253,6 +363,7 @@ class PldataWriter:
         self.directory.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".pldata.part", dir=self.directory)
         self._tmp = Path(tmp)
+        _chmod_like_open(fd)
         self._fh: BinaryIO | None = os.fdopen(fd, "wb")
         self._timestamps: list[float] = []
         self._packer = msgpack.Packer(use_bin_type=True)
@@ -282,6 +393,7 @@ class PldataWriter:
         fd, ts_tmp = tempfile.mkstemp(
             prefix=f".{self.name}.", suffix=".npy.part", dir=self.directory
         )
+        _chmod_like_open(fd)
         with os.fdopen(fd, "wb") as fh:
             np.save(fh, np.asarray(self._timestamps, dtype=np.float64))
         os.replace(ts_tmp, ts_final)

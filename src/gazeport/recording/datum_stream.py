@@ -5,7 +5,6 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ import numpy as np
 
 from ..errors import CorruptFileError, GazeportWarning
 from ..formats.datum_columns import Layout, Plan, decode_columns
+from ..formats.payloads import Payloads
 from ..formats.pldata import (
     RecordChunk,
     decode_datum,
@@ -122,7 +122,7 @@ class RecordBatch:
 
     kind: str
     source: str  #: file the datums come from (for messages)
-    payloads: list[bytes]
+    payloads: Payloads
     values: dict[str, np.ndarray]
 
     def __len__(self) -> int:
@@ -130,21 +130,15 @@ class RecordBatch:
 
     def take(self, idx: np.ndarray) -> RecordBatch:
         idx = np.flatnonzero(idx) if idx.dtype == bool else np.asarray(idx, dtype=np.int64)
-        picked = (
-            list(itemgetter(*idx.tolist())(self.payloads))
-            if idx.size > 1
-            else [self.payloads[i] for i in idx.tolist()]
-        )
-        return RecordBatch(
-            self.kind, self.source, picked, {k: v[idx] for k, v in self.values.items()}
-        )
+        values = {k: v[idx] for k, v in self.values.items()}
+        return RecordBatch(self.kind, self.source, self.payloads.take(idx), values)
 
     @staticmethod
     def concat(batches: list[RecordBatch]) -> RecordBatch:
         if len(batches) == 1:
             return batches[0]
         first = batches[0]
-        payloads = [p for b in batches for p in b.payloads]
+        payloads = Payloads.concat([b.payloads for b in batches])
         values = {k: np.concatenate([b.values[k] for b in batches]) for k in first.values}
         return RecordBatch(first.kind, first.source, payloads, values)
 

@@ -119,11 +119,11 @@ def _legacy_records(
                 continue
             payloads.append(raw)
             if len(payloads) >= chunk:
-                yield RecordChunk(start, [topic] * len(payloads), payloads)
+                yield RecordChunk.from_lists(start, [topic] * len(payloads), payloads)
                 start += len(payloads)
                 payloads = []
         if payloads:
-            yield RecordChunk(start, [topic] * len(payloads), payloads)
+            yield RecordChunk.from_lists(start, [topic] * len(payloads), payloads)
 
     return records
 

@@ -237,10 +237,10 @@ def gaze_plan(layout: Layout) -> Plan | None:
         for eye, fields in ((0, GAZE_EYE0_FIELDS), (1, GAZE_EYE1_FIELDS)):
             for prefix, names in (("eye_centers_3d", fields[:3]), ("gaze_normals_3d", fields[3:])):
                 found = _first_truthy_vector(layout, prefix, eye)
-                if found is False:
-                    return None
                 if found is None:
                     continue
+                if not isinstance(found, list):
+                    return None
                 for name, s in zip(names, found, strict=True):
                     plan[name] = ("slot", s)
     elif ("eye_center_3d",) in layout.containers:
