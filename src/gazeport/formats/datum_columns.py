@@ -227,35 +227,69 @@ def decode_columns(
         if length == 0:
             irregular[group] = True
             continue
-        matrix = table.matrix(group, length)
-        _decode_group(matrix, group, planner, values, present, irregular)
+        matrix = table.matrix(group, length, pad_to=8)
+        _decode_group(matrix, length, group, planner, values, present, irregular)
     return Columns(values, present, irregular)
 
 
-def _skeleton_mask(length: int, float_slots: list[tuple[int, int]]) -> np.ndarray:
-    """True at every byte of a datum that is not a float value."""
-    mask = np.ones(length, dtype=bool)
-    for off, width in float_slots:
-        mask[off : off + width] = False
-    return mask
+def _skeleton_words(width: int, float_slots: list[tuple[int, int]]) -> np.ndarray:
+    """Per 8-byte word of a padded datum row: all-ones bytes where the datum is not a float."""
+    mask = np.full(width, 0xFF, dtype=np.uint8)
+    for off, size in float_slots:
+        mask[off : off + size] = 0
+    return mask.view(np.uint64)
+
+
+def _fill_plan(
+    matrix: np.ndarray,
+    members: np.ndarray,
+    target: np.ndarray,
+    plan: Plan,
+    values: dict[str, np.ndarray],
+    present: dict[str, np.ndarray],
+) -> None:
+    """Copy one layout's columns out of ``matrix`` rows ``members`` into rows ``target``."""
+    f64 = [
+        (name, what.offset)
+        for name, (how, what) in plan.items()
+        if how == "slot" and what.kind == "f64"
+    ]
+    if f64:
+        # All float64 slots in one gather: (m, k*8) bytes -> (m, k) big-endian doubles.
+        idx = (np.array([off for _, off in f64])[:, None] + np.arange(8)).reshape(-1)
+        rows = matrix if members.shape[0] == matrix.shape[0] else matrix[members]
+        block = np.ascontiguousarray(rows[:, idx]).view(">f8").astype(np.float64)
+        for j, (name, _) in enumerate(f64):
+            values[name][target] = block[:, j]
+            present[name][target] = True
+    for name, (how, what) in plan.items():
+        if how == "slot" and what.kind != "f64":
+            values[name][target] = _extract(matrix, members, what)
+            present[name][target] = True
+        elif how == "const":
+            values[name][target] = what
+            present[name][target] = True
 
 
 def _decode_group(
     matrix: np.ndarray,
+    length: int,
     rows_global: np.ndarray,
     planner: Planner,
     values: dict[str, np.ndarray],
     present: dict[str, np.ndarray],
     irregular: np.ndarray,
 ) -> None:
+    """Decode rows of ``matrix`` (datums of ``length`` bytes, zero-padded to 8-byte words)."""
+    words = matrix.view(np.uint64)
     remaining = np.arange(matrix.shape[0])
-    sub = matrix
+    sub = words
     layouts_seen = 0
     while remaining.size:
         if layouts_seen >= MAX_LAYOUTS_PER_LENGTH:
             irregular[rows_global[remaining]] = True
             return
-        layout = scan_layout(sub[0].tobytes())
+        layout = scan_layout(matrix[remaining[0], :length].tobytes())
         layouts_seen += 1
         if layout is None:
             irregular[rows_global[remaining[0]]] = True
@@ -263,8 +297,8 @@ def _decode_group(
             continue
         # A datum whose bytes equal the representative's everywhere but in its float values
         # parses into exactly the same layout (msgpack decoding is deterministic byte by byte).
-        differs = sub != sub[0]
-        differs &= _skeleton_mask(matrix.shape[1], layout.float_slots)
+        differs = sub ^ sub[0]
+        differs &= _skeleton_words(matrix.shape[1], layout.float_slots)
         same = ~differs.any(axis=1)
         members = remaining[same]
         target = rows_global[members]
@@ -272,12 +306,6 @@ def _decode_group(
         if plan is None:
             irregular[target] = True
         else:
-            for name, (how, what) in plan.items():
-                if how == "slot":
-                    values[name][target] = _extract(matrix, members, what)
-                    present[name][target] = True
-                elif how == "const":
-                    values[name][target] = what
-                    present[name][target] = True
+            _fill_plan(matrix, members, target, plan, values, present)
         keep = ~same
         remaining, sub = remaining[keep], sub[keep]

@@ -77,12 +77,14 @@ class Payloads:
             np.concatenate([p.lengths for p in parts]),
         )
 
-    def matrix(self, rows: np.ndarray, length: int) -> np.ndarray:
-        """``(len(rows), length)`` uint8 copy of payloads ``rows``, which all have ``length``."""
-        out = np.empty((rows.shape[0], length), dtype=np.uint8)
+    def matrix(self, rows: np.ndarray, length: int, pad_to: int = 1) -> np.ndarray:
+        """``(len(rows), width)`` uint8 copy of payloads ``rows``, which all have ``length``;
+        ``width`` is ``length`` rounded up to a multiple of ``pad_to`` (padding is zero)."""
+        width = -(-length // pad_to) * pad_to
+        out = np.zeros((rows.shape[0], width), dtype=np.uint8)
         ids = self.buf_id[rows]
         for b in np.unique(ids).tolist():
             sel = ids == b if len(self.buffers) > 1 else slice(None)
             view = sliding_window_view(np.frombuffer(self.buffers[b], dtype=np.uint8), length)
-            out[sel] = view[self.offsets[rows[sel]]]
+            out[sel, :length] = view[self.offsets[rows[sel]]]
         return out
