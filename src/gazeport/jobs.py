@@ -184,7 +184,7 @@ def export_raw(
     for name in RAW_FILES:
         if name not in streams:
             result.skipped[name] = f"the recording has no {name} data"
-    totals = {name: int(rec._sources.stream(name).data_ts().shape[0]) for name in streams}
+    totals = {name: rec.count(name) for name in streams}
     grand_total = max(sum(totals.values()), 1)
     done = 0
 

@@ -49,6 +49,7 @@ class DatumStream:
         if kind not in _SCHEMAS:
             raise ValueError(f"unknown datum stream kind {kind!r}")
         self._data_ts: np.ndarray | None = None
+        self.description = self.path.name
 
     def data_ts(self) -> np.ndarray:
         """Sort/window key of every record (file order), float64 seconds."""

@@ -171,7 +171,14 @@ class Recording:
     # --- data streams --------------------------------------------------------------------------
 
     def has_stream(self, name: str) -> bool:
+        """Whether ``pupil`` or ``gaze`` data exist (files or converted data)."""
         return self._sources.has(name)
+
+    def count(self, name: str) -> int:
+        """Number of datums in stream ``name`` (``pupil`` or ``gaze``), before any window."""
+        if not self._sources.has(name):
+            raise StreamNotFoundError(f"{self.path} has no {name} data.")
+        return int(self._sources.stream(name).data_ts().shape[0])
 
     def iter_batches(self, name: str, window: tuple[float, float] | None = None) -> Iterator[Any]:
         """Like :meth:`iter_chunks` but undecoded: each item has ``decode() -> ColumnChunk``.

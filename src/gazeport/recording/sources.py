@@ -21,10 +21,9 @@ from .datum_stream import DatumStream
 from .detect import RecordingKind
 from .frame_table import FrameTable, build_frame_table
 from .invisible import invisible_files, invisible_gaze, invisible_timestamps
-from .mobile import mobile_files, mobile_timestamps
+from .mobile import core_videos, mobile_files, mobile_timestamps
 
 _TIMESTAMPS = re.compile(r"(.+)_timestamps\.npy")
-_VIDEO_EXT = re.compile(r"\.(mp4|mjpeg|h264|mkv|avi)$")
 
 
 class Stream(Protocol):
@@ -34,6 +33,8 @@ class Stream(Protocol):
 
 class ArrayStream:
     """A stream held in memory as a structured array (e.g. converted Pupil Invisible gaze)."""
+
+    description = "converted in memory"
 
     def __init__(self, rows: np.ndarray, chunk_rows: int = 100_000) -> None:
         self.rows = rows
@@ -98,11 +99,8 @@ class Sources:
         for name, ts in self.extra_timestamps.items():
             out[name] = (ts, "converted in memory")
         for name, stream in self._streams.items():
-            if name not in out or not isinstance(stream, DatumStream):
-                out[name] = (
-                    stream.data_ts(),
-                    "in memory" if not isinstance(stream, DatumStream) else f"{name}.pldata",
-                )
+            if name not in out or out[name][0] is None:
+                out[name] = (stream.data_ts(), getattr(stream, "description", "in memory"))
         return out
 
 
@@ -129,18 +127,19 @@ def _legacy_records(
 
 
 def _converted_view(
-    src: Sources, files: dict[str, Path], timestamps: dict[str, np.ndarray]
+    src: Sources,
+    files: dict[str, Path],
+    videos: dict[str, list[Path]],
+    timestamps: dict[str, np.ndarray],
 ) -> None:
-    """Point world parts and their timestamps at the original (unconverted) files."""
+    """Point world parts and their timestamps at the original (unconverted) files.
+
+    ``files`` maps each converted name (``world_001.mp4``) to its real file, ``videos`` the
+    core names to real video files in Player's part order, ``timestamps`` converted stems to
+    times.
+    """
     stem_of = {real: Path(name).stem for name, real in files.items()}
-    src.world_parts = sorted(
-        (
-            real
-            for name, real in files.items()
-            if _VIDEO_EXT.search(name) and re.fullmatch(r"world(_\d+)?", Path(name).stem)
-        ),
-        key=lambda p: next(n for n, r in files.items() if r == p),
-    )
+    src.world_parts = list(videos.get("world", []))
     src.timestamps_for = lambda part: timestamps.get(stem_of.get(part, ""))
     src.extra_timestamps = dict(timestamps)
 
@@ -157,10 +156,12 @@ def for_recording(
                     path / "pupil_data", name, source=_legacy_records(path / "pupil_data", key)
                 )
     elif kind is RecordingKind.MOBILE:
-        _converted_view(src, mobile_files(path), mobile_timestamps(path))
+        files = mobile_files(path)
+        _converted_view(src, files, core_videos(files), mobile_timestamps(path))
     elif kind is RecordingKind.INVISIBLE:
         start_ns = int((invisible_raw or {}).get("start_time", info.start_time_system_ns))
-        _converted_view(src, invisible_files(path), invisible_timestamps(path, start_ns))
+        files = invisible_files(path)
+        _converted_view(src, files, core_videos(files), invisible_timestamps(path, start_ns))
         rows = invisible_gaze(path, start_ns)
         if rows.shape[0]:
             src._streams["gaze"] = ArrayStream(rows)
