@@ -156,12 +156,7 @@ def export_raw(
     if fmt not in FORMATS:
         raise ExportError(f"Unknown export format {fmt!r}; choose one of: {', '.join(FORMATS)}.")
     if fmt == "parquet":
-        try:
-            import pyarrow  # noqa: F401
-        except ImportError:
-            raise ExportError(
-                "Parquet export needs pyarrow; install it with: pip install 'gazeport[parquet]'"
-            ) from None
+        raw_data.require_parquet()
     if min_confidence is not None and not (0.0 <= min_confidence <= 1.0):
         raise ExportError(f"The minimum confidence must lie between 0 and 1, not {min_confidence}.")
     started = time.perf_counter()
@@ -184,7 +179,7 @@ def export_raw(
     for name in RAW_FILES:
         if name not in streams:
             result.skipped[name] = f"the recording has no {name} data"
-    totals = {name: rec.count(name) for name in streams}
+    totals = {name: rec.count(name, window) for name in streams}
     grand_total = max(sum(totals.values()), 1)
     done = 0
 

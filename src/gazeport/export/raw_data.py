@@ -25,7 +25,7 @@ from .._types import (
     PUPIL_CSV_COLUMNS,
     PUPIL_ELLIPSE_FIELDS,
 )
-from ..errors import GazeportWarning
+from ..errors import ExportError, GazeportWarning
 from ..recording.columns import ColumnChunk, decode_rows
 from . import csv_text as ct
 from .parallel import ordered_map
@@ -161,6 +161,16 @@ def write_csv(
 
 
 # --- parquet -----------------------------------------------------------------------------------
+
+
+def require_parquet() -> None:
+    """Raise a clear :class:`ExportError` when pyarrow (the ``parquet`` extra) is missing."""
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        raise ExportError(
+            "Parquet export needs pyarrow; install it with: pip install 'gazeport[parquet]'"
+        ) from None
 
 
 def _arrow_table(kind: str, chunk: ColumnChunk) -> Any:

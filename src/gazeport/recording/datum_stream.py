@@ -34,11 +34,12 @@ def _timestamp_plan(layout: Layout) -> Plan | None:
 
 
 class DatumStream:
-    """Pupil or gaze datums of one file, as :class:`ColumnChunk` objects.
+    """Pupil or gaze datums of one file, read as :class:`RecordBatch` objects.
 
     ``kind`` is ``"pupil"`` or ``"gaze"``. Records come from ``source`` (default: the pldata
     file); sort keys from ``<name>_timestamps.npy`` like Player, or from the datums themselves
-    when that file is missing or does not match.
+    when that file is missing or shorter than the data. Batches decode into
+    :class:`ColumnChunk` objects, possibly in another process.
     """
 
     def __init__(self, path: Path, kind: str, source: RecordSource | None = None) -> None:

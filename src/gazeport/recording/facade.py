@@ -174,11 +174,15 @@ class Recording:
         """Whether ``pupil`` or ``gaze`` data exist (files or converted data)."""
         return self._sources.has(name)
 
-    def count(self, name: str) -> int:
-        """Number of datums in stream ``name`` (``pupil`` or ``gaze``), before any window."""
+    def count(self, name: str, window: tuple[float, float] | None = None) -> int:
+        """Number of datums in stream ``name`` (``pupil`` or ``gaze``) with ``lo <= t < hi``
+        (all of them without a window)."""
         if not self._sources.has(name):
             raise StreamNotFoundError(f"{self.path} has no {name} data.")
-        return int(self._sources.stream(name).data_ts().shape[0])
+        ts = self._sources.stream(name).data_ts()
+        if window is None:
+            return int(ts.shape[0])
+        return int(np.count_nonzero((ts >= window[0]) & (ts < window[1])))
 
     def iter_batches(self, name: str, window: tuple[float, float] | None = None) -> Iterator[Any]:
         """Like :meth:`iter_chunks` but undecoded: each item has ``decode() -> ColumnChunk``.
