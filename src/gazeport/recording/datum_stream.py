@@ -177,6 +177,19 @@ def _reference_row(
     """Decode one irregular datum the slow way: Player's cells, and its numeric columns."""
     try:
         datum = decode_datum(payload)
+    except Exception as exc:
+        raise CorruptFileError(
+            f"{kind.capitalize()} datum {index} in {source} is damaged and cannot be decoded "
+            f"({type(exc).__name__}); restore the file from a backup.",
+            source,
+        ) from exc
+    if not isinstance(datum, dict):
+        raise CorruptFileError(
+            f"{kind.capitalize()} datum {index} in {source} is not a map of fields; the file is "
+            f"damaged or does not hold {kind} data.",
+            source,
+        )
+    try:
         if kind == "pupil":
             cells = streams.pupil_cells(datum)
             names = streams.PUPIL_CELL_FIELDS
