@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -181,6 +181,7 @@ def build_frame_table(
     artificial_duration_s: float | None = None,
     timestamps_for: Callable[[Path], np.ndarray | None] | None = None,
     parts: list[Path] | None = None,
+    broken_first: Collection[Path] = (),
 ) -> FrameTable:
     """Build the frame table of video ``name`` in ``rec_dir`` the way Pupil Player does.
 
@@ -191,7 +192,9 @@ def build_frame_table(
     both ``artificial_start`` and ``artificial_duration_s`` [s] are given, else it is empty. Demuxes
     only (no decoding beyond one frame per part); writes nothing. Warns
     (:class:`GazeportWarning`) when a part's frame and timestamp counts differ. ``parts``
-    overrides the video files (recordings converted in memory name them differently).
+    overrides the video files (recordings converted in memory name them differently); parts in
+    ``broken_first`` lose their first packet (Player's Pupil Invisible repair; their
+    timestamps must already lack the first entry).
     """
     rec_dir = Path(rec_dir)
     get_ts = timestamps_for or _default_timestamps
@@ -205,9 +208,10 @@ def build_frame_table(
             ts = get_ts(part)
             part_ts.append(repair_backward_jumps(np.empty(0) if ts is None else ts))
             pts: np.ndarray | None = None
-            if is_decodable(part):
+            skip = part in broken_first
+            if skip or is_decodable(part):
                 try:
-                    info, pts = scan(part)
+                    info, pts = scan(part, skip_first=skip)
                 except CorruptFileError:
                     pts = None
                 else:

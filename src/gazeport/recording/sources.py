@@ -16,6 +16,7 @@ import numpy as np
 from ..formats.info_files import RecordingInfo
 from ..formats.msgpack_file import iter_legacy_pupil_data
 from ..formats.pldata import RecordChunk, load_timestamps
+from ..video.demux import first_packet_broken
 from .columns import ColumnChunk
 from .datum_stream import DatumStream
 from .detect import RecordingKind
@@ -72,6 +73,7 @@ class Sources:
         self.world_parts: list[Path] | None = None
         self.timestamps_for: Callable[[Path], np.ndarray | None] | None = None
         self.extra_timestamps: dict[str, np.ndarray] = {}
+        self.broken_first: list[Path] = []
 
     def has(self, name: str) -> bool:
         return name in self._streams
@@ -87,6 +89,7 @@ class Sources:
             artificial_duration_s=duration,
             timestamps_for=self.timestamps_for,
             parts=self.world_parts,
+            broken_first=self.broken_first,
         )
 
     def all_timestamps(self) -> dict[str, tuple[np.ndarray | None, str]]:
@@ -161,7 +164,20 @@ def for_recording(
     elif kind is RecordingKind.INVISIBLE:
         start_ns = int((invisible_raw or {}).get("start_time", info.start_time_system_ns))
         files = invisible_files(path)
-        _converted_view(src, files, core_videos(files), invisible_timestamps(path, start_ns))
+        videos = core_videos(files)
+        times = invisible_timestamps(path, start_ns)
+        # Player's "broken first frame" repair: drop the first packet and the first timestamp.
+        stem_of = {real: Path(name).stem for name, real in files.items()}
+        broken = [
+            part
+            for part in videos.get("world", [])
+            if len(times.get(stem_of[part], ())) >= 2 and first_packet_broken(part)
+        ]
+        if broken:
+            drop = {stem_of[part] for part in broken}
+            times = invisible_timestamps(path, start_ns, drop_first=drop)
+        _converted_view(src, files, videos, times)
+        src.broken_first = broken
         rows = invisible_gaze(path, start_ns)
         if rows.shape[0]:
             src._streams["gaze"] = ArrayStream(rows)

@@ -84,8 +84,14 @@ def _demux_error(path: Path, exc: BaseException) -> CorruptFileError:
     )
 
 
-def scan(path: Path | str) -> tuple[VideoStreamInfo, npt.NDArray[np.int64]]:
-    """:func:`probe` and :func:`packet_pts` in a single demux pass (no decoding)."""
+def scan(
+    path: Path | str, *, skip_first: bool = False
+) -> tuple[VideoStreamInfo, npt.NDArray[np.int64]]:
+    """:func:`probe` and :func:`packet_pts` in a single demux pass (no decoding).
+
+    ``skip_first`` leaves out the first demuxed packet (Player's repair of Pupil Invisible
+    videos whose first frame does not decode, see :func:`first_packet_broken`).
+    """
     path = Path(path)
     with _open_input(path) as container:
         stream = container.streams.video[0]
@@ -105,7 +111,8 @@ def scan(path: Path | str) -> tuple[VideoStreamInfo, npt.NDArray[np.int64]]:
     # Player's rule: the last demuxed packet is dropped. PyAV always ends demuxing with an empty
     # flush packet (pts None), so this removes exactly that one. Packets whose pts is still None
     # afterwards (raw h264 streams carry none) cannot be seeked to and are skipped.
-    pts = np.fromiter((p for p in raw[:-1] if p is not None), dtype=np.int64)
+    kept = raw[1:-1] if skip_first else raw[:-1]
+    pts = np.fromiter((p for p in kept if p is not None), dtype=np.int64)
     pts.sort()
     return info, pts
 
@@ -144,3 +151,32 @@ def is_decodable(path: Path | str) -> bool:
     except (CorruptFileError, *_AV_ERRORS):
         return False
     return frame is not None
+
+
+def first_packet_broken(path: Path | str) -> bool:
+    """Whether the first video packet fails to decode while the second decodes.
+
+    This is the Pupil Invisible "broken first frame" that Player repairs by rewriting the video
+    without its first packet (and dropping the first timestamp). Damaged files give ``False``.
+    """
+    path = Path(path)
+    try:
+        with _open_input(path) as container:
+            stream = container.streams.video[0]
+            packets = (p for p in container.demux(stream) if p.size)
+            first = next(packets, None)
+            second = next(packets, None)
+            if first is None or second is None:
+                return False
+            try:
+                stream.codec_context.decode(first)
+            except _AV_ERRORS:
+                pass
+            else:
+                return False
+            try:
+                return len(stream.codec_context.decode(second)) > 0
+            except _AV_ERRORS:
+                return False
+    except (CorruptFileError, *_AV_ERRORS):
+        return False
