@@ -58,7 +58,7 @@ class Recording:
     """
 
     def __init__(self, path: Path | str) -> None:
-        self.path = Path(path).expanduser().resolve()
+        self.path = Path(path).expanduser().absolute()
         self.kind: RecordingKind = check_recording(self.path)
         self._invisible_raw: dict[str, Any] | None = None
         self.info: RecordingInfo = self._read_info()
