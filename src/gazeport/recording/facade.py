@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -58,7 +59,7 @@ class Recording:
     """
 
     def __init__(self, path: Path | str) -> None:
-        self.path = Path(path).expanduser().absolute()
+        self.path = Path(os.path.abspath(Path(path).expanduser()))
         self.kind: RecordingKind = check_recording(self.path)
         self._invisible_raw: dict[str, Any] | None = None
         self.info: RecordingInfo = self._read_info()
