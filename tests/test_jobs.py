@@ -377,3 +377,21 @@ def test_real_recording_is_untouched_by_export(tmp_path: Path, name: str) -> Non
     assert result.export_dir == rec / "exports" / "000"
     assert tree_hashes(rec) == before
     assert sorted(set(names(rec)) - set(names(fixture(name)))) == ["exports"]
+
+
+def test_export_with_streamed_timestamp_files_is_identical(tmp_path, monkeypatch):
+    """Long recordings read *_timestamps.npy block by block; the output must not change."""
+    import gazeport.formats.timestamp_column as tc
+
+    src = FIXTURES / "core358_artemisge_003"
+    if not src.exists():
+        pytest.skip("fixture recordings not available")
+    export_raw(src, out_dir=tmp_path / "loaded")
+    monkeypatch.setattr(tc, "LOAD_BELOW", 0)
+    monkeypatch.setattr(tc, "READ_BLOCK", 97)
+    monkeypatch.setattr(tc, "MIN_BLOCK", 13)
+    export_raw(src, out_dir=tmp_path / "streamed")
+    for name in ("pupil_positions.csv", "gaze_positions.csv"):
+        assert (tmp_path / "streamed" / name).read_bytes() == (
+            tmp_path / "loaded" / name
+        ).read_bytes()

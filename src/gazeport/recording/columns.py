@@ -8,6 +8,7 @@ from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
+from ..formats.timestamp_column import TimestampColumn
 from ..timeseries import in_window
 
 
@@ -73,7 +74,7 @@ R = TypeVar("R", bound=Rows)
 
 def sorted_chunks(
     chunks: Iterable[R],
-    data_ts: np.ndarray,
+    data_ts: np.ndarray | TimestampColumn,
     window: tuple[float, float] | None = None,
 ) -> Iterator[R]:
     """Re-emit file-order chunks sorted by ``data_ts`` (stable), keeping little in memory.
@@ -83,9 +84,9 @@ def sorted_chunks(
     records not read yet. Recordings are nearly sorted (eyes interleave), so the buffer stays
     small. Rows outside ``window`` (``lo <= t < hi``) are dropped.
     """
-    n_total = data_ts.shape[0]
-    increasing = n_total < 2 or bool(np.all(data_ts[1:] >= data_ts[:-1]))
-    suffix_min = None if increasing else np.minimum.accumulate(data_ts[::-1])[::-1]
+    keys = data_ts if isinstance(data_ts, TimestampColumn) else TimestampColumn(data_ts)
+    n_total = len(keys)
+    increasing = n_total < 2 or keys.is_increasing()
     pending: list[R] = []
     for chunk in chunks:
         if not len(chunk):
@@ -101,7 +102,7 @@ def sorted_chunks(
         if next_index >= n_total:
             continue
         buf = type(pending[0]).concat(pending)  # type: ignore[attr-defined]
-        bound = suffix_min[next_index]  # type: ignore[index]
+        bound = keys.suffix_min(next_index)
         ready = buf.values["data_ts"] <= bound
         if ready.any():
             out = buf.take(ready)

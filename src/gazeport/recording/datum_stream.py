@@ -17,9 +17,9 @@ from ..formats.pldata import (
     RecordChunk,
     decode_datum,
     iter_records,
-    load_timestamps,
     timestamps_path,
 )
+from ..formats.timestamp_column import TimestampColumn
 from . import streams
 from .columns import ColumnChunk
 
@@ -49,13 +49,17 @@ class DatumStream:
         self._has_file_source = source is None
         if kind not in _SCHEMAS:
             raise ValueError(f"unknown datum stream kind {kind!r}")
-        self._data_ts: np.ndarray | None = None
+        self._data_ts: TimestampColumn | None = None
         self.description = self.path.name
 
-    def data_ts(self) -> np.ndarray:
+    def data_ts(self) -> TimestampColumn:
         """Sort/window key of every record (file order), float64 seconds."""
         if self._data_ts is None:
-            sidecar = load_timestamps(timestamps_path(self.path)) if self._has_file_source else None
+            sidecar = (
+                TimestampColumn.open_npy(timestamps_path(self.path))
+                if self._has_file_source
+                else None
+            )
             if sidecar is None:
                 if self._has_file_source and self.path.exists():
                     warnings.warn(
@@ -64,7 +68,7 @@ class DatumStream:
                         GazeportWarning,
                         stacklevel=3,
                     )
-                sidecar = self._decoded_timestamps()
+                sidecar = TimestampColumn(self._decoded_timestamps())
             self._data_ts = sidecar
         return self._data_ts
 
@@ -85,13 +89,13 @@ class DatumStream:
         """Undecoded record batches in file order; batches with no record in ``window`` are
         skipped. Decode them with :meth:`RecordBatch.decode` (possibly in another process)."""
         data_ts = self.data_ts()
-        n_ts = data_ts.shape[0]
+        n_ts = len(data_ts)
         warned = False
         for rc in self._source():
             n = len(rc)
             idx = np.arange(rc.start, rc.start + n, dtype=np.int64)
             if rc.start + n <= n_ts:
-                key = data_ts[rc.start : rc.start + n]
+                key = data_ts.read(rc.start, rc.start + n)
             else:
                 if not warned:
                     warned = True
@@ -102,7 +106,7 @@ class DatumStream:
                         stacklevel=2,
                     )
                 own = self._timestamps_of(rc)
-                key = np.concatenate([data_ts[rc.start : n_ts], own[max(n_ts - rc.start, 0) :]])
+                key = np.concatenate([data_ts.read(rc.start, n_ts), own[max(n_ts - rc.start, 0) :]])
             if window is not None and not np.any((key >= window[0]) & (key < window[1])):
                 continue
             values = {"data_ts": np.asarray(key, dtype=np.float64), "file_index": idx}

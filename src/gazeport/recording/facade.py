@@ -180,10 +180,8 @@ class Recording:
         (all of them without a window)."""
         if not self._sources.has(name):
             raise StreamNotFoundError(f"{self.path} has no {name} data.")
-        ts = self._sources.stream(name).data_ts()
-        if window is None:
-            return int(ts.shape[0])
-        return int(np.count_nonzero((ts >= window[0]) & (ts < window[1])))
+        keys = self._sources.stream(name).data_ts()
+        return len(keys) if window is None else keys.count_in(window)
 
     def iter_batches(self, name: str, window: tuple[float, float] | None = None) -> Iterator[Any]:
         """Like :meth:`iter_chunks` but undecoded: each item has ``decode() -> ColumnChunk``.

@@ -16,6 +16,7 @@ import numpy as np
 from ..formats.info_files import RecordingInfo
 from ..formats.msgpack_file import iter_legacy_pupil_data
 from ..formats.pldata import RecordChunk, load_timestamps
+from ..formats.timestamp_column import TimestampColumn
 from ..video.demux import first_packet_broken
 from .columns import ColumnChunk
 from .datum_stream import DatumStream
@@ -28,7 +29,7 @@ _TIMESTAMPS = re.compile(r"(.+)_timestamps\.npy")
 
 
 class Stream(Protocol):
-    def data_ts(self) -> np.ndarray: ...
+    def data_ts(self) -> TimestampColumn: ...
     def iter_file_chunks(self, window: tuple[float, float] | None = None) -> Iterator[Any]: ...
 
 
@@ -41,8 +42,8 @@ class ArrayStream:
         self.rows = rows
         self.chunk_rows = chunk_rows
 
-    def data_ts(self) -> np.ndarray:
-        return np.asarray(self.rows["timestamp"], dtype=np.float64)
+    def data_ts(self) -> TimestampColumn:
+        return TimestampColumn(np.asarray(self.rows["timestamp"], dtype=np.float64))
 
     def iter_file_chunks(self, window: tuple[float, float] | None = None) -> Iterator[ColumnChunk]:
         names = self.rows.dtype.names or ()
@@ -103,7 +104,8 @@ class Sources:
             out[name] = (ts, "converted in memory")
         for name, stream in self._streams.items():
             if name not in out or out[name][0] is None:
-                out[name] = (stream.data_ts(), getattr(stream, "description", "in memory"))
+                ts = stream.data_ts().to_array()
+                out[name] = (ts, getattr(stream, "description", "in memory"))
         return out
 
 
