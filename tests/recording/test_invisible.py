@@ -11,9 +11,8 @@ import numpy as np
 import pytest
 
 from gazeport._types import GAZE_DTYPE
-from gazeport.errors import GazeportWarning, UnsupportedRecordingError
+from gazeport.errors import GazeportWarning
 from gazeport.recording.invisible import (
-    check_invisible_supported,
     invisible_core_name,
     invisible_files,
     invisible_gaze,
@@ -296,29 +295,3 @@ def test_incomplete_raw_record_warns(tmp_path: Path) -> None:
     with pytest.warns(GazeportWarning, match="incomplete record"):
         gaze = invisible_gaze(rec, START_NS)
     assert len(gaze) == 3 and not math.isnan(gaze["norm_pos_x"][2])
-
-
-# --- refusals ------------------------------------------------------------------------------
-
-
-def test_supported_recording_passes(tmp_path: Path) -> None:
-    rec = make_pi_recording(tmp_path / "rec", PiSpec(), version="1.4.0")
-    check_invisible_supported(rec, "1.4.0")
-    check_invisible_supported(rec)
-
-
-def test_newer_data_format_refused(tmp_path: Path) -> None:
-    rec = make_pi_recording(tmp_path / "rec", PiSpec(), version="1.5")
-    with pytest.raises(UnsupportedRecordingError, match=r"up to 1\.4"):
-        check_invisible_supported(rec, "1.5")
-    with pytest.raises(UnsupportedRecordingError, match="not a version"):
-        check_invisible_supported(rec, "new")
-
-
-def test_mjpeg_world_refused(tmp_path: Path) -> None:
-    rec = make_pi_recording(tmp_path / "rec", PiSpec())
-    (rec / "PI world v1 ps3.mjpeg").write_bytes(b"x")
-    before = snapshot(rec)
-    with pytest.raises(UnsupportedRecordingError, match=r"PI world v1 ps3\.mjpeg"):
-        check_invisible_supported(rec, "1.3")
-    assert snapshot(rec) == before

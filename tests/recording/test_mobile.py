@@ -7,14 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gazeport.errors import GazeportWarning, UnsupportedRecordingError
+from gazeport.errors import GazeportWarning
 from gazeport.recording.mobile import (
-    check_mobile_supported,
     mobile_core_name,
     mobile_files,
     mobile_timestamps,
     mobile_video_names,
-    parse_version,
 )
 
 
@@ -135,21 +133,3 @@ def test_renamed_file_replaces_existing_core_file(tmp_path: Path) -> None:
 def test_empty_folder_has_no_videos(tmp_path: Path) -> None:
     assert mobile_video_names(tmp_path) == {"world": [], "eye0": [], "eye1": []}
     assert mobile_timestamps(tmp_path) == {}
-
-
-@pytest.mark.parametrize("version", ["1.2", "1.2.9", "0.9", "v1.1"])
-def test_supported_versions(version: str) -> None:
-    check_mobile_supported(version)
-
-
-@pytest.mark.parametrize("version", ["1.3", "1.3.0", "2.0", "garbage"])
-def test_refused_versions(version: str) -> None:
-    with pytest.raises(UnsupportedRecordingError, match="Pupil Mobile"):
-        check_mobile_supported(version)
-
-
-def test_parse_version() -> None:
-    assert parse_version("1.4.0") == (1, 4)
-    assert parse_version("v2.10.1-beta") == (2, 10, 1)
-    with pytest.raises(ValueError):
-        parse_version("abc")

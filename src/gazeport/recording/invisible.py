@@ -20,10 +20,10 @@ from pathlib import Path
 import numpy as np
 
 from .._types import GAZE_DTYPE
-from ..errors import GazeportWarning, UnsupportedRecordingError
+from ..errors import GazeportWarning
 from ..formats.raw_time import read_invisible_gaze_raw, read_invisible_time, read_worn_raw
 from ..timeseries import find_closest
-from .mobile import converted_files, core_videos, parse_version, time_files
+from .mobile import converted_files, core_videos, time_files
 
 #: Prefix of PI camera files; the camera decides the core name, the part number the suffix.
 PI_FILE_PREFIX = re.compile(r"^PI (?P<camera>left|right|world) v\d+ ps(?P<part>\d+)")
@@ -32,10 +32,8 @@ PI_CAMERA_NAMES = {"right": "eye0", "left": "eye1", "world": "world"}
 #: Scene camera size (width, height) in pixels that PI gaze is normalized by.
 PI_SCENE_SIZE_PX = (1088, 1080)
 #: Newest PI ``data_format_version`` Player converts.
-NEWEST_SUPPORTED_PI_VERSION = (1, 4)
 
 _REALTIME_GAZE_TIME = re.compile(r"^gaze ps(\d+)\.time$")
-_PI_MJPEG_WORLD = re.compile(r"^PI world v\d+ ps\d+.*\.mjpeg$")
 _NS = 1e-9
 
 
@@ -62,33 +60,6 @@ def invisible_files(rec_dir: Path | str) -> dict[str, Path]:
 def invisible_video_names(rec_dir: Path | str) -> dict[str, list[Path]]:
     """``world``/``eye0``/``eye1`` -> real video files in Player's part order (maybe empty)."""
     return core_videos(invisible_files(rec_dir))
-
-
-def check_invisible_supported(rec_dir: Path | str, data_format_version: str | None = None) -> None:
-    """Refuse what Player refuses: PI data format > 1.4, or ``.mjpeg`` PI world videos.
-
-    Raises :class:`UnsupportedRecordingError`.
-    """
-    rec_dir = Path(rec_dir)
-    if data_format_version is not None:
-        try:
-            version = parse_version(data_format_version)
-        except ValueError:
-            raise UnsupportedRecordingError(
-                f"The data_format_version {data_format_version!r} in {rec_dir / 'info.json'} is "
-                "not a version number, so gazeport cannot open this Pupil Invisible recording."
-            ) from None
-        if version > NEWEST_SUPPORTED_PI_VERSION:
-            raise UnsupportedRecordingError(
-                f"{rec_dir} is a Pupil Invisible recording in data format {data_format_version}; "
-                "gazeport, like Pupil Player, reads Pupil Invisible formats up to 1.4."
-            )
-    mjpeg = sorted(p.name for p in rec_dir.iterdir() if _PI_MJPEG_WORLD.match(p.name))
-    if mjpeg:
-        raise UnsupportedRecordingError(
-            f"{rec_dir} has scene video parts stored as .mjpeg ({', '.join(mjpeg)}), whose timing "
-            "is lost; Pupil Player refuses such recordings too. Contact info@pupil-labs.com."
-        )
 
 
 def pi_seconds(time_ns: np.ndarray, start_time_ns: int) -> np.ndarray:

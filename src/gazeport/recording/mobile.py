@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import GazeportWarning, UnsupportedRecordingError
+from ..errors import GazeportWarning
 from ..formats.raw_time import read_mobile_time
 
 #: Extensions of real videos (Player's list without the pseudo-video ``fake``).
@@ -34,7 +34,6 @@ MOBILE_NAME_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^Logitech Webcam C930e"), "world"),
 )
 #: Pupil Mobile versions from this one on are refused by Player.
-NEXT_UNSUPPORTED_MOBILE_VERSION = (1, 3)
 
 
 def mobile_core_name(name: str) -> str | None:
@@ -124,33 +123,3 @@ def mobile_timestamps(rec_dir: Path | str) -> dict[str, np.ndarray]:
     return {
         stem: read_mobile_time(path) for stem, path in time_files(mobile_files(rec_dir)).items()
     }
-
-
-def parse_version(text: str) -> tuple[int, ...]:
-    """Numeric version tuple of ``text`` (``"v1.2.3"`` -> ``(1, 2, 3)``), trailing zeros dropped.
-
-    Raises ``ValueError`` when ``text`` has no leading number.
-    """
-    match = re.match(r"^\s*v?(\d+(?:\.\d+)*)", str(text))
-    if match is None:
-        raise ValueError(f"{text!r} is not a version number")
-    parts = [int(p) for p in match.group(1).split(".")]
-    while len(parts) > 1 and parts[-1] == 0:
-        parts.pop()
-    return tuple(parts)
-
-
-def check_mobile_supported(capture_software_version: str) -> None:
-    """Refuse Pupil Mobile >= 1.3 like Player (:class:`UnsupportedRecordingError`)."""
-    try:
-        version = parse_version(capture_software_version)
-    except ValueError:
-        raise UnsupportedRecordingError(
-            f"The Pupil Mobile version {capture_software_version!r} in info.csv is not a version "
-            "number, so gazeport cannot tell whether it supports this recording."
-        ) from None
-    if version >= NEXT_UNSUPPORTED_MOBILE_VERSION:
-        raise UnsupportedRecordingError(
-            f"This recording was made with Pupil Mobile {capture_software_version}; like Pupil "
-            "Player, gazeport supports Pupil Mobile recordings only up to version 1.2."
-        )
