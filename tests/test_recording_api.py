@@ -322,3 +322,14 @@ def test_legacy_recording_streams_and_clock(tmp_path: Path) -> None:
     ts = np.array([2345.75, 2346.5])
     assert np.array_equal(recording.to_wall_clock(ts), ts + (system - synced))
     assert tree_hashes(rec, ignore=()) == before
+
+
+def test_recording_pixel_helpers_use_the_world_frame_size(tmp_path: Path) -> None:
+    core = FIXTURES / "core358_artemisge_003"
+    if not core.exists():
+        pytest.skip("fixture recordings not available")
+    rec = gazeport.open(core)
+    w, h = rec.frame_table.frame_size
+    px = rec.norm_to_pixels([[0.5, 0.25], [0.0, 0.0], [1.0, 1.0]])
+    assert px.tolist() == [[0.5 * w, 0.75 * h], [0.0, float(h)], [float(w), 0.0]]
+    assert rec.pixels_to_norm(px).tolist() == [[0.5, 0.25], [0.0, 0.0], [1.0, 1.0]]

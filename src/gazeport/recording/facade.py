@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .._types import GAZE_DTYPE, PUPIL_DTYPE
+from ..coords import norm_to_pixels, pixels_to_norm
 from ..errors import StreamNotFoundError, TrimRangeError
 from ..formats.info_files import (
     RecordingInfo,
@@ -24,6 +25,7 @@ from ..formats.info_files import (
     read_player_info,
     wall_clock_offset_s,
 )
+from ..timeseries import exact_window
 from . import sources
 from .columns import ColumnChunk, decode_rows, sorted_chunks
 from .detect import RecordingKind, check_recording
@@ -166,8 +168,15 @@ class Recording:
 
     def ts_window(self, frame_range: tuple[int, int]) -> tuple[float, float]:
         """Player's data window ``(t[left], t[right])`` for an inclusive frame range."""
-        ts = self.world_timestamps
-        return float(ts[frame_range[0]]), float(ts[frame_range[1]])
+        return exact_window(self.world_timestamps, frame_range)
+
+    def norm_to_pixels(self, norm: Any) -> np.ndarray:
+        """``(..., 2)`` normalized positions (origin bottom-left) -> world image pixels."""
+        return norm_to_pixels(norm, self.frame_table.frame_size)
+
+    def pixels_to_norm(self, pixels: Any) -> np.ndarray:
+        """``(..., 2)`` world image pixels (origin top-left) -> normalized positions."""
+        return pixels_to_norm(pixels, self.frame_table.frame_size)
 
     # --- data streams --------------------------------------------------------------------------
 
