@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 
 import gazeport
 from gazeport import cli
+from gazeport.cli import commands as cli_app
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "recordings"
 CORE358 = FIXTURES / "core358_artemisge_003"
@@ -382,7 +383,7 @@ def test_keyboard_interrupt_says_cancelled(rec_copy, monkeypatch: pytest.MonkeyP
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "export_raw", interrupted)
+    monkeypatch.setattr(cli_app, "export_recording", interrupted)
     result = run("export", rec_copy(CORE121))
     assert result.exit_code == 130
     assert result.stderr.strip() == "cancelled"
@@ -393,7 +394,7 @@ def test_unexpected_exception_is_one_line(rec_copy, monkeypatch: pytest.MonkeyPa
     def broken(*args, **kwargs):
         raise ZeroDivisionError("oops")
 
-    monkeypatch.setattr(cli, "export_raw", broken)
+    monkeypatch.setattr(cli_app, "export_recording", broken)
     rec = rec_copy(CORE121)
     result = run("export", rec)
     line = assert_one_error_line(result, contains="ZeroDivisionError: oops")

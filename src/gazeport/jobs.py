@@ -1,4 +1,5 @@
-"""Export sessions: ``exports/NNN`` folders, ``export_info.csv`` and the raw data export job.
+"""Export sessions: ``exports/NNN`` folders, ``export_info.csv``, and the export of raw data,
+fixations and blinks into one session.
 
 Everything an export writes goes to a temporary name first and is renamed only when the whole
 export succeeded, so an interrupted or failed export leaves nothing that looks complete.
@@ -15,10 +16,14 @@ from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from . import __version__
+from .analysis.blinks import BlinkParams
+from .analysis.fixations import FixationParams
 from .errors import ExportError, GazeportError
 from .export import raw_data
+from .export.event_files import blink_files, fixation_files
 from .export.field_info import FIELD_INFO
 from .export.parallel import default_workers
 from .formats.keyvalue_csv import key_value_text
@@ -130,9 +135,18 @@ class _Staging:
                 tmp.unlink()
 
 
-def export_raw(
+EXPORTERS = ("raw", "fixations", "blinks")
+
+
+def export_raw(recording: Recording | Path | str, **kwargs: Any) -> ExportResult:
+    """Export only pupil and gaze data (Player's Raw Data Exporter); see :func:`export_recording`."""
+    return export_recording(recording, exporters=("raw",), **kwargs)
+
+
+def export_recording(
     recording: Recording | Path | str,
     *,
+    exporters: tuple[str, ...] = EXPORTERS,
     out_dir: Path | str | None = None,
     start_frame: int | None = None,
     end_frame: int | None = None,
@@ -141,24 +155,42 @@ def export_raw(
     fmt: str = "csv",
     min_confidence: float | None = None,
     field_info: bool = True,
+    fixation_params: FixationParams | None = None,
+    blink_params: BlinkParams | None = None,
     progress: Progress | None = None,
     workers: int | None = None,
 ) -> ExportResult:
-    """Export pupil and gaze data like Pupil Player's Raw Data Exporter.
+    """Export a recording like Pupil Player: raw data, fixations and blinks in one session.
 
-    The range is inclusive world frame indices (``start_frame``/``end_frame``) or seconds after
-    the first world frame (``start_s``/``end_s``); data with ``t[left] <= t < t[right]`` is
-    exported (Player's window). Output goes to a new ``<rec>/exports/NNN`` folder unless
-    ``out_dir`` is given. ``fmt`` is ``"csv"`` or ``"parquet"``; ``min_confidence`` drops rows
-    below it. ``progress(fraction, text)`` is called as rows are written. ``workers`` is the
+    ``exporters`` picks from ``"raw"`` (``pupil_positions.csv``, ``gaze_positions.csv``),
+    ``"fixations"`` (``fixations.csv``, ``fixation_report.csv``) and ``"blinks"``
+    (``blinks.csv``, ``blink_detection_report.csv``). The range is inclusive world frame
+    indices (``start_frame``/``end_frame``) or seconds after the first world frame
+    (``start_s``/``end_s``); samples with ``t[left] <= t < t[right]`` and events overlapping
+    that window are exported (Player's rules). Output goes to a new ``<rec>/exports/NNN``
+    folder unless ``out_dir`` is given. ``fmt`` ("csv" or "parquet") and ``min_confidence``
+    apply to the raw data. ``progress(fraction, text)`` reports progress. ``workers`` is the
     number of processes that build CSV text (default: one per CPU for large recordings).
+    Streams or events that do not exist are listed in ``result.skipped`` with the reason.
     """
+    unknown = [name for name in exporters if name not in EXPORTERS]
+    if unknown or not exporters:
+        raise ExportError(
+            f"Unknown exporter {', '.join(unknown) or '(none given)'}; choose from: {', '.join(EXPORTERS)}."
+        )
     if fmt not in FORMATS:
         raise ExportError(f"Unknown export format {fmt!r}; choose one of: {', '.join(FORMATS)}.")
-    if fmt == "parquet":
+    if fmt == "parquet" and "raw" in exporters:
         raw_data.require_parquet()
     if min_confidence is not None and not (0.0 <= min_confidence <= 1.0):
         raise ExportError(f"The minimum confidence must lie between 0 and 1, not {min_confidence}.")
+    fixation_params = fixation_params or FixationParams()
+    blink_params = blink_params or BlinkParams()
+    try:
+        fixation_params.validate()
+        blink_params.validate()
+    except ValueError as exc:
+        raise ExportError(str(exc)) from None
     started = time.perf_counter()
     rec = recording if isinstance(recording, Recording) else open_recording(recording)
     frame_range = rec.frame_range(start_frame, end_frame, start_s, end_s)
@@ -175,52 +207,34 @@ def export_raw(
         ) from exc
     result = ExportResult(rec.path, folder, frame_range)
     staging = _Staging(folder)
-    streams = [name for name in RAW_FILES if rec.has_stream(name)]
-    for name in RAW_FILES:
-        if name not in streams:
-            result.skipped[name] = f"the recording has no {name} data"
-    totals = {name: rec.count(name, window) for name in streams}
-    grand_total = max(sum(totals.values()), 1)
-    done = 0
-
-    def on_rows(n: int) -> None:
-        nonlocal done
-        done += n
-        if progress:
-            progress(min(done / grand_total, 1.0), "exporting pupil and gaze data")
-
+    # Progress: raw rows take most of the time; each event detector gets a small share.
+    n_events = sum(1 for name in exporters if name != "raw")
+    raw_share = 1.0 - 0.1 * n_events if "raw" in exporters else 0.0
+    report = progress or (lambda fraction, text: None)
     try:
-        with (staging.path("export_info.csv")).open("w", encoding="utf-8", newline="") as fh:
+        with staging.path("export_info.csv").open("w", encoding="utf-8", newline="") as fh:
             fh.write(export_info_text(rec, frame_range))
-        for name in streams:
-            stem = RAW_FILES[name]
-            chunks = rec.iter_batches(name, window)
-            if fmt == "csv":
-                with staging.path(f"{stem}.csv").open("wb") as out:
-                    n_workers = workers or (
-                        default_workers() if totals[name] >= raw_data.PARALLEL_MIN_ROWS else 1
-                    )
-                    rows = raw_data.write_csv(
-                        name,
-                        chunks,
-                        out,
-                        min_confidence=min_confidence,
-                        on_rows=on_rows,
-                        workers=n_workers,
-                    )
-            else:
-                rows = raw_data.write_parquet(
-                    name,
-                    chunks,
-                    staging.path(f"{stem}.parquet"),
-                    min_confidence=min_confidence,
-                    on_rows=on_rows,
-                )
-            result.rows[name] = rows
-        if field_info:
-            staging.path("pupil_gaze_positions_info.txt").write_text(
-                FIELD_INFO, encoding="utf-8", newline=""
+        if "raw" in exporters:
+            _export_raw_streams(
+                rec, staging, result, window, fmt, min_confidence, field_info, workers,
+                lambda f, text: report(f * raw_share, text),
+            )  # fmt: skip
+        done = raw_share
+        for name in ("fixations", "blinks"):
+            if name not in exporters:
+                continue
+            report(done, f"detecting {name}")
+            files = (
+                fixation_files(rec, window, fixation_params)
+                if name == "fixations"
+                else blink_files(rec, window, blink_params)
             )
+            if isinstance(files, str):
+                result.skipped[name] = files
+            else:
+                for file_name, text in files.items():
+                    staging.path(file_name).write_text(text, encoding="utf-8", newline="")
+            done += 0.1
         result.files = staging.commit()
     except BaseException as exc:
         staging.discard()
@@ -233,7 +247,62 @@ def export_raw(
                 f"Writing the export into {folder} failed: {exc.strerror or exc}."
             ) from exc
         raise
-    if progress:
-        progress(1.0, "done")
+    report(1.0, "done")
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _export_raw_streams(
+    rec: Recording,
+    staging: _Staging,
+    result: ExportResult,
+    window: tuple[float, float],
+    fmt: str,
+    min_confidence: float | None,
+    field_info: bool,
+    workers: int | None,
+    progress: Progress,
+) -> None:
+    """``pupil_positions`` and ``gaze_positions`` (+ the field description) into ``staging``."""
+    streams = [name for name in RAW_FILES if rec.has_stream(name)]
+    for name in RAW_FILES:
+        if name not in streams:
+            result.skipped[name] = f"the recording has no {name} data"
+    totals = {name: rec.count(name, window) for name in streams}
+    grand_total = max(sum(totals.values()), 1)
+    done = 0
+
+    def on_rows(n: int) -> None:
+        nonlocal done
+        done += n
+        progress(min(done / grand_total, 1.0), "exporting pupil and gaze data")
+
+    for name in streams:
+        stem = RAW_FILES[name]
+        chunks = rec.iter_batches(name, window)
+        if fmt == "csv":
+            n_workers = workers or (
+                default_workers() if totals[name] >= raw_data.PARALLEL_MIN_ROWS else 1
+            )
+            with staging.path(f"{stem}.csv").open("wb") as out:
+                rows = raw_data.write_csv(
+                    name,
+                    chunks,
+                    out,
+                    min_confidence=min_confidence,
+                    on_rows=on_rows,
+                    workers=n_workers,
+                )
+        else:
+            rows = raw_data.write_parquet(
+                name,
+                chunks,
+                staging.path(f"{stem}.parquet"),
+                min_confidence=min_confidence,
+                on_rows=on_rows,
+            )
+        result.rows[name] = rows
+    if field_info:
+        staging.path("pupil_gaze_positions_info.txt").write_text(
+            FIELD_INFO, encoding="utf-8", newline=""
+        )

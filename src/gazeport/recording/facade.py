@@ -25,6 +25,7 @@ from ..formats.info_files import (
     read_player_info,
     wall_clock_offset_s,
 )
+from ..formats.intrinsics import CameraIntrinsics, read_intrinsics_for
 from ..timeseries import exact_window
 from . import sources
 from .columns import ColumnChunk, decode_rows, sorted_chunks
@@ -229,6 +230,28 @@ class Recording:
                 arr[field] = chunk.values[field]
             parts.append(arr)
         return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
+
+    def columns(
+        self, name: str, fields: tuple[str, ...], window: tuple[float, float] | None = None
+    ) -> dict[str, np.ndarray]:
+        """Only ``fields`` of stream ``name``, sorted by time (less memory than :attr:`pupil`).
+
+        Absent optional values are NaN (floats) or -1 (ints).
+        """
+        parts: dict[str, list[np.ndarray]] = {f: [] for f in fields}
+        for chunk in self.iter_chunks(name, window):
+            for f in fields:
+                parts[f].append(chunk.values[f])
+        return {f: np.concatenate(v) if v else np.empty(0) for f, v in parts.items()}
+
+    @cached_property
+    def world_intrinsics(self) -> CameraIntrinsics | None:
+        """World camera intrinsics for the world frame size from ``world.intrinsics`` (None if
+        the file or that resolution is missing)."""
+        path = self.path / "world.intrinsics"
+        if not path.exists():
+            return None
+        return read_intrinsics_for(path, self.frame_table.frame_size)
 
     @cached_property
     def pupil(self) -> np.ndarray:

@@ -23,11 +23,13 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 from typer.core import TyperGroup
 
-from . import __version__
-from .errors import GazeportError, GazeportWarning
-from .jobs import ExportResult, export_raw
-from .recording import Recording, open_recording
-from .synthetic import generate_capture_recording
+from .. import __version__
+from ..analysis.blinks import BlinkParams
+from ..analysis.fixations import FixationParams
+from ..errors import GazeportError, GazeportWarning
+from ..jobs import EXPORTERS, ExportResult, export_recording
+from ..recording import Recording, open_recording
+from ..synthetic import generate_capture_recording
 
 ProgressCallback = Callable[[float, str], None]
 
@@ -182,13 +184,69 @@ def _root(
 
 _QUIET = typer.Option("--quiet", "-q", help="No progress bar (warnings and errors still show).")
 
+# Detector parameters, shared by export, fixations and blinks (defaults are Pupil Player's).
+_FIX = "Fixation detector"
+_BLINK = "Blink detector"
+MaxDispersion = Annotated[
+    float, typer.Option(help="Maximum dispersion [degrees].", rich_help_panel=_FIX)
+]
+MinDuration = Annotated[
+    float, typer.Option(help="Minimum fixation duration [ms].", rich_help_panel=_FIX)
+]
+MaxDuration = Annotated[
+    float, typer.Option(help="Maximum fixation duration [ms].", rich_help_panel=_FIX)
+]
+GazeConfidence = Annotated[
+    float,
+    typer.Option(
+        "--gaze-confidence",
+        help="Gaze with a confidence above this is used for fixations.",
+        rich_help_panel=_FIX,
+    ),
+]
+HistoryLength = Annotated[float, typer.Option(help="Filter length [s].", rich_help_panel=_BLINK)]
+OnsetThreshold = Annotated[
+    float, typer.Option(help="Onset confidence threshold.", rich_help_panel=_BLINK)
+]
+OffsetThreshold = Annotated[
+    float, typer.Option(help="Offset confidence threshold.", rich_help_panel=_BLINK)
+]
+_FP, _BP = FixationParams(), BlinkParams()
+
+
+def _exporters(only: str | None, skip: str | None) -> tuple[str, ...]:
+    """The exporters to run from ``--only``/``--skip`` (comma-separated names)."""
+
+    def names(text: str, option: str) -> list[str]:
+        items = [n.strip() for n in text.split(",") if n.strip()]
+        bad = [n for n in items if n not in EXPORTERS]
+        if bad or not items:
+            raise typer.BadParameter(
+                f"unknown exporter {', '.join(bad) or repr(text)}; choose from {', '.join(EXPORTERS)}.",
+                param_hint=option,
+            )
+        return items
+
+    if only is not None and skip is not None:
+        raise typer.BadParameter("use --only or --skip, not both.", param_hint="'--only/--skip'")
+    if only is not None:
+        chosen = names(only, "'--only'")
+        return tuple(n for n in EXPORTERS if n in chosen)
+    if skip is not None:
+        dropped = names(skip, "'--skip'")
+        left = tuple(n for n in EXPORTERS if n not in dropped)
+        if not left:
+            raise typer.BadParameter("--skip leaves nothing to export.", param_hint="'--skip'")
+        return left
+    return EXPORTERS
+
 
 # --- demo -----------------------------------------------------------------------------------------
 
 
 @app.command(
     help=(
-        "Make a sample Pupil Capture recording and export its raw data.\n\n"
+        "Make a sample Pupil Capture recording and export it (raw data, fixations, blinks).\n\n"
         "The recording is synthetic (binocular 200 Hz pupil and gaze, 30 fps world timestamps, "
         "no video) and is exported exactly as [bold]gazeport export[/] would. A one-minute "
         "recording takes a few seconds."
@@ -226,7 +284,7 @@ def demo(
             rec_dir, minutes=minutes, progress=phase("Writing the sample recording")
         )
         rec = open_recording(rec_dir)
-        result = export_raw(rec, progress=phase("Exporting raw data"))
+        result = export_recording(rec, progress=phase("Exporting"))
     _out.print(f"Sample recording: {escape(str(rec.path))}", soft_wrap=True)
     _print_export(result)
     quoted = escape(_shell_quote(rec.path))
@@ -389,7 +447,7 @@ def _print_facts(f: dict[str, Any]) -> None:
 
 
 class ExportFormat(str, enum.Enum):
-    """The formats :func:`gazeport.jobs.export_raw` writes (``jobs.FORMATS``)."""
+    """The raw data formats :func:`gazeport.jobs.export_recording` writes (``jobs.FORMATS``)."""
 
     csv = "csv"
     parquet = "parquet"
@@ -397,17 +455,20 @@ class ExportFormat(str, enum.Enum):
 
 @app.command(
     help=(
-        "Export pupil and gaze data like Pupil Player's Raw Data Exporter.\n\n"
-        "Writes export_info.csv, pupil_positions and gaze_positions (CSV or Parquet) and "
-        "pupil_gaze_positions_info.txt into a new REC/exports/NNN folder. Give the range in "
-        "world frames or in seconds, not both; without a range the whole recording is "
-        "exported. The recording itself is never changed."
+        "Export a recording like Pupil Player: raw data, fixations and blinks.\n\n"
+        "Writes export_info.csv, pupil_positions and gaze_positions (CSV or Parquet) with "
+        "pupil_gaze_positions_info.txt, fixations.csv with fixation_report.csv and blinks.csv "
+        "with blink_detection_report.csv into a new REC/exports/NNN folder. Choose exporters "
+        "with --only or --skip (raw, fixations, blinks). Give the range in world frames or in "
+        "seconds, not both; without a range the whole recording is exported. The recording "
+        "itself is never changed."
     ),
     epilog=(
         "[bold]Examples[/]\n"
         "  gazeport export ~/recordings/2024_01_25/003\n"
         "  gazeport export ~/recordings/2024_01_25/003 --start-s 10 --end-s 20\n"
-        "  gazeport export REC --start-frame 100 --format parquet --min-confidence 0.6"
+        "  gazeport export REC --only raw --format parquet --min-confidence 0.6\n"
+        "  gazeport export REC --skip blinks --max-dispersion 1.0 --min-duration 100"
     ),
 )
 def export(
@@ -427,12 +488,16 @@ def export(
     end_s: Annotated[
         float | None, typer.Option(min=0.0, help="End, in seconds after the first world frame.")
     ] = None,
+    only: Annotated[
+        str | None, typer.Option(help="Run only these exporters: raw, fixations, blinks.")
+    ] = None,
+    skip: Annotated[str | None, typer.Option(help="Run all exporters but these.")] = None,
     fmt: Annotated[
-        ExportFormat, typer.Option("--format", help="Output file format.")
+        ExportFormat, typer.Option("--format", help="File format of the raw data.")
     ] = ExportFormat.csv,
     min_confidence: Annotated[
         float | None,
-        typer.Option(min=0.0, max=1.0, help="Leave out rows with a lower confidence."),
+        typer.Option(min=0.0, max=1.0, help="Leave out raw data rows with a lower confidence."),
     ] = None,
     out: Annotated[
         Path | None,
@@ -449,9 +514,16 @@ def export(
             min=1, help="Processes that build CSV text (default: one per CPU for large recordings)."
         ),
     ] = None,
+    max_dispersion: MaxDispersion = _FP.max_dispersion_deg,
+    min_duration: MinDuration = _FP.min_duration_ms,
+    max_duration: MaxDuration = _FP.max_duration_ms,
+    gaze_confidence: GazeConfidence = _FP.min_confidence,
+    history_length: HistoryLength = _BP.history_length_s,
+    onset_threshold: OnsetThreshold = _BP.onset_confidence_threshold,
+    offset_threshold: OffsetThreshold = _BP.offset_confidence_threshold,
     quiet: Annotated[bool, _QUIET] = False,
 ) -> None:
-    """``gazeport export``: run :func:`gazeport.jobs.export_raw` and report what it wrote."""
+    """``gazeport export``: run :func:`gazeport.jobs.export_recording` and report what it wrote."""
     if (start_frame is not None or end_frame is not None) and (
         start_s is not None or end_s is not None
     ):
@@ -459,10 +531,12 @@ def export(
             "give the range either in frames or in seconds, not both.",
             param_hint="'--start-frame/--end-frame' and '--start-s/--end-s'",
         )
+    exporters = _exporters(only, skip)
     rec = open_recording(recording)
     with _progress_bars(quiet) as phase:
-        result = export_raw(
+        result = export_recording(
             rec,
+            exporters=exporters,
             out_dir=out,
             start_frame=start_frame,
             end_frame=end_frame,
@@ -471,7 +545,11 @@ def export(
             fmt=fmt.value,
             min_confidence=min_confidence,
             field_info=not no_field_info,
-            progress=phase("Exporting raw data"),
+            fixation_params=FixationParams(
+                max_dispersion, min_duration, max_duration, gaze_confidence
+            ),
+            blink_params=BlinkParams(history_length, onset_threshold, offset_threshold),
+            progress=phase("Exporting"),
             workers=workers,
         )
     _print_export(result)
