@@ -75,15 +75,15 @@ def _pupil_3d(eye: int, ts: float, v: np.ndarray) -> dict:
     }
 
 
-def _eye_values(rng: np.random.Generator, n: int) -> np.ndarray:
-    """n x 21 plausible pupil values (norm pos, diameters, model geometry, angles)."""
+def _eye_values(rng: np.random.Generator, n: int, blinking: np.ndarray) -> np.ndarray:
+    """n x 21 plausible pupil values (norm pos, diameters, model geometry, angles); confidence
+    drops where ``blinking`` is True."""
     v = np.empty((n, 21))
     walk = np.cumsum(rng.normal(0, 0.002, (n, 2)), axis=0)
     v[:, 0:2] = 0.5 + np.clip(walk, -0.4, 0.4)
     v[:, 2] = rng.normal(45, 3, n)
     conf = rng.beta(8, 1.5, n)
-    blink = rng.random(n) < 0.01
-    conf[blink] = rng.random(blink.sum()) * 0.2
+    conf[blinking] = rng.random(int(blinking.sum())) * 0.1
     v[:, 3] = conf
     v[:, 4] = v[:, 2] * rng.uniform(0.8, 1.0, n)
     v[:, 5] = rng.uniform(-90, 90, n)
@@ -97,6 +97,25 @@ def _eye_values(rng: np.random.Generator, n: int) -> np.ndarray:
     v[:, 19] = np.arccos(np.clip(v[:, 16], -1, 1))
     v[:, 20] = np.arctan2(v[:, 17], v[:, 15])
     return v
+
+
+def _blinks(ts: np.ndarray) -> np.ndarray:
+    """A 150 ms blink every 4 s (both eyes at once)."""
+    return (ts % 4.0) < 0.15
+
+
+def _gaze_values(rng: np.random.Generator, ts: np.ndarray) -> np.ndarray:
+    """n x 6: gaze x, y, z jitter, eye shift, two normal components. Gaze rests on a target
+    for about 150-400 ms (a fixation), then jumps to the next one (a saccade)."""
+    n = ts.shape[0]
+    out = rng.random((n, 6))
+    out[:, 4:6] = out[:, 4:6] * 0.2 - 0.1
+    dwell = 0.15 + 0.25 * ((np.floor(ts / 0.275) * 0.618) % 1.0)
+    target = np.floor(ts / dwell).astype(np.int64) + np.floor(ts / 0.275).astype(np.int64) * 7919
+    out[:, 0] = 0.2 + 0.6 * ((target * 0.7548776662) % 1.0) + rng.normal(0, 0.0015, n)
+    out[:, 1] = 0.2 + 0.6 * ((target * 0.5698402910) % 1.0) + rng.normal(0, 0.0015, n)
+    out[:, 2] = rng.normal(0, 0.5, n)
+    return out
 
 
 def _gaze(ts: float, bases: list[dict], np_xy: np.ndarray) -> dict:
@@ -155,9 +174,9 @@ def generate_capture_recording(
     with PldataWriter(rec, "pupil") as pupil_w, PldataWriter(rec, "gaze") as gaze_w:
         for start in range(0, n_eye, block):
             stop = min(n_eye, start + block)
-            vals = [_eye_values(rng, stop - start) for _ in (0, 1)]
-            gvals = rng.random((stop - start, 6))
-            gvals[:, 4:6] = gvals[:, 4:6] * 0.2 - 0.1
+            blinking = _blinks(eye_ts[0][start:stop])
+            vals = [_eye_values(rng, stop - start, blinking) for _ in (0, 1)]
+            gvals = _gaze_values(rng, eye_ts[0][start:stop])
             for k in range(stop - start):
                 i = start + k
                 pair = []
