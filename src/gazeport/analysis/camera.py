@@ -121,4 +121,4 @@ def _checked_frame_size(frame_size: tuple[int, int]) -> tuple[int, int]:
 
 
 def _is_positive_int(value: object) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value > 0
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and bool(value > 0)

@@ -7,12 +7,13 @@ to ``min_duration``, drops ``Q``'s first sample while the dispersion (largest pa
 fewer than the longest valid prefix found). A candidate still open when the data end is dropped.
 
 :func:`detect_fixations_reference` re-implements that loop literally (``pdist`` of every window).
-:func:`detect_fixations` gives identical results: ``Q`` is always a contiguous run of samples, the
-window checked at a start ``s`` is always ``[s, f(s))`` with ``f(s)`` the first end reaching
-``min_duration``, so all "drop the first sample?" decisions are computed at once from a band of
-pairwise distances; each accepted start then needs one pairwise matrix, whose prefix maxima answer
-the whole binary search. Every distance is computed with scipy's ``pdist`` cosine arithmetic, so
-all comparisons see the same floats.
+:func:`detect_fixations` gives identical results without re-running ``pdist``. ``Q`` is always a
+contiguous run of samples, and the window checked for a start ``s`` is always ``[s, f(s))``, with
+``f(s)`` the first end reaching ``min_duration``. A window is within the dispersion iff none of its
+pairs is "bad" (cosine below ``c*``, the bound equivalent to Player's ``arccos`` comparison), so one
+band of pairwise cosines (offsets up to the longest window) tells, for every start, the first
+sample that breaks its window; every drop/emit decision and the outcome of the binary search follow
+from that in O(1). Cosines use pdist's exact arithmetic, so the dispersions are the same floats.
 """
 
 from __future__ import annotations
@@ -29,37 +30,24 @@ from ..formats.intrinsics import CameraIntrinsics
 from .camera import resolve_camera, unproject_norm_pos
 
 Progress = Callable[[float], object]
+_Ints = npt.NDArray[np.int64]
+_Spans = tuple[np.ndarray, np.ndarray, np.ndarray]  # first, stop (exclusive), dispersion rad
 
-FIXATION_DTYPE = np.dtype(
-    [
-        ("id", "i8"),
-        ("start_timestamp", "f8"),
-        ("duration_ms", "f8"),
-        ("start_frame_index", "i8"),
-        ("end_frame_index", "i8"),
-        ("mid_frame_index", "i8"),
-        ("norm_pos_x", "f8"),
-        ("norm_pos_y", "f8"),
-        ("dispersion_deg", "f8"),
-        ("confidence", "f8"),
-        ("method", "U7"),
-        ("gaze_point_3d_x", "f8"),
-        ("gaze_point_3d_y", "f8"),
-        ("gaze_point_3d_z", "f8"),
-        ("first_sample", "i8"),
-        ("last_sample", "i8"),
-    ]
-)
+FIXATION_DTYPE = np.dtype([
+    ("id", "i8"), ("start_timestamp", "f8"), ("duration_ms", "f8"),
+    ("start_frame_index", "i8"), ("end_frame_index", "i8"), ("mid_frame_index", "i8"),
+    ("norm_pos_x", "f8"), ("norm_pos_y", "f8"), ("dispersion_deg", "f8"), ("confidence", "f8"),
+    ("method", "U7"), ("gaze_point_3d_x", "f8"), ("gaze_point_3d_y", "f8"),
+    ("gaze_point_3d_z", "f8"), ("first_sample", "i8"), ("last_sample", "i8"),
+])  # fmt: skip
 """One row per fixation. ``first_sample``/``last_sample`` (inclusive) index the detector's input
 arrays; the fixation's gaze are the samples between them with ``confidence > min_confidence``."""
 
 METHOD_2D = "2d gaze"
 METHOD_3D = "3d gaze"
 
-# Starts whose window dispersion lies this close (radians) to the threshold are re-decided with
-# the scalar arccos Player uses, in case a vectorised arccos rounds differently.
-_RECHECK_RAD = 1e-9
-_BAND_BUDGET = 1 << 21  # distances per chunk of the band (16 MiB)
+_BAND_BUDGET = 1 << 19  # cosines per block of the band (4 MiB, cache-friendly)
+_MAX_WIDTH = 1024  # longer windows (samples) are left to the literal loop: the band gets big
 
 
 @dataclass(frozen=True)
@@ -132,57 +120,28 @@ def detect_fixations(
     is used when every sample kept has a 3D point, else ``norm_pos`` is unprojected through
     ``intrinsics`` (Player's dummy camera for ``frame_size``, default 1280x720, if ``None``).
     ``progress(fraction)`` is called at most a few hundred times.
+
+    Identical to :func:`detect_fixations_reference`, ~15x faster on long recordings; inputs it
+    cannot decide exactly from cosines (zero, huge or NaN rays, ``max_dispersion_deg`` >= 57)
+    or windows of over a thousand samples go through the literal loop.
     """
-    gaze = _prepare(
+    gaze, report = _prepare(
         timestamps, confidence, norm_pos, gaze_point_3d, world_timestamps,
         params, intrinsics, frame_size, progress,
     )  # fmt: skip
-    report = _Reporter(progress)
-    n = len(gaze.t)
-    if n == 0:
-        report(1.0)
-        return np.zeros(0, dtype=FIXATION_DTYPE)
     rays = np.ascontiguousarray(gaze.rays(), dtype=np.float64)
     x, y, z = (np.ascontiguousarray(rays[:, k]) for k in range(3))
-    norms = np.sqrt(x * x + y * y + z * z)  # scipy's row norms, same order
-
-    t = gaze.t
-    f = _window_ends(t, gaze.min_duration)
-    # Player checks a start only while samples remain after its min-duration window.
-    s_end = int(np.searchsorted(f, n, side="left"))
-    ok = ~_rejected_starts(x, y, z, norms, f, s_end, gaze.max_dispersion, report)
-    candidates = np.where(ok, np.arange(s_end), s_end)
-    next_ok = np.minimum.accumulate(candidates[::-1])[::-1].tolist()
-    extended = np.maximum(f, np.searchsorted(t, t + gaze.max_duration, side="right")).tolist()
-    f_list = f.tolist()
-
-    thr = gaze.max_dispersion
-    spans: list[tuple[int, int, np.float64]] = []
-    s = 0
-    while s < s_end:
-        s = next_ok[s]
-        if s >= s_end:
-            break
-        report(0.5 + 0.5 * s / n)
-        left = f_list[s] - s
-        stop = extended[s]
-        prefix = _prefix_max_distances(x[s:stop], y[s:stop], z[s:stop], norms[s:stop])
-        disp = np.arccos(1.0 - prefix[-1])
-        if disp <= thr:
-            spans.append((s, stop, disp))
-            s = stop
-            continue
-        right = stop - s
-        while left < right - 1:
-            mid = (left + right) // 2
-            if np.arccos(1.0 - prefix[mid]) <= thr:
-                left = mid
-            else:
-                right = mid
-        spans.append((s, s + left, np.arccos(1.0 - prefix[left - 1])))
-        s += left
+    with np.errstate(all="ignore"):
+        norms = np.sqrt(x * x + y * y + z * z)  # scipy's row norms, same order
+    c_star = _cosine_threshold(gaze.max_dispersion)
+    conditioned = bool(np.all((norms > 1e-100) & (norms < 1e100)))  # also False for NaN/inf
+    if c_star is None or not conditioned:
+        # Degenerate rays (NaN distances) or a huge threshold: Player's loop, literally.
+        spans = _reference_spans(gaze, report)
+    else:
+        spans = _banded_spans((x, y, z, norms), gaze, c_star, report)
     report(1.0)
-    return _fixations(gaze, spans)
+    return _fixations(gaze, *spans)
 
 
 def detect_fixations_reference(
@@ -202,11 +161,16 @@ def detect_fixations_reference(
     Every dispersion is ``pdist`` over the window's rays (2D rays unprojected per window), as in
     Player; this is the oracle for tests and the baseline of ``benchmarks/fixations.py``.
     """
-    gaze = _prepare(
+    gaze, report = _prepare(
         timestamps, confidence, norm_pos, gaze_point_3d, world_timestamps,
         params, intrinsics, frame_size, progress,
     )  # fmt: skip
-    report = _Reporter(progress)
+    spans = _reference_spans(gaze, report)
+    report(1.0)
+    return _fixations(gaze, *spans)
+
+
+def _reference_spans(gaze: _Gaze, report: _Reporter) -> _Spans:
     t = gaze.t.tolist()
     n = len(t)
 
@@ -217,7 +181,7 @@ def detect_fixations_reference(
     remaining = deque(range(n))
     spans: list[tuple[int, int, np.float64]] = []
     while remaining:
-        if progress is not None:
+        if report.wanted:
             report(0.999 * (n - len(remaining)) / n)
         if len(queue) < 2 or t[queue[-1]] - t[queue[0]] < gaze.min_duration:
             queue.append(remaining.popleft())
@@ -244,102 +208,170 @@ def detect_fixations_reference(
         base = window[:left]
         spans.append((base[0], base[-1] + 1, dispersion(base)))
         remaining.extendleft(reversed(window[left:]))
-    report(1.0)
-    return _fixations(gaze, spans)
+    starts = np.array([a for a, _, _ in spans], dtype=np.int64)
+    stops = np.array([b for _, b, _ in spans], dtype=np.int64)
+    return starts, stops, np.array([d for _, _, d in spans], dtype=np.float64)
 
 
 # --- the fast path ------------------------------------------------------------------------------
 
 
-def _window_ends(t: np.ndarray, min_duration: float) -> np.ndarray:
-    """``f[s]``: end (exclusive) of the shortest window from ``s`` Player accepts as long enough.
+def _window_ends(t: np.ndarray, min_duration: float, max_duration: float) -> tuple[_Ints, _Ints]:
+    """``f`` and ``ext``, per start ``s``: ends (exclusive) of Player's windows from ``s``.
 
-    The smallest ``e >= s + 2`` with ``t[e-1] - t[s] >= min_duration`` (Player's subtraction, not
-    ``t[s] + min_duration``), or ``n + 1``. Non-decreasing in ``s``.
+    ``f[s]``: smallest ``e >= s + 2`` with ``t[e-1] - t[s] >= min_duration`` (Player's
+    subtraction, which may round differently from ``t[s] + min_duration``), or ``n + 1``.
+    ``ext[s]``: ``f[s]`` extended by every sample with ``t <= t[s] + max_duration``.
     """
     n = len(t)
     s = np.arange(n)
-    j = np.clip(np.searchsorted(t, t + min_duration, side="left"), s + 1, n)
-    # The sum above may round across the subtraction's boundary: step j until it is exact.
-    active = s
-    while active.size:
-        jj = j[active]
-        down = active[(jj - 1 > active) & (t[np.maximum(jj - 1, 0)] - t[active] >= min_duration)]
-        j[down] -= 1
-        active = down
-    active = s
-    while active.size:
-        jj = j[active]
-        up = active[(jj < n) & ~(t[np.minimum(jj, n - 1)] - t[active] >= min_duration)]
-        j[up] += 1
-        active = up
-    return j + 1
+    j = np.clip(np.searchsorted(t, t + min_duration), s + 1, n)  # j = e - 1, up to rounding
+
+    def reached(jj: _Ints, ss: _Ints) -> np.ndarray:
+        return (jj >= n) | (t[np.minimum(jj, n - 1)] - t[ss] >= min_duration)
+
+    for step in (-1, 1):  # walk j to the exact boundary; rarely more than one step
+        move = (j > s + 1) & reached(j - 1, s) if step < 0 else ~reached(j, s)
+        active = s[move]
+        while active.size:
+            j[active] += step
+            jj = j[active]
+            keep = (jj > active + 1) & reached(jj - 1, active) if step < 0 else ~reached(jj, active)
+            active = active[keep]
+    f = j + 1
+    return f, np.maximum(f, np.searchsorted(t, t + max_duration, side="right"))
 
 
-def _cosine_distances(
-    x: np.ndarray, y: np.ndarray, z: np.ndarray, n: np.ndarray, i: slice, j: slice
-) -> np.ndarray:
-    """scipy's ``pdist`` cosine distance of rows ``i`` and ``j`` (elementwise, same bits)."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cos = (x[i] * x[j] + y[i] * y[j] + z[i] * z[j]) / (n[i] * n[j])
-    return 1.0 - np.clip(cos, -1.0, 1.0)
+def _cosine_threshold(thr: np.float64) -> float | None:
+    """``c*`` with ``arccos(1 - (1 - clip(c, -1, 1))) > thr  <=>  c < c*`` for every float64 ``c``.
+
+    Player compares ``arccos(1 - max distance)`` with ``thr``; with ``c*`` every comparison
+    becomes one on the raw cosine of a single pair. For ``c`` in [0.5, 1] both subtractions are
+    exact, so the predicate is ``arccos(c) > thr``; its boundary is found by bisection over the
+    floats and then checked float by float around it with the scalar ``arccos`` Player calls
+    (farther away the true angle differs from ``thr`` by far more than arccos can err). ``None``
+    if ``thr`` is 1 rad or more, or the check fails: the caller then runs the literal loop.
+    """
+    if not thr < 1.0:  # keep c* above 0.54, where 1 - (1 - c) == c
+        return None
+    as_int = np.array([0.5, 1.0]).view(np.int64)
+    lo, hi = int(as_int[0]), int(as_int[1])  # arccos(0.5) > thr >= arccos(1.0)
+
+    def above(bits: int) -> bool:
+        return bool(np.arccos(np.array(bits, dtype=np.int64).view(np.float64)[()]) > thr)
+
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if above(mid):
+            lo = mid
+        else:
+            hi = mid
+    if any(above(bits) != (bits < hi) for bits in range(hi - 256, hi + 257)):
+        return None
+    return float(np.array(hi, dtype=np.int64).view(np.float64)[()])
 
 
-def _rejected_starts(
-    x: np.ndarray,
-    y: np.ndarray,
-    z: np.ndarray,
-    norms: np.ndarray,
-    f: np.ndarray,
-    s_end: int,
-    thr: np.float64,
-    report: _Reporter,
-) -> np.ndarray:
-    """For every start ``s < s_end``: is the dispersion of ``[s, f[s])`` above ``thr``?"""
-    n = len(x)
-    worst = np.empty(s_end, dtype=np.float64)
-    lengths = f[:s_end] - np.arange(s_end)
-    chunk = max(256, _BAND_BUDGET // max(1, int(lengths.max(initial=2))))
-    for c0 in range(0, s_end, chunk):
-        c1 = min(s_end, c0 + chunk)
-        length = lengths[c0:c1]
-        width = int(length.max()) - 1  # largest pair offset inside a window
-        rows = c1 - c0 + width - 1
-        # band[d-1, r]: distance between samples c0+r and c0+r+d, running max over d.
-        band = np.full((width, rows), -np.inf)
-        for d in range(1, width + 1):
-            m = min(rows, n - d - c0)
-            if m > 0:
-                band[d - 1, :m] = _cosine_distances(
-                    x, y, z, norms, slice(c0, c0 + m), slice(c0 + d, c0 + d + m)
-                )
-        np.maximum.accumulate(band, axis=0, out=band)
-        # max over pairs in [s, s+L) = max over a of (max over b <= L-1-a of D(s+a, s+a+b))
-        local = np.arange(c1 - c0)
-        acc = band[length - 2, local]
-        for a in range(1, width):
-            sel = np.flatnonzero(length - 2 - a >= 0)
-            if sel.size == 0:
-                break
-            acc[sel] = np.maximum(acc[sel], band[length[sel] - 2 - a, sel + a])
-        worst[c0:c1] = acc
-        report(0.5 * c1 / max(1, s_end))
-    angle = np.arccos(1.0 - worst)
-    rejected = angle > thr
-    for s in np.flatnonzero(np.abs(angle - thr) <= _RECHECK_RAD).tolist():
-        rejected[s] = np.arccos(1.0 - worst[s]) > thr
-    return rejected
+def _banded_spans(
+    rays: tuple[np.ndarray, ...], gaze: _Gaze, c_star: float, report: _Reporter
+) -> _Spans:
+    """Player's loop, decided from each column's nearest "bad" pair (cosine below ``c*``).
 
-
-def _prefix_max_distances(x: np.ndarray, y: np.ndarray, z: np.ndarray, n: np.ndarray) -> np.ndarray:
-    """``p[m]``: the largest pairwise distance among the first ``m + 1`` rows (``p[0] = -inf``)."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cos = (x[:, None] * x[None, :] + y[:, None] * y[None, :] + z[:, None] * z[None, :]) / (
-            n[:, None] * n[None, :]
+    For a start ``s``, ``first_fail[s]`` is the first sample ``j`` that has a bad partner ``i``
+    with ``s <= i < j``: the window ``[s, e)`` is within the dispersion iff ``first_fail >= e``.
+    So ``s`` is dropped iff ``first_fail < f[s]``; an accepted ``s`` emits ``[s, ext[s])`` if
+    that is valid, else the binary search ends at ``max(f[s], first_fail - 1)`` (Player emits
+    one sample fewer than the longest valid prefix, but never fewer than ``f[s] - s``).
+    """
+    t = gaze.t
+    n = len(t)
+    f, ext = _window_ends(t, gaze.min_duration, gaze.max_duration)
+    s_end = int(np.searchsorted(f, n, side="left"))  # Player stops before checking these
+    if s_end == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+    width = int(np.max(ext[:s_end] - np.arange(s_end))) - 1  # largest pair offset in a window
+    if width > _MAX_WIDTH:
+        return _reference_spans(gaze, report)
+    block = max(width + 1, _BAND_BUDGET // width)
+    padded = [np.concatenate([np.ones(width), v]) for v in rays]
+    band = np.empty((width, block + width))
+    buffers = (band, np.empty_like(band), np.empty(band.shape, dtype=bool))
+    starts: list[int] = []
+    stops: list[int] = []
+    disp: list[np.ndarray] = []
+    s = 0
+    for own0 in range(0, s_end, block):
+        own1 = min(s_end, own0 + block)
+        lo, hi = own0, min(n, own1 + width)
+        colmin, good = _column_minima(rays, padded, lo, hi, c_star, buffers)
+        last_bad = np.where(good < width, np.arange(lo, hi) - good - 1, -1)
+        first_fail = lo + np.searchsorted(np.maximum.accumulate(last_bad), np.arange(own0, own1))
+        ok = first_fail >= f[own0:own1]
+        next_ok = np.minimum.accumulate(np.where(ok, np.arange(own0, own1), own1)[::-1])[::-1]
+        ext_own = ext[own0:own1]
+        emit_stop = np.where(
+            first_fail >= ext_own, ext_own, np.maximum(f[own0:own1], first_fail - 1)
         )
-    dist = 1.0 - np.clip(cos, -1.0, 1.0)
-    dist[np.tri(len(x), dtype=bool)] = -np.inf  # keep pairs i < j (row i, column j)
-    return np.maximum.accumulate(dist.max(axis=0))
+        first = len(starts)
+        while s < own1:
+            s = next_ok.item(s - own0)
+            if s >= own1:
+                break
+            starts.append(s)
+            s = emit_stop.item(s - own0)
+            stops.append(s)
+        if len(starts) > first:
+            disp.append(_span_dispersions(colmin, lo, starts[first:], stops[first:]))
+        report(own1 / s_end)
+    return (
+        np.array(starts, dtype=np.int64),
+        np.array(stops, dtype=np.int64),
+        np.concatenate(disp) if disp else np.zeros(0),
+    )
+
+
+def _column_minima(
+    rays: tuple[np.ndarray, ...],
+    padded: list[np.ndarray],
+    lo: int,
+    hi: int,
+    c_star: float,
+    buffers: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> tuple[np.ndarray, np.ndarray]:
+    """For columns ``j`` in ``[lo, hi)``: ``colmin[d-1, j-lo]``, the smallest cosine between ``j``
+    and ``j-1 .. j-d`` (pdist's arithmetic), and how many offsets ``d`` pass before a bad pair."""
+    width, m = buffers[0].shape[0], hi - lo
+    cos, buf, flags = (b[:, :m] for b in buffers)
+    # row d-1 of a lagged view holds samples lo-d .. hi-1-d (the padding stands before sample 0)
+    x, y, z, n = (
+        np.lib.stride_tricks.sliding_window_view(v[lo : hi + width - 1], m)[::-1] for v in padded
+    )
+    np.multiply(x, rays[0][lo:hi], out=cos)
+    np.multiply(y, rays[1][lo:hi], out=buf)
+    cos += buf
+    np.multiply(z, rays[2][lo:hi], out=buf)
+    cos += buf
+    np.multiply(n, rays[3][lo:hi], out=buf)
+    cos /= buf
+    if lo < width:  # pairs reaching before the first sample do not exist
+        cos[np.arange(1, width + 1)[:, None] > np.arange(lo, hi)[None, :]] = np.inf
+    for d in range(1, width):  # running minimum over d (ufunc.accumulate is slow on axis 0)
+        np.minimum(cos[d], cos[d - 1], out=cos[d])
+    np.greater_equal(cos, c_star, out=flags)
+    return cos, flags.view(np.uint8).sum(axis=0, dtype=np.int64)
+
+
+def _span_dispersions(
+    colmin: np.ndarray, lo: int, starts: list[int], stops: list[int]
+) -> np.ndarray:
+    """Dispersion (rad) of each span from the running column minima of the band."""
+    a = np.array(starts, dtype=np.int64)
+    pairs = np.array(stops, dtype=np.int64) - a - 1  # columns after the first sample
+    seg = np.repeat(np.arange(len(a)), pairs)
+    offset = np.arange(len(seg)) - np.repeat(np.cumsum(pairs) - pairs, pairs) + 1
+    values = colmin[offset - 1, a[seg] + offset - lo]
+    smallest = np.minimum.reduceat(values, np.cumsum(pairs) - pairs)
+    # max over pairs of 1 - clip(cos) is 1 - clip(min cos): the same float, monotone map
+    return np.arccos(1.0 - (1.0 - np.clip(smallest, -1.0, 1.0)))
 
 
 # --- shared: input checks, output rows, progress ------------------------------------------------
@@ -355,7 +387,8 @@ def _prepare(
     intrinsics: CameraIntrinsics | None,
     frame_size: tuple[int, int] | None,
     progress: Progress | None,
-) -> _Gaze:
+) -> tuple[_Gaze, _Reporter]:
+    """Checks the inputs, keeps ``confidence > min_confidence``, chooses the method."""
     if not isinstance(params, FixationParams):
         raise TypeError(f"params should be a FixationParams, not {type(params).__name__}.")
     params.validate()
@@ -382,14 +415,19 @@ def _prepare(
     kept = np.flatnonzero(conf > params.min_confidence)
     point_3d = None
     if points is not None and kept.size:
-        candidate = points[kept]
-        if not np.isnan(candidate).all(axis=1).any():
-            point_3d = np.ascontiguousarray(candidate)
-    return _Gaze(
+        # a datum without a 3D point is a row of NaN (Player: no "gaze_point_3d" key)
+        missing = np.isnan(points[:, 0][kept])
+        for axis in (1, 2):
+            missing &= np.isnan(points[:, axis][kept])
+        if not missing.any():
+            point_3d = np.take(points, kept, axis=0)
+    report = _Reporter(progress)
+    report(0.0)
+    gaze = _Gaze(
         kept=kept,
-        t=np.ascontiguousarray(t[kept]),
-        confidence=np.ascontiguousarray(conf[kept]),
-        norm_pos=np.ascontiguousarray(pos[kept]),
+        t=t[kept],
+        confidence=conf[kept],
+        norm_pos=np.take(pos, kept, axis=0),
         point_3d=point_3d,
         method=METHOD_2D if point_3d is None else METHOD_3D,
         camera=camera,
@@ -398,13 +436,16 @@ def _prepare(
         min_duration=params.min_duration_ms / 1000,
         max_duration=params.max_duration_ms / 1000,
     )
+    return gaze, report
 
 
 def _float_array(name: str, value: npt.ArrayLike, dims: int, rows: int | None = None) -> np.ndarray:
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} should be numeric, but could not be read as floats ({exc}).")
+        raise ValueError(
+            f"{name} should be numeric, but could not be read as floats ({exc})."
+        ) from exc
     want = "(n,)" if dims == 1 else f"(n, {dims})"
     if (dims == 1 and arr.ndim != 1) or (dims > 1 and (arr.ndim != 2 or arr.shape[1] != dims)):
         raise ValueError(f"{name} should have the shape {want}, but has the shape {arr.shape}.")
@@ -416,52 +457,65 @@ def _float_array(name: str, value: npt.ArrayLike, dims: int, rows: int | None = 
     return arr
 
 
-def _fixations(gaze: _Gaze, spans: list[tuple[int, int, np.float64]]) -> np.ndarray:
-    """Fixation rows for ``(start, stop, dispersion_rad)`` runs of kept samples, Player's way."""
-    out = np.zeros(len(spans), dtype=FIXATION_DTYPE)
-    if not spans:
+def _fixations(gaze: _Gaze, first: np.ndarray, stop: np.ndarray, disp: np.ndarray) -> np.ndarray:
+    """Fixation rows for runs ``first[k]:stop[k]`` of kept samples, Player's way."""
+    out = np.zeros(len(first), dtype=FIXATION_DTYPE)
+    if len(first) == 0:
         return out
-    first = np.array([s for s, _, _ in spans], dtype=np.int64)
-    last = np.array([e - 1 for _, e, _ in spans], dtype=np.int64)
-    out["id"] = np.arange(len(spans))
+    last = stop - 1
+    out["id"] = np.arange(len(first))
     out["start_timestamp"] = gaze.t[first]
     out["duration_ms"] = (gaze.t[last] - gaze.t[first]) * 1000
-    start = np.searchsorted(gaze.world_ts, gaze.t[first])
-    end = np.minimum(np.searchsorted(gaze.world_ts, gaze.t[last]), len(gaze.world_ts) - 1)
-    out["start_frame_index"] = start
-    out["end_frame_index"] = end
-    out["mid_frame_index"] = (start + end) // 2
-    out["dispersion_deg"] = [np.rad2deg(d) for _, _, d in spans]
+    start_frame = np.searchsorted(gaze.world_ts, gaze.t[first])
+    end_frame = np.minimum(np.searchsorted(gaze.world_ts, gaze.t[last]), len(gaze.world_ts) - 1)
+    out["start_frame_index"] = start_frame
+    out["end_frame_index"] = end_frame
+    out["mid_frame_index"] = (start_frame + end_frame) // 2
+    out["dispersion_deg"] = np.rad2deg(disp)
     out["method"] = gaze.method
     out["first_sample"] = gaze.kept[first]
     out["last_sample"] = gaze.kept[last]
-    # Means over (k, 2) / (k, 3) blocks, summed in the order Player's np.mean sums them.
-    for row, (s, e, _) in enumerate(spans):
-        out["norm_pos_x"][row], out["norm_pos_y"][row] = gaze.norm_pos[s:e].mean(axis=0)
-        out["confidence"][row] = np.mean(gaze.confidence[s:e])
+    for axis in "xyz":
+        out[f"gaze_point_3d_{axis}"] = np.nan
+    # Player's np.mean over a fixation's (k, 2) and (k, 3) values adds the rows one after the
+    # other; over its (k,) confidences numpy sums pairwise. Fixations of one length are stacked
+    # and reduced the same ways.
+    lengths = stop - first
+    for k in np.unique(lengths).tolist():
+        rows = np.flatnonzero(lengths == k)
+        idx = first[rows, None] + np.arange(k)
+        out["confidence"][rows] = np.take(gaze.confidence, idx).mean(axis=1)
+        norm = _row_by_row_mean(np.take(gaze.norm_pos, idx, axis=0))
+        out["norm_pos_x"][rows], out["norm_pos_y"][rows] = norm[:, 0], norm[:, 1]
         if gaze.point_3d is not None:
-            mean_3d = gaze.point_3d[s:e].mean(axis=0)
-            out["gaze_point_3d_x"][row], out["gaze_point_3d_y"][row] = mean_3d[0], mean_3d[1]
-            out["gaze_point_3d_z"][row] = mean_3d[2]
-    if gaze.point_3d is None:
-        for axis in "xyz":
-            out[f"gaze_point_3d_{axis}"] = np.nan
+            point = _row_by_row_mean(np.take(gaze.point_3d, idx, axis=0))
+            for i, axis in enumerate("xyz"):
+                out[f"gaze_point_3d_{axis}"][rows] = point[:, i]
     return out
 
 
+def _row_by_row_mean(block: np.ndarray) -> np.ndarray:
+    """``(m, k, d)`` -> ``(m, d)``: mean over axis 1, summing rows in order as np.mean does."""
+    total = block[:, 0].copy()
+    for row in range(1, block.shape[1]):
+        total += block[:, row]
+    return total / block.shape[1]
+
+
 class _Reporter:
-    """Calls ``progress`` only when the fraction moved by at least 1/200."""
+    """Calls ``progress`` only when the fraction moved by at least 1/200, and once with 1.0."""
 
     def __init__(self, progress: Progress | None) -> None:
         self._progress = progress
         self._last = -1.0
+        self.wanted = progress is not None
 
     def __call__(self, fraction: float) -> None:
-        if self._progress is not None and (fraction - self._last >= 0.005 or fraction >= 1.0):
-            if fraction >= 1.0 and self._last >= 1.0:
-                return
-            self._last = fraction
-            self._progress(min(1.0, fraction))
+        if self._progress is None or self._last >= 1.0:
+            return
+        if fraction >= 1.0 or fraction - self._last >= 0.005:
+            self._last = min(1.0, fraction)
+            self._progress(self._last)
 
 
 def _is_real(value: object) -> bool:
