@@ -23,11 +23,13 @@ from .analysis.blinks import BlinkParams
 from .analysis.fixations import FixationParams
 from .errors import ExportError, GazeportError
 from .export import raw_data
+from .export.annotations_csv import annotations_csv
 from .export.event_files import blink_files, fixation_files
 from .export.field_info import FIELD_INFO
 from .export.parallel import default_workers
 from .formats.keyvalue_csv import key_value_text
 from .recording import Recording, open_recording
+from .recording.annotations import load_annotations
 
 Progress = Callable[[float, str], None]
 
@@ -135,7 +137,7 @@ class _Staging:
                 tmp.unlink()
 
 
-EXPORTERS = ("raw", "fixations", "blinks")
+EXPORTERS = ("raw", "annotations", "fixations", "blinks")
 
 
 def export_raw(recording: Recording | Path | str, **kwargs: Any) -> ExportResult:
@@ -163,7 +165,7 @@ def export_recording(
     """Export a recording like Pupil Player: raw data, fixations and blinks in one session.
 
     ``exporters`` picks from ``"raw"`` (``pupil_positions.csv``, ``gaze_positions.csv``),
-    ``"fixations"`` (``fixations.csv``, ``fixation_report.csv``) and ``"blinks"``
+    ``"annotations"`` (``annotations.csv``), ``"fixations"`` (``fixations.csv``, ``fixation_report.csv``) and ``"blinks"``
     (``blinks.csv``, ``blink_detection_report.csv``). The range is inclusive world frame
     indices (``start_frame``/``end_frame``) or seconds after the first world frame
     (``start_s``/``end_s``); samples with ``t[left] <= t < t[right]`` and events overlapping
@@ -220,15 +222,18 @@ def export_recording(
                 lambda f, text: report(f * raw_share, text),
             )  # fmt: skip
         done = raw_share
-        for name in ("fixations", "blinks"):
+        for name in ("annotations", "fixations", "blinks"):
             if name not in exporters:
                 continue
-            report(done, f"detecting {name}")
-            files = (
-                fixation_files(rec, window, fixation_params)
-                if name == "fixations"
-                else blink_files(rec, window, blink_params)
-            )
+            report(done, f"exporting {name}")
+            files: dict[str, str] | str
+            if name == "annotations":
+                text, _ = annotations_csv(load_annotations(rec.path), rec.world_timestamps, window)
+                files = {"annotations.csv": text}
+            elif name == "fixations":
+                files = fixation_files(rec, window, fixation_params)
+            else:
+                files = blink_files(rec, window, blink_params)
             if isinstance(files, str):
                 result.skipped[name] = files
             else:

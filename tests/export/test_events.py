@@ -115,7 +115,7 @@ def test_export_recording_writes_all_event_files(core358, tmp_path):
     names = sorted(f.name for f in result.files)
     assert names == sorted([
         "export_info.csv", "pupil_positions.csv", "gaze_positions.csv",
-        "pupil_gaze_positions_info.txt", "fixations.csv", "fixation_report.csv",
+        "pupil_gaze_positions_info.txt", "annotations.csv", "fixations.csv", "fixation_report.csv",
         "blinks.csv", "blink_detection_report.csv",
     ])  # fmt: skip
     fix_rows = rows_of((tmp_path / "fixations.csv").read_text())

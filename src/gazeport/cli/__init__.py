@@ -1,5 +1,6 @@
 """The ``gazeport`` command (typer + rich live only in this package)."""
 
+from . import annotate as _annotate  # noqa: F401  (registers gazeport annotate)
 from . import events as _events  # noqa: F401  (registers the fixations and blinks commands)
 from .commands import app, main
 

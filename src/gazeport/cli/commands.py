@@ -455,11 +455,12 @@ class ExportFormat(str, enum.Enum):
 
 @app.command(
     help=(
-        "Export a recording like Pupil Player: raw data, fixations and blinks.\n\n"
+        "Export a recording like Pupil Player: raw data, annotations, fixations and blinks.\n\n"
         "Writes export_info.csv, pupil_positions and gaze_positions (CSV or Parquet) with "
-        "pupil_gaze_positions_info.txt, fixations.csv with fixation_report.csv and blinks.csv "
-        "with blink_detection_report.csv into a new REC/exports/NNN folder. Choose exporters "
-        "with --only or --skip (raw, fixations, blinks). Give the range in world frames or in "
+        "pupil_gaze_positions_info.txt, annotations.csv, fixations.csv with "
+        "fixation_report.csv and blinks.csv with blink_detection_report.csv into a new "
+        "REC/exports/NNN folder. Choose exporters with --only or --skip (raw, annotations, "
+        "fixations, blinks). Give the range in world frames or in "
         "seconds, not both; without a range the whole recording is exported. The recording "
         "itself is never changed."
     ),
@@ -489,7 +490,8 @@ def export(
         float | None, typer.Option(min=0.0, help="End, in seconds after the first world frame.")
     ] = None,
     only: Annotated[
-        str | None, typer.Option(help="Run only these exporters: raw, fixations, blinks.")
+        str | None,
+        typer.Option(help="Run only these exporters: raw, annotations, fixations, blinks."),
     ] = None,
     skip: Annotated[str | None, typer.Option(help="Run all exporters but these.")] = None,
     fmt: Annotated[
