@@ -333,3 +333,23 @@ def test_recording_pixel_helpers_use_the_world_frame_size(tmp_path: Path) -> Non
     px = rec.norm_to_pixels([[0.5, 0.25], [0.0, 0.0], [1.0, 1.0]])
     assert px.tolist() == [[0.5 * w, 0.75 * h], [0.0, float(h)], [float(w), 0.0]]
     assert rec.pixels_to_norm(px).tolist() == [[0.5, 0.25], [0.0, 0.0], [1.0, 1.0]]
+
+
+def test_damaged_world_intrinsics_fall_back_with_a_warning(tmp_path: Path) -> None:
+    import shutil
+
+    from gazeport.errors import GazeportWarning
+
+    src = FIXTURES / "core121_eyedoit_001"
+    if not src.exists():
+        pytest.skip("fixture recordings not available")
+    rec_dir = tmp_path / "rec"
+    shutil.copytree(src, rec_dir)
+    (rec_dir / "world.intrinsics").chmod(0o644)
+    (rec_dir / "world.intrinsics").write_bytes(b"\xc1 not msgpack")
+    rec = gazeport.open(rec_dir)
+    with pytest.warns(GazeportWarning, match="default pinhole camera"):
+        assert rec.world_intrinsics is None
+    good = gazeport.open(src)
+    assert good.world_intrinsics is not None
+    assert good.world_intrinsics.resolution == good.frame_table.frame_size

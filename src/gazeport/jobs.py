@@ -26,6 +26,7 @@ from .export import raw_data
 from .export.annotations_csv import annotations_csv
 from .export.event_files import blink_files, fixation_files
 from .export.field_info import FIELD_INFO
+from .export.online_events import online_blinks_csv, online_fixations_csv
 from .export.parallel import default_workers
 from .formats.keyvalue_csv import key_value_text
 from .recording import Recording, open_recording
@@ -159,6 +160,7 @@ def export_recording(
     field_info: bool = True,
     fixation_params: FixationParams | None = None,
     blink_params: BlinkParams | None = None,
+    online_events: bool = False,
     progress: Progress | None = None,
     workers: int | None = None,
 ) -> ExportResult:
@@ -174,6 +176,8 @@ def export_recording(
     apply to the raw data. ``progress(fraction, text)`` reports progress. ``workers`` is the
     number of processes that build CSV text (default: one per CPU for large recordings).
     Streams or events that do not exist are listed in ``result.skipped`` with the reason.
+    ``online_events`` also writes Capture's recorded fixations and blinks
+    (``online_fixations.csv``, ``online_blinks.csv``), which Pupil Player ignores.
     """
     unknown = [name for name in exporters if name not in EXPORTERS]
     if unknown or not exporters:
@@ -240,6 +244,8 @@ def export_recording(
                 for file_name, text in files.items():
                     staging.path(file_name).write_text(text, encoding="utf-8", newline="")
             done += 0.1
+        if online_events:
+            _export_online_events(rec, staging, result, window)
         result.files = staging.commit()
     except BaseException as exc:
         staging.discard()
@@ -311,3 +317,16 @@ def _export_raw_streams(
         staging.path("pupil_gaze_positions_info.txt").write_text(
             FIELD_INFO, encoding="utf-8", newline=""
         )
+
+
+def _export_online_events(
+    rec: Recording, staging: _Staging, result: ExportResult, window: tuple[float, float]
+) -> None:
+    """Capture's recorded fixations and blinks, when the recording has them."""
+    for name, build in (("fixations", online_fixations_csv), ("blinks", online_blinks_csv)):
+        datums = rec.datums(name)
+        if not datums:
+            result.skipped[f"online {name}"] = f"the recording has no {name}.pldata from Capture"
+            continue
+        text, _ = build(datums, rec.world_timestamps, window)
+        staging.path(f"online_{name}.csv").write_text(text, encoding="utf-8", newline="")

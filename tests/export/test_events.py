@@ -160,3 +160,35 @@ def test_bad_parameters_are_plain_errors(core358, tmp_path):
         )
     with pytest.raises(ExportError, match="Unknown exporter"):
         export_recording(core358, out_dir=tmp_path, exporters=("video",))
+
+
+def test_online_events_export(core358, tmp_path):
+    from gazeport.export.online_events import online_fixations_csv
+
+    result = export_recording(core358, out_dir=tmp_path, exporters=("blinks",), online_events=True)
+    names = {f.name for f in result.files}
+    assert {"online_fixations.csv", "online_blinks.csv"} <= names
+    blink_rows = rows_of((tmp_path / "online_blinks.csv").read_text())
+    assert blink_rows[0] == ["timestamp", "world_index", "type", "confidence"]
+    assert len(blink_rows) - 1 == 8  # Capture recorded 8 onset/offset events
+    assert {r[2] for r in blink_rows[1:]} == {"onset", "offset"}
+    # Capture publishes a growing fixation under one id: one row per id, its longest version
+    datums = [
+        {"id": 4, "timestamp": 1.0, "duration": 100.0, "norm_pos": (0.5, 0.5), "base_data": [("g", 1.0)]},
+        {"id": 4, "timestamp": 1.0, "duration": 300.0, "norm_pos": (0.5, 0.5), "base_data": [("g", 1.0), ("g", 1.3)]},
+        {"id": 5, "timestamp": 2.0, "duration": 150.0, "norm_pos": (0.1, 0.2), "base_data": []},
+    ]  # fmt: skip
+    text, count = online_fixations_csv(datums, np.array([0.0, 1.0, 2.0, 3.0]), (0.0, 3.0))
+    rows = rows_of(text)
+    assert count == 2
+    assert rows[1][:3] == ["4", "1.0", "300.0"] and rows[1][-1] == "1.0 1.3"
+    assert rows[2][:5] == ["5", "2.0", "150.0", "2", "3"]
+
+
+def test_missing_online_events_are_reported(tmp_path):
+    src = FIXTURES / "core121_eyedoit_001"
+    if not src.exists():
+        pytest.skip("fixture recordings not available")
+    result = export_recording(src, out_dir=tmp_path, exporters=("annotations",), online_events=True)
+    assert "fixations.pldata" in result.skipped["online fixations"]
+    assert not (tmp_path / "online_fixations.csv").exists()

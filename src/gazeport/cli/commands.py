@@ -523,6 +523,13 @@ def export(
     history_length: HistoryLength = _BP.history_length_s,
     onset_threshold: OnsetThreshold = _BP.onset_confidence_threshold,
     offset_threshold: OffsetThreshold = _BP.offset_confidence_threshold,
+    online_events: Annotated[
+        bool,
+        typer.Option(
+            "--online-events",
+            help="Also export Capture's recorded fixations and blinks (Player ignores them).",
+        ),
+    ] = False,
     quiet: Annotated[bool, _QUIET] = False,
 ) -> None:
     """``gazeport export``: run :func:`gazeport.jobs.export_recording` and report what it wrote."""
@@ -551,6 +558,7 @@ def export(
                 max_dispersion, min_duration, max_duration, gaze_confidence
             ),
             blink_params=BlinkParams(history_length, onset_threshold, offset_threshold),
+            online_events=online_events,
             progress=phase("Exporting"),
             workers=workers,
         )

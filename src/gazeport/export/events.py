@@ -36,7 +36,8 @@ def overlapping(start: np.ndarray, stop: np.ndarray, window: tuple[float, float]
     return slice(first, max(first, last))
 
 
-def _csv_text(rows: Sequence[Sequence[Any]]) -> str:
+def csv_text(rows: Sequence[Sequence[Any]]) -> str:
+    """Rows as Python's ``csv.writer`` writes them (Player's CSV files)."""
     buf = io.StringIO()
     csv.writer(buf).writerows(rows)  # default dialect: ',' minimal quoting, '\r\n'
     return buf.getvalue()
@@ -80,14 +81,14 @@ def fixations_csv(
             _float(f["gaze_point_3d_x"]), _float(f["gaze_point_3d_y"]), _float(f["gaze_point_3d_z"]),
             base,
         ])  # fmt: skip
-    return _csv_text(rows), len(section)
+    return csv_text(rows), len(section)
 
 
 def fixation_report_csv(
     max_dispersion_deg: float, min_duration_ms: float, max_duration_ms: float, count: int
 ) -> str:
     """Text of ``fixation_report.csv`` (Player's rows, no header)."""
-    return _csv_text([
+    return csv_text([
         ("fixation classifier", "Dispersion_Duration"),
         ("max_dispersion", f"{max_dispersion_deg:0.3f} deg"),
         ("min_duration", f"{min_duration_ms:.0f} ms"),
@@ -119,7 +120,7 @@ def blinks_csv(
             " ".join(repr(float(v)) for v in filter_response[sl]),
             " ".join(repr(float(t)) for t in pupil_timestamps[sl]),
         ])  # fmt: skip
-    return _csv_text(rows), len(section)
+    return csv_text(rows), len(section)
 
 
 def blink_report_csv(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -15,7 +16,7 @@ import numpy as np
 
 from .._types import GAZE_DTYPE, PUPIL_DTYPE
 from ..coords import norm_to_pixels, pixels_to_norm
-from ..errors import StreamNotFoundError, TrimRangeError
+from ..errors import CorruptFileError, GazeportWarning, StreamNotFoundError, TrimRangeError
 from ..formats.info_files import (
     RecordingInfo,
     first_video_timestamp,
@@ -26,6 +27,7 @@ from ..formats.info_files import (
     wall_clock_offset_s,
 )
 from ..formats.intrinsics import CameraIntrinsics, read_intrinsics_for
+from ..formats.pldata import decode_datum, iter_records, load_timestamps, timestamps_path
 from ..timeseries import exact_window
 from . import sources
 from .columns import ColumnChunk, decode_rows, sorted_chunks
@@ -244,6 +246,19 @@ class Recording:
                 parts[f].append(chunk.values[f])
         return {f: np.concatenate(v) if v else np.empty(0) for f, v in parts.items()}
 
+    def datums(self, name: str) -> list[dict[str, Any]]:
+        """All datums of ``<name>.pldata`` decoded (for small streams such as Capture's online
+        ``fixations`` and ``blinks``), sorted stably by their ``*_timestamps.npy`` times
+        (datum timestamps if that file is missing). A missing file gives ``[]``."""
+        path = self.path / f"{name}.pldata"
+        items = [decode_datum(p) for chunk in iter_records(path) for p in chunk.payloads]
+        sidecar = load_timestamps(timestamps_path(path))
+        if sidecar is None or sidecar.shape[0] != len(items):
+            keys = np.array([float(d.get("timestamp", np.nan)) for d in items])
+        else:
+            keys = sidecar
+        return [items[i] for i in np.argsort(keys, kind="stable").tolist()]
+
     @cached_property
     def world_intrinsics(self) -> CameraIntrinsics | None:
         """World camera intrinsics for the world frame size from ``world.intrinsics`` (None if
@@ -251,7 +266,15 @@ class Recording:
         path = self.path / "world.intrinsics"
         if not path.exists():
             return None
-        return read_intrinsics_for(path, self.frame_table.frame_size)
+        try:
+            return read_intrinsics_for(path, self.frame_table.frame_size)
+        except CorruptFileError as exc:
+            warnings.warn(
+                f"{exc} gazeport uses a default pinhole camera for the world camera instead.",
+                GazeportWarning,
+                stacklevel=2,
+            )
+            return None
 
     @cached_property
     def pupil(self) -> np.ndarray:
