@@ -192,3 +192,19 @@ def test_missing_online_events_are_reported(tmp_path):
     result = export_recording(src, out_dir=tmp_path, exporters=("annotations",), online_events=True)
     assert "fixations.pldata" in result.skipped["online fixations"]
     assert not (tmp_path / "online_fixations.csv").exists()
+
+
+def test_2d_fixations_without_intrinsics_warn(tmp_path):
+    import shutil
+
+    from gazeport.errors import GazeportWarning
+
+    src = FIXTURES / "core121_eyedoit_001"
+    if not src.exists():
+        pytest.skip("fixture recordings not available")
+    rec_dir = tmp_path / "rec"
+    shutil.copytree(src, rec_dir)
+    (rec_dir / "world.intrinsics").unlink()
+    with pytest.warns(GazeportWarning, match="default pinhole camera"):
+        result = export_recording(rec_dir, out_dir=tmp_path / "out", exporters=("fixations",))
+    assert "fixations.csv" in {f.name for f in result.files}

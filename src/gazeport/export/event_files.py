@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ..analysis import blinks as blink_detection
 from ..analysis import fixations as fixation_detection
-from ..errors import StreamNotFoundError
+from ..errors import GazeportWarning, StreamNotFoundError
 from ..recording import Recording
 from . import events
 
@@ -34,6 +36,14 @@ def detect_recording_fixations(
         intrinsics=rec.world_intrinsics,
         frame_size=rec.frame_table.frame_size,
     )
+    if rec.world_intrinsics is None and found.shape[0] and str(found["method"][0]) == "2d gaze":
+        warnings.warn(
+            f"{rec.path} has no usable world.intrinsics; 2D gaze was turned into angles with a "
+            "default pinhole camera (focal length 1000 px), so fixation dispersions in degrees "
+            "are approximate.",
+            GazeportWarning,
+            stacklevel=3,
+        )
     return gaze, found
 
 
