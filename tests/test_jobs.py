@@ -308,7 +308,12 @@ def test_failure_with_out_dir_leaves_nothing_in_it(
     )
     with pytest.raises(RuntimeError):
         export_raw(rec, out_dir=out)
-    assert names(out) == []
+    assert not out.exists()  # the export created it, so the failed export removed it
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    with pytest.raises(RuntimeError):
+        export_raw(rec, out_dir=out)
+    assert names(out) == ["keep.txt"]  # a folder that existed before stays, untouched
 
 
 def test_os_error_becomes_export_error(rec: Path, monkeypatch: pytest.MonkeyPatch) -> None:

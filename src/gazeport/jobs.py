@@ -201,7 +201,8 @@ def export_recording(
     rec = recording if isinstance(recording, Recording) else open_recording(recording)
     frame_range = rec.frame_range(start_frame, end_frame, start_s, end_s)
     window = rec.ts_window(frame_range)
-    created = out_dir is None
+    # Remove the folder on failure only if this export created it.
+    created = out_dir is None or not Path(out_dir).exists()
     try:
         folder = create_export_dir(rec.path) if out_dir is None else Path(out_dir)
         folder.mkdir(parents=True, exist_ok=True)

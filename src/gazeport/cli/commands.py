@@ -19,11 +19,13 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
 from typer.core import TyperGroup
 
 from .. import __version__
 from ..analysis.blinks import BlinkParams
 from ..analysis.fixations import FixationParams
+from ..batch import BatchItem, discover, export_many, write_report
 from ..errors import GazeportError, GazeportWarning
 from ..jobs import EXPORTERS, ExportResult, export_recording
 from ..recording import open_recording
@@ -327,8 +329,13 @@ class ExportFormat(str, enum.Enum):
     ),
 )
 def export(
-    recording: Annotated[
-        Path, typer.Argument(metavar="REC", help="The recording folder.", show_default=False)
+    recordings: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="PATH...",
+            help="Recording folders (or, with --recursive, folders that contain recordings).",
+            show_default=False,
+        ),
     ],
     start_frame: Annotated[
         int | None, typer.Option(min=0, help="First world frame to export (inclusive).")
@@ -384,9 +391,24 @@ def export(
             help="Also export Capture's recorded fixations and blinks (Player ignores them).",
         ),
     ] = False,
+    recursive: Annotated[
+        bool,
+        typer.Option("--recursive", "-r", help="Export every recording below the given folders."),
+    ] = False,
+    jobs: Annotated[
+        int, typer.Option(min=1, help="Recordings exported at the same time (processes).")
+    ] = 1,
+    out_root: Annotated[
+        Path | None,
+        typer.Option(file_okay=False, help="Batch: mirror every export into this folder tree."),
+    ] = None,
+    report: Annotated[
+        Path | None, typer.Option(dir_okay=False, help="Batch: write a CSV line per recording.")
+    ] = None,
     quiet: Annotated[bool, _QUIET] = False,
 ) -> None:
-    """``gazeport export``: run :func:`gazeport.jobs.export_recording` and report what it wrote."""
+    """``gazeport export``: run :func:`gazeport.jobs.export_recording` for one recording, or
+    :func:`gazeport.batch.export_many` for several, and report what was written."""
     if (start_frame is not None or end_frame is not None) and (
         start_s is not None or end_s is not None
     ):
@@ -395,7 +417,27 @@ def export(
             param_hint="'--start-frame/--end-frame' and '--start-s/--end-s'",
         )
     exporters = _exporters(only, skip)
-    rec = open_recording(recording)
+    options: dict[str, Any] = {
+        "exporters": exporters,
+        "start_frame": start_frame,
+        "end_frame": end_frame,
+        "start_s": start_s,
+        "end_s": end_s,
+        "fmt": fmt.value,
+        "min_confidence": min_confidence,
+        "field_info": not no_field_info,
+        "fixation_params": FixationParams(
+            max_dispersion, min_duration, max_duration, gaze_confidence
+        ),
+        "blink_params": BlinkParams(history_length, onset_threshold, offset_threshold),
+        "online_events": online_events,
+    }
+    if len(recordings) > 1 or recursive or out_root is not None or report is not None:
+        if out is not None:
+            raise typer.BadParameter("use --out-root for several recordings.", param_hint="'--out'")
+        _batch(recordings, recursive, jobs, out_root, report, quiet, options)
+        return
+    rec = open_recording(recordings[0])
     with _progress_bars(quiet) as phase:
         result = export_recording(
             rec,
@@ -417,6 +459,56 @@ def export(
             workers=workers,
         )
     _print_export(result)
+
+
+def _batch(
+    paths: list[Path],
+    recursive: bool,
+    jobs: int,
+    out_root: Path | None,
+    report: Path | None,
+    quiet: bool,
+    options: dict[str, Any],
+) -> None:
+    """Export several recordings, print a summary table, exit 1 if any failed."""
+    found = discover(paths, recursive)
+    if not found:
+        raise GazeportError(
+            f"No recordings found in {', '.join(str(p) for p in paths)}"
+            + ("" if recursive else "; use --recursive to search below folders")
+            + "."
+        )
+    done = 0
+    with _progress_bars(quiet) as phase:
+        tick = phase(f"Exporting {len(found)} recordings")
+
+        def on_done(item: BatchItem) -> None:
+            nonlocal done
+            done += 1
+            tick(done / len(found), item.recording.name)
+
+        items = export_many(found, jobs=jobs, out_root=out_root, on_done=on_done, **options)
+    table = Table(box=None, header_style="bold")
+    for column in ("recording", "status", "rows", "seconds", "output"):
+        table.add_column(column, justify="right" if column in ("rows", "seconds") else "left")
+    for item in items:
+        status = "[green]ok[/]" if item.status == "ok" else "[red]failed[/]"
+        output = str(item.export_dir) if item.export_dir else item.error
+        table.add_row(
+            escape(str(item.recording)),
+            status,
+            f"{item.total_rows:,}",
+            f"{item.seconds:.2f}",
+            escape(output),
+        )
+    _out.print(table)
+    failed = [i for i in items if i.status != "ok"]
+    if report is not None:
+        write_report(items, report)
+        _out.print(f"Report: {escape(str(report))}", soft_wrap=True)
+    _out.print(f"{len(items) - len(failed)} of {len(items)} recordings exported.")
+    if failed:
+        raise typer.Exit(1)
 
 
 def _print_export(result: ExportResult) -> None:

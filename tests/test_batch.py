@@ -1,0 +1,112 @@
+"""Batch export: discovery, parallel processes, a failing recording in the middle, reports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from gazeport import cli
+from gazeport.batch import discover, export_many, write_report
+from gazeport.errors import RecordingNotFoundError
+
+FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "recordings"
+pytestmark = pytest.mark.skipif(not FIXTURES.is_dir(), reason="real recordings not available")
+
+
+def _copy(src: Path, dst: Path) -> Path:
+    shutil.copytree(src, dst)
+    for root, dirs, files in os.walk(dst):
+        for name in dirs + files:
+            p = Path(root, name)
+            p.chmod(p.stat().st_mode | stat.S_IWUSR)
+    return dst
+
+
+@pytest.fixture
+def study(tmp_path: Path) -> Path:
+    root = tmp_path / "study"
+    _copy(FIXTURES / "core358_artemisge_003", root / "p01" / "rec")
+    _copy(FIXTURES / "core121_eyedoit_001", root / "p02" / "rec")
+    broken = _copy(FIXTURES / "core121_eyedoit_001", root / "p03" / "broken")
+    data = bytearray((broken / "gaze.pldata").read_bytes())
+    data[100_000:100_010] = b"\xc1" * 10  # a damaged datum in the middle
+    (broken / "gaze.pldata").write_bytes(bytes(data))
+    (root / "notes").mkdir()
+    (root / "notes" / "readme.txt").write_text("not a recording")
+    # an earlier export inside a recording must not be searched
+    _copy(FIXTURES / "core121_eyedoit_001", root / "p01" / "rec" / "exports" / "000" / "copy")
+    return root
+
+
+def test_discover_recursive_skips_exports_and_non_recordings(study: Path):
+    found = discover([study], recursive=True)
+    assert [str(r.relative_to(study)) for r, _ in found] == ["p01/rec", "p02/rec", "p03/broken"]
+    assert all(root == study for _, root in found)
+    assert discover([study / "p01" / "rec"]) == [(study / "p01" / "rec", study / "p01")]
+    assert discover([study], recursive=False) == [(study, study.parent)]  # taken as given
+    with pytest.raises(RecordingNotFoundError):
+        discover([study / "missing"])
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_batch_goes_on_after_a_failure(study: Path, tmp_path: Path, jobs: int):
+    found = discover([study], recursive=True)
+    done = []
+    items = export_many(
+        found, jobs=jobs, out_root=tmp_path / "out", on_done=lambda i: done.append(i.recording),
+        exporters=("raw",),
+    )  # fmt: skip
+    assert [i.status for i in items] == ["ok", "ok", "failed"]
+    assert sorted(done) == sorted(r for r, _ in found)
+    assert "damaged" in items[2].error and "gaze.pldata" in items[2].error
+    assert items[0].export_dir == tmp_path / "out" / "p01" / "rec"
+    assert (tmp_path / "out" / "p02" / "rec" / "gaze_positions.csv").exists()
+    # the failed export left nothing behind, not even its folder
+    assert not (tmp_path / "out" / "p03" / "broken").exists()
+    assert items[1].rows == {"pupil": 949, "gaze": 949}
+    report = tmp_path / "report.csv"
+    write_report(items, report)
+    rows = list(csv.DictReader(io.StringIO(report.read_text(encoding="utf-8"))))
+    assert [r["status"] for r in rows] == ["ok", "ok", "failed"]
+    assert rows[1]["rows"] == "1898"
+
+
+def test_batch_without_out_root_uses_each_recordings_exports(study: Path):
+    items = export_many(discover([study / "p02" / "rec"]), exporters=("annotations",))
+    assert items[0].status == "ok"
+    assert items[0].export_dir == study / "p02" / "rec" / "exports" / "000"
+
+
+def test_cli_batch_summary_report_and_exit_code(study: Path, tmp_path: Path):
+    runner = CliRunner()
+    report = tmp_path / "batch.csv"
+    result = runner.invoke(
+        cli.app,
+        ["export", str(study), "--recursive", "--jobs", "2", "--only", "raw", "--out-root",
+         str(tmp_path / "o"), "--report", str(report), "--quiet"],
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output
+    assert "2 of 3 recordings exported." in result.stdout
+    assert report.exists()
+    ok = runner.invoke(
+        cli.app,
+        [
+            "export",
+            str(study / "p01" / "rec"),
+            str(study / "p02" / "rec"),
+            "--only",
+            "raw",
+            "--quiet",
+        ],
+    )
+    assert ok.exit_code == 0, ok.output
+    assert "2 of 2 recordings exported." in ok.stdout
+    empty = runner.invoke(cli.app, ["export", str(study / "notes"), "--recursive"])
+    assert empty.exit_code == 1 and "No recordings found" in empty.stderr
