@@ -110,3 +110,46 @@ def test_cli_batch_summary_report_and_exit_code(study: Path, tmp_path: Path):
     assert "2 of 2 recordings exported." in ok.stdout
     empty = runner.invoke(cli.app, ["export", str(study / "notes"), "--recursive"])
     assert empty.exit_code == 1 and "No recordings found" in empty.stderr
+
+
+def test_cancel_before_and_during_an_export(study: Path, tmp_path: Path):
+    import threading
+
+    import gazeport
+    from gazeport.errors import ExportCancelled
+    from gazeport.jobs import CancelToken, export_recording
+
+    rec = study / "p01" / "rec"
+    before = sorted(p.name for p in (rec / "exports").iterdir())
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(ExportCancelled):
+        export_recording(rec, cancel=token)
+    assert sorted(p.name for p in (rec / "exports").iterdir()) == before  # no new exports/NNN
+
+    event = threading.Event()
+
+    def progress(fraction: float, text: str) -> None:
+        if fraction > 0.1:
+            event.set()  # cancel in the middle of the raw data
+
+    out = tmp_path / "mid"
+    with pytest.raises(ExportCancelled):
+        export_recording(rec, out_dir=out, progress=progress, cancel=event)
+    assert not out.exists()
+
+    items = gazeport.export(study, recursive=True, exporters=("raw",), cancel=token)
+    assert [i.status for i in items] == ["cancelled"] * 3
+
+
+def test_top_level_export_accepts_one_path_or_a_recording(study: Path):
+    import gazeport
+
+    seen = []
+    items = gazeport.export(
+        study / "p02" / "rec", exporters=("annotations",), progress=lambda f, t: seen.append(f)
+    )
+    assert [i.status for i in items] == ["ok"] and seen == [1.0]
+    rec = gazeport.open(study / "p01" / "rec")
+    items = gazeport.export(rec, exporters=("annotations",))
+    assert items[0].export_dir == study / "p01" / "rec" / "exports" / "001"  # 000 existed

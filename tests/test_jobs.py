@@ -12,7 +12,7 @@ import pytest
 
 import gazeport
 from gazeport.errors import ExportError
-from gazeport.export import raw_data
+from gazeport.exporters import raw_data
 from gazeport.jobs import create_export_dir, export_info_text, export_raw
 from tests import oracle
 from tests.factories import (

@@ -7,8 +7,7 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
+from ._version import __version__
 from .errors import GazeportError
 from .recording import Recording, open_recording
 
@@ -22,4 +21,13 @@ def export_raw(*args, **kwargs):
     return _export_raw(*args, **kwargs)
 
 
-__all__ = ["GazeportError", "Recording", "__version__", "export_raw", "open", "open_recording"]
+def export(*args, **kwargs):
+    """Export one or many recordings; see :func:`gazeport.batch.export`."""
+    from .batch import export as _export
+
+    return _export(*args, **kwargs)
+
+
+__all__ = [
+    "GazeportError", "Recording", "__version__", "export", "export_raw", "open", "open_recording",
+]  # fmt: skip

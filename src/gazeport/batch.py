@@ -11,7 +11,7 @@ import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -111,6 +111,7 @@ def export_many(
     jobs: int = 1,
     out_root: Path | None = None,
     on_done: Callable[[BatchItem], None] | None = None,
+    cancel: Any = None,
     **options: Any,
 ) -> list[BatchItem]:
     """Export each recording with :func:`export_recording` and the same ``options``.
@@ -118,7 +119,10 @@ def export_many(
     ``jobs`` recordings run at once, each in its own process (``jobs=1``: in this process).
     With ``out_root`` every export goes to ``out_root/<path below its search root>`` instead of
     the recording's ``exports/NNN``. Results come back in input order; ``on_done`` is called as
-    each recording finishes.
+    each recording finishes. ``cancel`` (``is_set()``, e.g. :class:`gazeport.jobs.CancelToken`)
+    stops the batch: with ``jobs=1`` the running export is rolled back too; with worker
+    processes the recordings already running finish and the queued ones are not started.
+    Recordings that did not run have status ``"cancelled"``.
     """
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, not {jobs}.")
@@ -134,10 +138,13 @@ def export_many(
     results: list[BatchItem | None] = [None] * len(work)
     if jobs == 1:
         for i, job in enumerate(work):
-            results[i] = _export_one(job)
+            if cancel is not None and cancel.is_set():
+                break
+            rec, out_dir, opts = job
+            results[i] = _export_one((rec, out_dir, {**opts, "cancel": cancel}))
             if on_done:
                 on_done(results[i])  # type: ignore[arg-type]
-        return [r for r in results if r is not None]
+        return _fill_cancelled(results, work)
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
@@ -145,15 +152,34 @@ def export_many(
             pool.submit(_export_one, job): i for i, job in enumerate(work)
         }
         try:
-            for fut in as_completed(futures):
-                item = fut.result()
-                results[futures[fut]] = item
-                if on_done:
-                    on_done(item)
+            pending = set(futures)
+            while pending:
+                finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    if fut.cancelled():
+                        continue
+                    item = fut.result()
+                    results[futures[fut]] = item
+                    if on_done:
+                        on_done(item)
+                if cancel is not None and cancel.is_set():
+                    for fut in pending:
+                        fut.cancel()
         except BaseException:
             pool.shutdown(wait=True, cancel_futures=True)
             raise
-    return [r for r in results if r is not None]
+    return _fill_cancelled(results, work)
+
+
+def _fill_cancelled(results: list[BatchItem | None], work: list[Any]) -> list[BatchItem]:
+    out = []
+    for item, (rec, _, _) in zip(results, work, strict=True):
+        if item is None:
+            item = BatchItem(rec, status="cancelled", error="the batch was cancelled before it ran")
+        elif item.status == "failed" and item.error.startswith("The export was cancelled"):
+            item.status = "cancelled"
+        out.append(item)
+    return out
 
 
 REPORT_COLUMNS = ("recording", "status", "rows", "seconds", "export_dir", "skipped", "error")
@@ -173,3 +199,46 @@ def write_report(items: list[BatchItem], path: Path) -> None:
                 "; ".join(f"{k}: {v}" for k, v in item.skipped.items()), item.error,
             ])  # fmt: skip
     os.replace(tmp, path)
+
+
+def export(
+    targets: Any,
+    *,
+    recursive: bool = False,
+    jobs: int = 1,
+    out_root: Path | str | None = None,
+    progress: Callable[[float, str], None] | None = None,
+    cancel: Any = None,
+    **options: Any,
+) -> list[BatchItem]:
+    """Export one or many recordings; the entry point the CLI (and later the server) use.
+
+    ``targets`` is a recording path, a :class:`~gazeport.recording.Recording`, or a list of
+    paths (folders searched with ``recursive``). ``options`` go to
+    :func:`gazeport.jobs.export_recording` (range, exporters, format, detector parameters …).
+    ``progress(fraction, text)`` reports finished recordings; ``cancel`` stops the batch. Returns
+    one :class:`BatchItem` per recording (status ``ok``, ``failed`` or ``cancelled``).
+    """
+    from .recording import Recording
+
+    if isinstance(targets, Recording):
+        targets = [targets.path]
+    elif isinstance(targets, (str, Path)):
+        targets = [targets]
+    found = discover(targets, recursive)
+    done = 0
+
+    def on_done(item: BatchItem) -> None:
+        nonlocal done
+        done += 1
+        if progress:
+            progress(done / max(len(found), 1), f"{item.recording.name}: {item.status}")
+
+    return export_many(
+        found,
+        jobs=jobs,
+        out_root=Path(out_root) if out_root is not None else None,
+        on_done=on_done,
+        cancel=cancel,
+        **options,
+    )

@@ -11,7 +11,8 @@
     ├── CorruptFileError (ValueError)               a data file cannot be decoded; names file and offset
     ├── StreamNotFoundError (LookupError)           a stream the caller asked for is not in the recording
     ├── TrimRangeError (ValueError)                 an export range outside the recording
-    └── ExportError (RuntimeError)                  an export could not be completed (nothing half-written)
+    ├── ExportError (RuntimeError)                  an export could not be completed (nothing half-written)
+    └── ExportCancelled                             an export was cancelled (nothing half-written)
 
 Every message is one plain sentence (or two) that names the file, key or offset and says what the
 user can do. The command-line front-end prints ``str(error)`` and exits with code 1.
@@ -71,6 +72,10 @@ class TrimRangeError(GazeportError, ValueError):
 
 class ExportError(GazeportError, RuntimeError):
     """An export could not be completed; no output that looks complete was left behind."""
+
+
+class ExportCancelled(GazeportError):
+    """An export was cancelled through its cancel token; its partial output was removed."""
 
 
 class GazeportWarning(UserWarning):

@@ -11,6 +11,7 @@ import datetime as dt
 import os
 import re
 import shutil
+import threading
 import time
 from collections.abc import Callable
 from contextlib import suppress
@@ -18,16 +19,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from ._version import __version__
 from .analysis.blinks import BlinkParams
 from .analysis.fixations import FixationParams
-from .errors import ExportError, GazeportError
-from .export import raw_data
-from .export.annotations_csv import annotations_csv
-from .export.event_files import blink_files, fixation_files
-from .export.field_info import FIELD_INFO
-from .export.online_events import online_blinks_csv, online_fixations_csv
-from .export.parallel import default_workers
+from .errors import ExportCancelled, ExportError, GazeportError
+from .exporters import raw_data
+from .exporters.annotations_csv import annotations_csv
+from .exporters.event_files import blink_files, fixation_files
+from .exporters.field_info import FIELD_INFO
+from .exporters.online_events import online_blinks_csv, online_fixations_csv
+from .exporters.parallel import default_workers
 from .formats.keyvalue_csv import key_value_text
 from .recording import Recording, open_recording
 from .recording.annotations import load_annotations
@@ -141,6 +142,36 @@ class _Staging:
 EXPORTERS = ("raw", "annotations", "fixations", "blinks")
 
 
+class CancelToken:
+    """Ask a running export to stop; it removes what it wrote and raises ExportCancelled.
+
+    Any object with ``is_set()`` (e.g. ``threading.Event``) works the same way.
+    """
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    def is_set(self) -> bool:
+        return self._event.is_set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+
+def _checker(cancel: Any) -> Callable[[], None]:
+    def check() -> None:
+        if cancel is not None and cancel.is_set():
+            raise ExportCancelled(
+                "The export was cancelled; the files it had written were removed."
+            )
+
+    return check
+
+
 def export_raw(recording: Recording | Path | str, **kwargs: Any) -> ExportResult:
     """Export only pupil and gaze data (Player's Raw Data Exporter); see :func:`export_recording`."""
     return export_recording(recording, exporters=("raw",), **kwargs)
@@ -162,6 +193,7 @@ def export_recording(
     blink_params: BlinkParams | None = None,
     online_events: bool = False,
     progress: Progress | None = None,
+    cancel: Any = None,
     workers: int | None = None,
 ) -> ExportResult:
     """Export a recording like Pupil Player: raw data, fixations and blinks in one session.
@@ -178,6 +210,8 @@ def export_recording(
     Streams or events that do not exist are listed in ``result.skipped`` with the reason.
     ``online_events`` also writes Capture's recorded fixations and blinks
     (``online_fixations.csv``, ``online_blinks.csv``), which Pupil Player ignores.
+    ``cancel`` (a :class:`CancelToken` or ``threading.Event``) stops the export at the next
+    chunk: everything it wrote is removed and :class:`ExportCancelled` is raised.
     """
     unknown = [name for name in exporters if name not in EXPORTERS]
     if unknown or not exporters:
@@ -217,8 +251,15 @@ def export_recording(
     # Progress: raw rows take most of the time; each event detector gets a small share.
     n_events = sum(1 for name in exporters if name != "raw")
     raw_share = 1.0 - 0.1 * n_events if "raw" in exporters else 0.0
-    report = progress or (lambda fraction, text: None)
+    check = _checker(cancel)
+
+    def report(fraction: float, text: str) -> None:
+        check()
+        if progress:
+            progress(fraction, text)
+
     try:
+        check()
         with staging.path("export_info.csv").open("w", encoding="utf-8", newline="") as fh:
             fh.write(export_info_text(rec, frame_range))
         if "raw" in exporters:
@@ -259,7 +300,8 @@ def export_recording(
                 f"Writing the export into {folder} failed: {exc.strerror or exc}."
             ) from exc
         raise
-    report(1.0, "done")
+    if progress:
+        progress(1.0, "done")
     result.seconds = time.perf_counter() - started
     return result
 

@@ -22,7 +22,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 from typer.core import TyperGroup
 
-from .. import __version__
+from .._version import __version__
 from ..analysis.blinks import BlinkParams
 from ..analysis.fixations import FixationParams
 from ..batch import BatchItem, discover, export_many, write_report

@@ -12,7 +12,7 @@ from rich.markup import escape
 from ..analysis.blinks import BlinkParams
 from ..analysis.fixations import FixationParams
 from ..errors import GazeportError
-from ..export.event_files import blink_summary, fixation_summary
+from ..exporters.event_files import blink_summary, fixation_summary
 from ..recording import open_recording
 from .commands import (
     _BP,

@@ -1,4 +1,4 @@
-"""Fast CSV text of :mod:`gazeport.export.csv_text` against Python's ``csv`` module and ``repr``.
+"""Fast CSV text of :mod:`gazeport.exporters.csv_text` against Python's ``csv`` module and ``repr``.
 
 Pupil Player writes its CSVs with ``csv.writer`` (default dialect, ``\\r\\n`` line ends) and
 formats floats with ``repr``; that straightforward route is the oracle here.
@@ -16,7 +16,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from gazeport.export.csv_text import (
+from gazeport.exporters.csv_text import (
     csv_cell,
     float_block,
     header_line,

@@ -11,7 +11,7 @@ import pytest
 
 from gazeport.analysis.blinks import BLINK_DTYPE
 from gazeport.analysis.fixations import FIXATION_DTYPE
-from gazeport.export import events
+from gazeport.exporters import events
 from gazeport.jobs import export_recording
 
 FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "recordings"
@@ -163,7 +163,7 @@ def test_bad_parameters_are_plain_errors(core358, tmp_path):
 
 
 def test_online_events_export(core358, tmp_path):
-    from gazeport.export.online_events import online_fixations_csv
+    from gazeport.exporters.online_events import online_fixations_csv
 
     result = export_recording(core358, out_dir=tmp_path, exporters=("blinks",), online_events=True)
     names = {f.name for f in result.files}

@@ -2,7 +2,7 @@
 
 The text of every row equals what Player's ``csv.DictWriter`` route writes (columns, order,
 empty cells, ``base_data`` text, float ``repr``, ``\\r\\n``), produced from column chunks with
-vectorised formatting (:mod:`gazeport.export.csv_text`). ``--format parquet`` writes the same
+vectorised formatting (:mod:`gazeport.exporters.csv_text`). ``--format parquet`` writes the same
 columns with real dtypes (nulls for empty cells).
 """
 

@@ -1,4 +1,4 @@
-"""Ordered, memory-bounded parallel map of :mod:`gazeport.export.parallel`."""
+"""Ordered, memory-bounded parallel map of :mod:`gazeport.exporters.parallel`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from gazeport.export.parallel import default_workers, ordered_map
+from gazeport.exporters.parallel import default_workers, ordered_map
 
 
 # Module-level so worker processes can unpickle them.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gazeport.export.annotations_csv import annotations_csv
+from gazeport.exporters.annotations_csv import annotations_csv
 from gazeport.recording.annotations import Annotation
 
 WORLD = np.array([10.0, 11.0, 12.0, 13.0])
