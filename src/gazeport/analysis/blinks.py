@@ -28,7 +28,6 @@ from numbers import Real
 
 import numpy as np
 import numpy.typing as npt
-from scipy.signal import fftconvolve
 
 from ..errors import GazeportWarning
 
@@ -310,6 +309,8 @@ def _run(
 
     if progress:
         progress(0.0, "filtering pupil confidence")
+    from scipy.signal import fftconvolve  # imported here: scipy.signal takes ~0.5 s to load
+
     response = np.asarray(fftconvolve(conf, blink_filter(size), "same"), dtype=np.float64)
     response /= _RESPONSE_SCALE
     classes = np.zeros(n_samples, dtype=np.int8)

@@ -14,7 +14,6 @@ Every point is unprojected independently, so unprojecting a subset gives the sam
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 import numpy.typing as npt
 
@@ -74,6 +73,8 @@ def unproject_pixels(pixels: npt.ArrayLike, intrinsics: CameraIntrinsics) -> np.
     if intrinsics.cam_type == "fisheye":
         xy = _undistort_fisheye(pts, np.asarray(intrinsics.camera_matrix), intrinsics.dist_coefs)
     else:
+        import cv2  # imported here: OpenCV loads slowly and only 2D gaze needs it
+
         undistorted = cv2.undistortPoints(
             pts.reshape(-1, 1, 2),
             np.asarray(intrinsics.camera_matrix, dtype=np.float64),

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy.spatial.distance import pdist
 
 from ..formats.intrinsics import CameraIntrinsics
 from .camera import resolve_camera, unproject_norm_pos
@@ -171,6 +170,8 @@ def detect_fixations_reference(
 
 
 def _reference_spans(gaze: _Gaze, report: _Reporter) -> _Spans:
+    from scipy.spatial.distance import pdist  # imported here: scipy loads slowly
+
     t = gaze.t.tolist()
     n = len(t)
 
