@@ -153,3 +153,44 @@ def test_top_level_export_accepts_one_path_or_a_recording(study: Path):
     rec = gazeport.open(study / "p01" / "rec")
     items = gazeport.export(rec, exporters=("annotations",))
     assert items[0].export_dir == study / "p01" / "rec" / "exports" / "001"  # 000 existed
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_batch_on_a_local_dask_cluster(study: Path, tmp_path: Path):
+    pytest.importorskip("distributed")
+    from distributed import LocalCluster
+
+    found = discover([study], recursive=True)
+    cluster = LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    )
+    try:
+        done = []
+        items = export_many(
+            found, scheduler=cluster.scheduler_address, out_root=tmp_path / "dask",
+            on_done=lambda i: done.append(i.status), exporters=("raw",),
+        )  # fmt: skip
+    finally:
+        cluster.close()
+    assert [i.status for i in items] == ["ok", "ok", "failed"]
+    assert sorted(done) == ["failed", "ok", "ok"]
+    export_many(found[:2], out_root=tmp_path / "local", exporters=("raw",))
+    for name in ("pupil_positions.csv", "gaze_positions.csv"):
+        for rel in ("p01/rec", "p02/rec"):
+            assert (tmp_path / "dask" / rel / name).read_bytes() == (
+                tmp_path / "local" / rel / name
+            ).read_bytes()
+
+
+def test_unreachable_scheduler_is_a_plain_error(study: Path, monkeypatch: pytest.MonkeyPatch):
+    pytest.importorskip("distributed")
+    import gazeport.batch
+    from gazeport.errors import GazeportError
+
+    monkeypatch.setattr(gazeport.batch, "DASK_CONNECT_TIMEOUT", "1s")
+    with pytest.raises(GazeportError, match="Cannot reach the Dask scheduler"):
+        export_many(
+            discover([study / "p02" / "rec"]), scheduler="tcp://127.0.0.1:9", exporters=("raw",)
+        )

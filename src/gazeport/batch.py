@@ -26,6 +26,8 @@ SUPPORTED = {
     RecordingKind.MOBILE,
     RecordingKind.INVISIBLE,
 }
+#: How long to try reaching a Dask scheduler before giving up.
+DASK_CONNECT_TIMEOUT = "10s"
 _SKIP_DIRS = {"exports", "offline_data", "calibrations", "__pycache__"}
 
 
@@ -112,6 +114,7 @@ def export_many(
     out_root: Path | None = None,
     on_done: Callable[[BatchItem], None] | None = None,
     cancel: Any = None,
+    scheduler: str | None = None,
     **options: Any,
 ) -> list[BatchItem]:
     """Export each recording with :func:`export_recording` and the same ``options``.
@@ -122,7 +125,10 @@ def export_many(
     each recording finishes. ``cancel`` (``is_set()``, e.g. :class:`gazeport.jobs.CancelToken`)
     stops the batch: with ``jobs=1`` the running export is rolled back too; with worker
     processes the recordings already running finish and the queued ones are not started.
-    Recordings that did not run have status ``"cancelled"``.
+    Recordings that did not run have status ``"cancelled"``. ``scheduler`` runs the batch on
+    a Dask cluster instead, one task per recording: ``"local"`` starts a local cluster with
+    ``jobs`` worker processes, ``"tcp://host:port"`` uses a running scheduler (its workers must
+    see the recordings under the same paths and have gazeport installed).
     """
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, not {jobs}.")
@@ -136,6 +142,9 @@ def export_many(
             (rec, out_dir, {**options, "workers": 1 if jobs > 1 else options.get("workers")})
         )
     results: list[BatchItem | None] = [None] * len(work)
+    if scheduler is not None:
+        _run_on_dask(work, results, scheduler, jobs, on_done, cancel)
+        return _fill_cancelled(results, work)
     if jobs == 1:
         for i, job in enumerate(work):
             if cancel is not None and cancel.is_set():
@@ -169,6 +178,57 @@ def export_many(
             pool.shutdown(wait=True, cancel_futures=True)
             raise
     return _fill_cancelled(results, work)
+
+
+def _run_on_dask(
+    work: list[Any],
+    results: list[BatchItem | None],
+    scheduler: str,
+    jobs: int,
+    on_done: Callable[[BatchItem], None] | None,
+    cancel: Any,
+) -> None:
+    """One Dask task per recording; results land in ``results`` as tasks finish."""
+    try:
+        from distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise GazeportError(
+            "Running a batch on Dask needs the dask extra: pip install 'gazeport[dask]'."
+        ) from None
+    cluster = None
+    try:
+        if scheduler == "local":
+            cluster = LocalCluster(
+                n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None
+            )
+            client = Client(cluster)
+        else:
+            client = Client(scheduler, timeout=DASK_CONNECT_TIMEOUT)
+    except (OSError, TimeoutError) as exc:
+        if cluster is not None:
+            cluster.close()
+        raise GazeportError(
+            f"Cannot reach the Dask scheduler at {scheduler} ({exc}); check the address and that "
+            "the scheduler is running."
+        ) from exc
+    try:
+        futures = [client.submit(_export_one, job, pure=False) for job in work]
+        index = {fut.key: i for i, fut in enumerate(futures)}
+        done = as_completed(futures)
+        for fut in done:
+            if fut.cancelled():
+                continue
+            item = fut.result()
+            results[index[fut.key]] = item
+            if on_done:
+                on_done(item)
+            if cancel is not None and cancel.is_set():
+                client.cancel([f for f in futures if not f.done()])
+                break
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
 
 
 def _fill_cancelled(results: list[BatchItem | None], work: list[Any]) -> list[BatchItem]:
@@ -209,6 +269,7 @@ def export(
     out_root: Path | str | None = None,
     progress: Callable[[float, str], None] | None = None,
     cancel: Any = None,
+    scheduler: str | None = None,
     **options: Any,
 ) -> list[BatchItem]:
     """Export one or many recordings; the entry point the CLI (and later the server) use.
@@ -216,7 +277,8 @@ def export(
     ``targets`` is a recording path, a :class:`~gazeport.recording.Recording`, or a list of
     paths (folders searched with ``recursive``). ``options`` go to
     :func:`gazeport.jobs.export_recording` (range, exporters, format, detector parameters …).
-    ``progress(fraction, text)`` reports finished recordings; ``cancel`` stops the batch. Returns
+    ``progress(fraction, text)`` reports finished recordings; ``cancel`` stops the batch;
+    ``scheduler`` runs it on Dask (see :func:`export_many`). Returns
     one :class:`BatchItem` per recording (status ``ok``, ``failed`` or ``cancelled``).
     """
     from .recording import Recording
@@ -240,5 +302,6 @@ def export(
         out_root=Path(out_root) if out_root is not None else None,
         on_done=on_done,
         cancel=cancel,
+        scheduler=scheduler,
         **options,
     )

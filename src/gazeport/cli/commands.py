@@ -405,6 +405,15 @@ def export(
     report: Annotated[
         Path | None, typer.Option(dir_okay=False, help="Batch: write a CSV line per recording.")
     ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="Batch: run on this Dask scheduler (tcp://host:port); needs gazeport[dask]."
+        ),
+    ] = None,
+    dask: Annotated[
+        bool, typer.Option("--dask", help="Batch: run on a local Dask cluster with --jobs workers.")
+    ] = False,
     quiet: Annotated[bool, _QUIET] = False,
 ) -> None:
     """``gazeport export``: run :func:`gazeport.jobs.export_recording` for one recording, or
@@ -432,10 +441,22 @@ def export(
         "blink_params": BlinkParams(history_length, onset_threshold, offset_threshold),
         "online_events": online_events,
     }
-    if len(recordings) > 1 or recursive or out_root is not None or report is not None:
+    if scheduler is not None and dask:
+        raise typer.BadParameter("use --dask or --scheduler, not both.", param_hint="'--dask'")
+    if dask:
+        scheduler = "local"
+    if len(recordings) > 1 or recursive or out_root or report or scheduler:
         if out is not None:
             raise typer.BadParameter("use --out-root for several recordings.", param_hint="'--out'")
-        _batch(recordings, recursive, jobs, out_root, report, quiet, options)
+        _batch(
+            recordings,
+            recursive,
+            jobs,
+            out_root,
+            report,
+            quiet,
+            {**options, "scheduler": scheduler},
+        )
         return
     rec = open_recording(recordings[0])
     with _progress_bars(quiet) as phase:
