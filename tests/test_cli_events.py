@@ -68,11 +68,16 @@ def test_export_only_and_skip(rec: Path):
     result = run("export", rec, "--only", "fixations,annotations", "--quiet")
     assert result.exit_code == 0, result.output
     files = sorted(p.name for p in (rec / "exports" / "000").iterdir())
-    assert files == ["annotations.csv", "export_info.csv", "fixation_report.csv", "fixations.csv"]
+    assert files == [
+        "annotations.csv", "export_info.csv", "fixation_report.csv", "fixations.csv",
+        "gazeport_export.json",
+    ]  # fmt: skip
     result = run("export", rec, "--skip", "raw,annotations,fixations", "--quiet")
     assert result.exit_code == 0, result.output
     files = sorted(p.name for p in (rec / "exports" / "001").iterdir())
-    assert files == ["blink_detection_report.csv", "blinks.csv", "export_info.csv"]
+    assert files == [
+        "blink_detection_report.csv", "blinks.csv", "export_info.csv", "gazeport_export.json",
+    ]  # fmt: skip
     bad = run("export", rec, "--only", "video")
     assert bad.exit_code == 2 and "unknown exporter" in bad.output
     both = run("export", rec, "--only", "raw", "--skip", "blinks")

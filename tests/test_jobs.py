@@ -27,6 +27,7 @@ FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "record
 EXPORT_FILES = [
     "export_info.csv",
     "gaze_positions.csv",
+    "gazeport_export.json",
     "pupil_gaze_positions_info.txt",
     "pupil_positions.csv",
 ]
@@ -221,7 +222,9 @@ def test_relative_time_truncates_and_minutes_exceed_99(tmp_path: Path) -> None:
         == oracle.export_info_items(rec, (1, 3), "2.0")["Relative Time Range"]
     )
     assert sorted(result.skipped) == ["gaze", "pupil"]
-    assert names(result.export_dir) == ["export_info.csv", "pupil_gaze_positions_info.txt"]
+    assert names(result.export_dir) == [
+        "export_info.csv", "gazeport_export.json", "pupil_gaze_positions_info.txt",
+    ]  # fmt: skip
 
 
 def test_absolute_time_range_of_negative_timestamps(tmp_path: Path) -> None:
@@ -400,3 +403,27 @@ def test_export_with_streamed_timestamp_files_is_identical(tmp_path, monkeypatch
         assert (tmp_path / "streamed" / name).read_bytes() == (
             tmp_path / "loaded" / name
         ).read_bytes()
+
+
+def test_job_record_describes_what_ran(tmp_path: Path) -> None:
+    import json
+
+    from gazeport.jobs import JOB_RECORD, export_recording
+
+    src = FIXTURES / "core121_eyedoit_001"
+    if not src.exists():
+        pytest.skip("fixture recordings not available")
+    result = export_recording(src, out_dir=tmp_path, start_frame=10, end_frame=200)
+    record = json.loads((tmp_path / JOB_RECORD).read_text(encoding="utf-8"))
+    assert record["outcome"] == "completed"
+    assert record["recording"] == str(src)
+    assert record["parameters"]["frame_range"] == [10, 200]
+    assert record["parameters"]["fixations"]["max_dispersion_deg"] == 1.5
+    assert set(record["tasks"]) == {"raw", "annotations", "fixations", "blinks"}
+    assert record["tasks"]["blinks"]["status"] == "skipped"
+    assert "no blinks" in record["tasks"]["blinks"]["reason"]
+    assert record["tasks"]["raw"]["status"] == "completed"
+    assert record["rows"] == result.rows
+    assert sorted(record["files"]) == sorted(p.name for p in tmp_path.iterdir())
+    assert record["versions"]["gazeport"] == gazeport.__version__
+    assert record["started_utc"] <= record["finished_utc"]

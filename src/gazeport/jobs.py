@@ -8,14 +8,17 @@ export succeeded, so an interrupted or failed export leaves nothing that looks c
 from __future__ import annotations
 
 import datetime as dt
+import importlib.metadata
+import json
 import os
+import platform
 import re
 import shutil
 import threading
 import time
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -232,6 +235,7 @@ def export_recording(
     except ValueError as exc:
         raise ExportError(str(exc)) from None
     started = time.perf_counter()
+    started_at = dt.datetime.now(dt.timezone.utc)
     rec = recording if isinstance(recording, Recording) else open_recording(recording)
     frame_range = rec.frame_range(start_frame, end_frame, start_s, end_s)
     window = rec.ts_window(frame_range)
@@ -262,16 +266,20 @@ def export_recording(
         check()
         with staging.path("export_info.csv").open("w", encoding="utf-8", newline="") as fh:
             fh.write(export_info_text(rec, frame_range))
+        timings: dict[str, float] = {}
         if "raw" in exporters:
+            t0 = time.perf_counter()
             _export_raw_streams(
                 rec, staging, result, window, fmt, min_confidence, field_info, workers,
                 lambda f, text: report(f * raw_share, text),
             )  # fmt: skip
+            timings["raw"] = time.perf_counter() - t0
         done = raw_share
         for name in ("annotations", "fixations", "blinks"):
             if name not in exporters:
                 continue
             report(done, f"exporting {name}")
+            t0 = time.perf_counter()
             files: dict[str, str] | str
             if name == "annotations":
                 text, _ = annotations_csv(load_annotations(rec.path), rec.world_timestamps, window)
@@ -285,9 +293,20 @@ def export_recording(
             else:
                 for file_name, text in files.items():
                     staging.path(file_name).write_text(text, encoding="utf-8", newline="")
+            timings[name] = time.perf_counter() - t0
             done += 0.1
         if online_events:
+            t0 = time.perf_counter()
             _export_online_events(rec, staging, result, window)
+            timings["online_events"] = time.perf_counter() - t0
+        parameters = {
+            "exporters": list(exporters), "format": fmt, "min_confidence": min_confidence,
+            "frame_range": list(frame_range), "window_s": list(window),
+            "fixations": asdict(fixation_params), "blinks": asdict(blink_params),
+            "online_events": online_events,
+        }  # fmt: skip
+        record = _job_record(rec, result, staging, parameters, timings, started_at)
+        staging.path(JOB_RECORD).write_text(record, encoding="utf-8", newline="")
         result.files = staging.commit()
     except BaseException as exc:
         staging.discard()
@@ -304,6 +323,47 @@ def export_recording(
         progress(1.0, "done")
     result.seconds = time.perf_counter() - started
     return result
+
+
+#: The export's own record: what ran, with which parameters and versions, how long, the outcome.
+JOB_RECORD = "gazeport_export.json"
+
+
+def _job_record(
+    rec: Recording,
+    result: ExportResult,
+    staging: _Staging,
+    parameters: dict[str, Any],
+    timings: dict[str, float],
+    started_at: dt.datetime,
+) -> str:
+    """JSON text of the job record written into the export folder."""
+    versions = {"gazeport": __version__, "python": platform.python_version()}
+    for module in ("numpy", "msgpack", "orjson", "scipy"):
+        with suppress(importlib.metadata.PackageNotFoundError):
+            versions[module] = importlib.metadata.version(module)
+    record = {
+        "recording": str(rec.path),
+        "recording_kind": rec.kind.value,
+        "recording_software": f"{rec.info.recording_software_name} {rec.info.recording_software_version}",
+        "started_utc": started_at.isoformat(),
+        "finished_utc": dt.datetime.now(dt.timezone.utc).isoformat(),
+        "outcome": "completed",
+        "parameters": parameters,
+        "tasks": {
+            name: {
+                "status": "skipped" if name in result.skipped else "completed",
+                "seconds": round(seconds, 6),
+                **({"reason": result.skipped[name]} if name in result.skipped else {}),
+            }
+            for name, seconds in timings.items()
+        },
+        "rows": result.rows,
+        "skipped": result.skipped,
+        "files": [final.name for _, final in staging.pending] + [JOB_RECORD],
+        "versions": versions,
+    }
+    return json.dumps(record, indent=2) + "\n"
 
 
 def _export_raw_streams(

@@ -116,6 +116,7 @@ def test_export_recording_writes_all_event_files(core358, tmp_path):
     assert names == sorted([
         "export_info.csv", "pupil_positions.csv", "gaze_positions.csv",
         "pupil_gaze_positions_info.txt", "annotations.csv", "fixations.csv", "fixation_report.csv",
+        "gazeport_export.json",
         "blinks.csv", "blink_detection_report.csv",
     ])  # fmt: skip
     fix_rows = rows_of((tmp_path / "fixations.csv").read_text())
@@ -133,6 +134,7 @@ def test_only_and_skip_and_reasons(core358, tmp_path):
         "export_info.csv",
         "fixation_report.csv",
         "fixations.csv",
+        "gazeport_export.json",
     ]
     strict = export_recording(
         core358,

@@ -127,13 +127,17 @@ def test_core116_without_gaze_pldata_skips_gaze(core_export: tuple[Path, Any]) -
                 "pupil_positions.csv",
                 "gaze_positions.csv",
                 "pupil_gaze_positions_info.txt",
+                "gazeport_export.json",
             ]
         )
         assert result.skipped == {}
         return
     assert (rec / "gaze_timestamps.npy").exists() and not (rec / "gaze.pldata").exists()
     assert list(result.skipped) == ["gaze"]
-    assert names == ["export_info.csv", "pupil_gaze_positions_info.txt", "pupil_positions.csv"]
+    assert names == [
+        "export_info.csv", "gazeport_export.json", "pupil_gaze_positions_info.txt",
+        "pupil_positions.csv",
+    ]  # fmt: skip
     assert sorted(p.name for p in result.export_dir.iterdir()) == names
 
 
@@ -483,6 +487,7 @@ def test_parquet_export_equals_oracle(
             "pupil_positions.parquet",
             "gaze_positions.parquet",
             "pupil_gaze_positions_info.txt",
+            "gazeport_export.json",
         ]
     )
     for name in ("pupil", "gaze"):

@@ -428,6 +428,7 @@ def test_invisible_export_raw_writes_players_gaze_csv(tmp_path, min_confidence):
     assert sorted(p.name for p in result.files) == [
         "export_info.csv",
         "gaze_positions.csv",
+        "gazeport_export.json",
         "pupil_gaze_positions_info.txt",
     ]
     assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in result.files)
@@ -627,6 +628,7 @@ def test_mobile_export_skips_pupil_and_gaze(tmp_path):
     assert result.rows == {}
     assert sorted(p.name for p in result.export_dir.iterdir()) == [
         "export_info.csv",
+        "gazeport_export.json",
         "pupil_gaze_positions_info.txt",
     ]
     n = len(MOBILE_WORLD)
