@@ -21,7 +21,6 @@ from gazeport.exporters.csv_text import (
     float_block,
     header_line,
     int_column,
-    join_rows,
     reference_line,
     text_column,
 )
@@ -229,7 +228,7 @@ special_text = st.sampled_from(["\r", "\n", "a\rb", ",", '"'])
 def test_text_column_rows_equal_csv_writer(cells: list[str | None]) -> None:
     columns = [text_column([c]) for c in cells]
     assert all(len(col) == 1 for col in columns)
-    assert join_rows(columns) == player_row(cells)
+    assert b",".join(col[0] for col in columns) + b"\r\n" == player_row(cells)
 
 
 def test_text_column_caches_repeats_and_maps_none_to_empty() -> None:
@@ -247,7 +246,7 @@ def test_text_column_empty() -> None:
     assert text_column([]) == []
 
 
-# --- reference_line, join_rows, header_line -----------------------------------------------------
+# --- reference_line, header_line -----------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -275,31 +274,14 @@ def test_header_line() -> None:
     assert header_line(columns) == b"pupil_timestamp,world_index,eye_id\r\n"
 
 
-def test_join_rows() -> None:
-    segments = [[b"1.5", b"2.5"], [b"", b"7"], [b"a,b,c", b",,"]]
-    assert join_rows(segments) == b"1.5,,a,b,c\r\n2.5,7,,,\r\n"
-
-
-def test_join_rows_single_segment_and_empty() -> None:
-    assert join_rows([[b"x"]]) == b"x\r\n"
-    assert join_rows([]) == b""
-    assert join_rows([[], []]) == b""
-
-
-def test_join_rows_rejects_ragged_segments() -> None:
-    with pytest.raises(ValueError):
-        join_rows([[b"1", b"2"], [b"3"]])
-
-
 def test_blocks_and_columns_join_into_player_rows() -> None:
     ts = np.array([1234.5678, 1234.6, 1e-05])
     wi = np.array([0, 4096, 12])
     xy = np.array([[0.5, 0.25], [np.nan, 1e16], [0.1, 0.2]])
     present = np.array([True, False, True])
     method = ["2d c++", "pye3d 0.3.0 real-time", "a,b"]
-    text = join_rows(
-        [float_block(ts), int_column(wi), float_block(xy, present), text_column(method)]
-    )
+    segments = [float_block(ts), int_column(wi), float_block(xy, present), text_column(method)]
+    text = b"".join(b",".join(cells) + b"\r\n" for cells in zip(*segments, strict=True))
     expected = b"".join(
         player_row([t, int(w), *(list(p) if ok else [None, None]), m])
         for t, w, p, ok, m in zip(ts.tolist(), wi, xy.tolist(), present, method, strict=True)

@@ -210,3 +210,22 @@ def test_2d_fixations_without_intrinsics_warn(tmp_path):
     with pytest.warns(GazeportWarning, match="default pinhole camera"):
         result = export_recording(rec_dir, out_dir=tmp_path / "out", exporters=("fixations",))
     assert "fixations.csv" in {f.name for f in result.files}
+
+
+def test_damaged_online_events_are_one_plain_error(tmp_path):
+    import shutil
+
+    from gazeport.errors import CorruptFileError
+
+    rec_dir = tmp_path / "rec"
+    shutil.copytree(FIXTURES / "core358_artemisge_003", rec_dir)
+    path = rec_dir / "blinks.pldata"
+    path.chmod(0o644)
+    data = bytearray(path.read_bytes())
+    data[200:210] = b"\xc1" * 10  # inside the first datum's payload
+    path.write_bytes(bytes(data))
+    with pytest.raises(CorruptFileError, match=r"Datum 0 in .*blinks.pldata is damaged"):
+        export_recording(
+            rec_dir, out_dir=tmp_path / "out", exporters=("annotations",), online_events=True
+        )
+    assert not (tmp_path / "out").exists()

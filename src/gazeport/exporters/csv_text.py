@@ -112,12 +112,5 @@ def reference_line(cells: Sequence[Any]) -> bytes:
     return buf.getvalue()[:-2].encode("utf-8")
 
 
-def join_rows(segments: Sequence[Lines]) -> bytes:
-    """Join per-row segment texts with commas and rows with ``\\r\\n`` (csv's line ending)."""
-    if not segments or not segments[0]:
-        return b""
-    return b"\r\n".join(map(b",".join, zip(*segments, strict=True))) + b"\r\n"
-
-
 def header_line(columns: Sequence[str]) -> bytes:
     return reference_line(columns) + b"\r\n"
