@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 import gazeport
 from gazeport import cli
-from gazeport.cli import commands as cli_app
+from gazeport.cli import export as cli_export
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "recordings"
 CORE358 = FIXTURES / "core358_artemisge_003"
@@ -383,10 +383,37 @@ def test_keyboard_interrupt_says_cancelled(rec_copy, monkeypatch: pytest.MonkeyP
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli_app, "export_recording", interrupted)
+    monkeypatch.setattr(cli_export, "export_recording", interrupted)
     result = run("export", rec_copy(CORE121))
     assert result.exit_code == 130
     assert result.stderr.strip() == "cancelled"
+
+
+@needs_fixtures
+def test_ctrl_c_during_a_task_removes_partial_files_and_says_how_tasks_ended(
+    rec_copy, monkeypatch: pytest.MonkeyPatch
+):
+    from gazeport.exporters import raw_data
+
+    real = raw_data.write_csv
+
+    def interrupted(kind, chunks, fh, **kwargs):
+        if kind == "gaze":
+            fh.write(b"half a file")
+            raise KeyboardInterrupt
+        return real(kind, chunks, fh, **kwargs)
+
+    monkeypatch.setattr(raw_data, "write_csv", interrupted)
+    rec = rec_copy(CORE121)
+    result = run("export", rec, "--quiet")
+    assert result.exit_code == 130
+    lines = result.stderr.strip().splitlines()
+    assert lines == [
+        "raw cancelled, annotations cancelled, fixations cancelled, blinks cancelled",
+        "cancelled",
+    ]
+    # the raw task was running and nothing had completed: no folder, no partial file
+    assert not (rec / "exports").exists() or list((rec / "exports").iterdir()) == []
 
 
 @needs_fixtures
@@ -394,7 +421,7 @@ def test_unexpected_exception_is_one_line(rec_copy, monkeypatch: pytest.MonkeyPa
     def broken(*args, **kwargs):
         raise ZeroDivisionError("oops")
 
-    monkeypatch.setattr(cli_app, "export_recording", broken)
+    monkeypatch.setattr(cli_export, "export_recording", broken)
     rec = rec_copy(CORE121)
     result = run("export", rec)
     line = assert_one_error_line(result, contains="ZeroDivisionError: oops")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from pathlib import Path
 
 import numpy as np
@@ -228,4 +229,13 @@ def test_damaged_online_events_are_one_plain_error(tmp_path):
         export_recording(
             rec_dir, out_dir=tmp_path / "out", exporters=("annotations",), online_events=True
         )
-    assert not (tmp_path / "out").exists()
+    # The annotations task completed and keeps its file; the failed task left nothing, and the
+    # job record says what happened.
+    out = tmp_path / "out"
+    assert sorted(p.name for p in out.iterdir()) == [
+        "annotations.csv", "export_info.csv", "gazeport_export.json",
+    ]  # fmt: skip
+    record = json.loads((out / "gazeport_export.json").read_text(encoding="utf-8"))
+    assert record["outcome"] == "failed"
+    assert record["tasks"]["online-events"]["status"] == "failed"
+    assert "blinks.pldata is damaged" in record["tasks"]["online-events"]["reason"]

@@ -23,7 +23,7 @@ from tests.factories import (
     tree_hashes,
 )
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "recordings"
+FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "recordings"
 EXPORT_FILES = [
     "export_info.csv",
     "gaze_positions.csv",
@@ -420,8 +420,10 @@ def test_job_record_describes_what_ran(tmp_path: Path) -> None:
     assert record["parameters"]["frame_range"] == [10, 200]
     assert record["parameters"]["fixations"]["max_dispersion_deg"] == 1.5
     assert set(record["tasks"]) == {"raw", "annotations", "fixations", "blinks"}
-    assert record["tasks"]["blinks"]["status"] == "skipped"
-    assert "no blinks" in record["tasks"]["blinks"]["reason"]
+    # a task with nothing to export completes and says why it wrote no file
+    assert record["tasks"]["blinks"]["status"] == "completed"
+    assert "no blinks" in record["tasks"]["blinks"]["skipped"]["blinks"]
+    assert record["tasks"]["blinks"]["files"] == []
     assert record["tasks"]["raw"]["status"] == "completed"
     assert record["rows"] == result.rows
     assert sorted(record["files"]) == sorted(p.name for p in tmp_path.iterdir())

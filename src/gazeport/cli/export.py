@@ -1,0 +1,403 @@
+"""``gazeport demo`` and ``gazeport export``: one recording or a batch, with live progress."""
+
+from __future__ import annotations
+
+import enum
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from ..analysis.blinks import BlinkParams
+from ..analysis.fixations import FixationParams
+from ..batch import BatchItem, discover, export_many, write_report
+from ..errors import GazeportError
+from ..jobs import DEFAULT_EXPORTERS, EXPORTERS, ExportResult, Job, export_recording
+from ..recording import open_recording
+from ..synthetic import generate_capture_recording
+from .commands import (
+    _BP,
+    _FP,
+    _QUIET,
+    GazeConfidence,
+    HistoryLength,
+    MaxDispersion,
+    MaxDuration,
+    MinDuration,
+    OffsetThreshold,
+    OnsetThreshold,
+    _err,
+    _out,
+    app,
+)
+from .progress import job_bars, progress_bars, task_summary
+
+
+def _exporters(only: str | None, skip: str | None, with_: str | None = None) -> tuple[str, ...]:
+    """The exporters to run from ``--only``/``--skip``/``--with`` (comma-separated names).
+
+    Without options the default exporters run; ``--with`` adds to them (e.g. video exporters,
+    which run only when asked), ``--skip`` removes from them, ``--only`` names them all.
+    """
+
+    def names(text: str, option: str) -> list[str]:
+        items = [n.strip() for n in text.split(",") if n.strip()]
+        bad = [n for n in items if n not in EXPORTERS]
+        if bad or not items:
+            raise typer.BadParameter(
+                f"unknown exporter {', '.join(bad) or repr(text)}; choose from {', '.join(EXPORTERS)}.",
+                param_hint=option,
+            )
+        return items
+
+    if only is not None and (skip is not None or with_ is not None):
+        raise typer.BadParameter(
+            "use --only alone, or --skip and --with.", param_hint="'--only/--skip/--with'"
+        )
+    if only is not None:
+        chosen = names(only, "'--only'")
+        return tuple(n for n in EXPORTERS if n in chosen)
+    added = names(with_, "'--with'") if with_ is not None else []
+    base = [n for n in EXPORTERS if n in DEFAULT_EXPORTERS or n in added]
+    if skip is not None:
+        dropped = names(skip, "'--skip'")
+        base = [n for n in base if n not in dropped]
+        if not base:
+            raise typer.BadParameter("--skip leaves nothing to export.", param_hint="'--skip'")
+    return tuple(base)
+
+
+# --- demo -----------------------------------------------------------------------------------------
+
+
+@app.command(
+    help=(
+        "Make a sample Pupil Capture recording and export it (raw data, fixations, blinks).\n\n"
+        "The recording is synthetic (binocular 200 Hz pupil and gaze, 30 fps world timestamps, "
+        "no video) and is exported exactly as [bold]gazeport export[/] would. A one-minute "
+        "recording takes a few seconds."
+    ),
+    epilog=(
+        "[bold]Examples[/]\n  gazeport demo\n  gazeport demo --minutes 5 --dir ~/gazeport-demo"
+    ),
+)
+def demo(
+    minutes: Annotated[
+        float,
+        typer.Option(min=0.01, max=600.0, help="Length of the sample recording in minutes."),
+    ] = 1.0,
+    directory: Annotated[
+        Path | None,
+        typer.Option(
+            "--dir",
+            file_okay=False,
+            help="Folder for the sample recording, new or empty (default: a new temporary folder).",
+        ),
+    ] = None,
+    quiet: Annotated[bool, _QUIET] = False,
+) -> None:
+    """``gazeport demo``: generate a synthetic recording, export it, say where both went."""
+    if directory is None:
+        rec_dir = Path(tempfile.mkdtemp(prefix="gazeport-demo-")) / "demo_recording"
+    else:
+        rec_dir = directory.expanduser()
+        if rec_dir.exists() and any(rec_dir.iterdir()):
+            raise typer.BadParameter(
+                f"{rec_dir} is not empty; choose a new or empty folder.", param_hint="'--dir'"
+            )
+    with progress_bars(quiet) as phase:
+        generate_capture_recording(
+            rec_dir, minutes=minutes, progress=phase("Writing the sample recording")
+        )
+        rec = open_recording(rec_dir)
+        result = export_recording(rec, progress=phase("Exporting"))
+    _out.print(f"Sample recording: {escape(str(rec.path))}", soft_wrap=True)
+    _print_export(result)
+    quoted = escape(_shell_quote(rec.path))
+    _out.print("[bold]Next[/]")
+    _out.print(f"  gazeport info {quoted}", soft_wrap=True)
+    half = result.frame_range[1] // 2
+    _out.print(f"  gazeport export {quoted} --start-frame 0 --end-frame {half}", soft_wrap=True)
+
+
+def _shell_quote(path: Path) -> str:
+    text = str(path)
+    return text if all(c.isalnum() or c in "/._-~" for c in text) else f"'{text}'"
+
+
+# --- export ---------------------------------------------------------------------------------------
+
+
+class ExportFormat(str, enum.Enum):
+    """The raw data formats :func:`gazeport.jobs.export_recording` writes (``jobs.FORMATS``)."""
+
+    csv = "csv"
+    parquet = "parquet"
+
+
+@app.command(
+    help=(
+        "Export a recording like Pupil Player: raw data, annotations, fixations and blinks.\n\n"
+        "Writes export_info.csv, pupil_positions and gaze_positions (CSV or Parquet) with "
+        "pupil_gaze_positions_info.txt, annotations.csv, fixations.csv with "
+        "fixation_report.csv and blinks.csv with blink_detection_report.csv into a new "
+        "REC/exports/NNN folder. Choose exporters with --only, --skip or --with (raw, "
+        "annotations, fixations, blinks, online-events). Give the range in world frames or in "
+        "seconds, not both; without a range the whole recording is exported. The recording "
+        "itself is never changed."
+    ),
+    epilog=(
+        "[bold]Examples[/]\n"
+        "  gazeport export ~/recordings/2024_01_25/003\n"
+        "  gazeport export ~/recordings/2024_01_25/003 --start-s 10 --end-s 20\n"
+        "  gazeport export REC --only raw --format parquet --min-confidence 0.6\n"
+        "  gazeport export REC --skip blinks --max-dispersion 1.0 --min-duration 100"
+    ),
+)
+def export(
+    recordings: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="PATH...",
+            help="Recording folders (or, with --recursive, folders that contain recordings).",
+            show_default=False,
+        ),
+    ],
+    start_frame: Annotated[
+        int | None, typer.Option(min=0, help="First world frame to export (inclusive).")
+    ] = None,
+    end_frame: Annotated[
+        int | None,
+        typer.Option(min=0, help="Last world frame to export, inclusive (default: the last)."),
+    ] = None,
+    start_s: Annotated[
+        float | None, typer.Option(min=0.0, help="Start, in seconds after the first world frame.")
+    ] = None,
+    end_s: Annotated[
+        float | None, typer.Option(min=0.0, help="End, in seconds after the first world frame.")
+    ] = None,
+    only: Annotated[
+        str | None,
+        typer.Option(help=f"Run only these exporters ({', '.join(EXPORTERS)})."),
+    ] = None,
+    skip: Annotated[str | None, typer.Option(help="Run the default exporters but these.")] = None,
+    with_: Annotated[
+        str | None,
+        typer.Option(
+            "--with",
+            help="Run these exporters too (the defaults are: "
+            + ", ".join(DEFAULT_EXPORTERS)
+            + ").",
+        ),
+    ] = None,
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", help="File format of the raw data.")
+    ] = ExportFormat.csv,
+    min_confidence: Annotated[
+        float | None,
+        typer.Option(min=0.0, max=1.0, help="Leave out raw data rows with a lower confidence."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", file_okay=False, help="Write into this folder (default: REC/exports/NNN)."
+        ),
+    ] = None,
+    no_field_info: Annotated[
+        bool, typer.Option("--no-field-info", help="Do not write pupil_gaze_positions_info.txt.")
+    ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Processes that build CSV text (default: one per CPU for large recordings)."
+        ),
+    ] = None,
+    max_dispersion: MaxDispersion = _FP.max_dispersion_deg,
+    min_duration: MinDuration = _FP.min_duration_ms,
+    max_duration: MaxDuration = _FP.max_duration_ms,
+    gaze_confidence: GazeConfidence = _FP.min_confidence,
+    history_length: HistoryLength = _BP.history_length_s,
+    onset_threshold: OnsetThreshold = _BP.onset_confidence_threshold,
+    offset_threshold: OffsetThreshold = _BP.offset_confidence_threshold,
+    online_events: Annotated[
+        bool,
+        typer.Option(
+            "--online-events",
+            help="Also export Capture's recorded fixations and blinks (Player ignores them).",
+        ),
+    ] = False,
+    recursive: Annotated[
+        bool,
+        typer.Option("--recursive", "-r", help="Export every recording below the given folders."),
+    ] = False,
+    jobs: Annotated[
+        int, typer.Option(min=1, help="Recordings exported at the same time (processes).")
+    ] = 1,
+    out_root: Annotated[
+        Path | None,
+        typer.Option(file_okay=False, help="Batch: mirror every export into this folder tree."),
+    ] = None,
+    report: Annotated[
+        Path | None, typer.Option(dir_okay=False, help="Batch: write a CSV line per recording.")
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="Batch: run on this Dask scheduler (tcp://host:port); needs gazeport[dask]."
+        ),
+    ] = None,
+    dask: Annotated[
+        bool, typer.Option("--dask", help="Batch: run on a local Dask cluster with --jobs workers.")
+    ] = False,
+    quiet: Annotated[bool, _QUIET] = False,
+) -> None:
+    """``gazeport export``: run :func:`gazeport.jobs.export_recording` for one recording, or
+    :func:`gazeport.batch.export_many` for several, and report what was written."""
+    if (start_frame is not None or end_frame is not None) and (
+        start_s is not None or end_s is not None
+    ):
+        raise typer.BadParameter(
+            "give the range either in frames or in seconds, not both.",
+            param_hint="'--start-frame/--end-frame' and '--start-s/--end-s'",
+        )
+    exporters = _exporters(only, skip, with_)
+    options: dict[str, Any] = {
+        "exporters": exporters,
+        "start_frame": start_frame,
+        "end_frame": end_frame,
+        "start_s": start_s,
+        "end_s": end_s,
+        "fmt": fmt.value,
+        "min_confidence": min_confidence,
+        "field_info": not no_field_info,
+        "fixation_params": FixationParams(
+            max_dispersion, min_duration, max_duration, gaze_confidence
+        ),
+        "blink_params": BlinkParams(history_length, onset_threshold, offset_threshold),
+        "online_events": online_events,
+    }
+    if scheduler is not None and dask:
+        raise typer.BadParameter("use --dask or --scheduler, not both.", param_hint="'--dask'")
+    if dask:
+        scheduler = "local"
+    if len(recordings) > 1 or recursive or out_root or report or scheduler:
+        if out is not None:
+            raise typer.BadParameter("use --out-root for several recordings.", param_hint="'--out'")
+        _batch(
+            recordings,
+            recursive,
+            jobs,
+            out_root,
+            report,
+            quiet,
+            {**options, "scheduler": scheduler},
+        )
+        return
+    rec = open_recording(recordings[0])
+    with job_bars(quiet) as bars:
+        try:
+            result = export_recording(
+                rec,
+                exporters=exporters,
+                out_dir=out,
+                start_frame=start_frame,
+                end_frame=end_frame,
+                start_s=start_s,
+                end_s=end_s,
+                fmt=fmt.value,
+                min_confidence=min_confidence,
+                field_info=not no_field_info,
+                fixation_params=options["fixation_params"],
+                blink_params=options["blink_params"],
+                online_events=online_events,
+                listener=bars.listener,
+                workers=workers,
+            )
+        except KeyboardInterrupt:
+            _report_unfinished(bars.last_job, interrupted=True)
+            raise
+        except GazeportError:
+            _report_unfinished(bars.last_job, interrupted=False)
+            raise
+    _print_export(result)
+
+
+def _batch(
+    paths: list[Path],
+    recursive: bool,
+    jobs: int,
+    out_root: Path | None,
+    report: Path | None,
+    quiet: bool,
+    options: dict[str, Any],
+) -> None:
+    """Export several recordings, print a summary table, exit 1 if any failed."""
+    found = discover(paths, recursive)
+    if not found:
+        raise GazeportError(
+            f"No recordings found in {', '.join(str(p) for p in paths)}"
+            + ("" if recursive else "; use --recursive to search below folders")
+            + "."
+        )
+    done = 0
+    with progress_bars(quiet) as phase:
+        tick = phase(f"Exporting {len(found)} recordings")
+
+        def on_done(item: BatchItem) -> None:
+            nonlocal done
+            done += 1
+            tick(done / len(found), item.recording.name)
+
+        items = export_many(found, jobs=jobs, out_root=out_root, on_done=on_done, **options)
+    table = Table(box=None, header_style="bold")
+    for column in ("recording", "status", "rows", "seconds", "output"):
+        table.add_column(column, justify="right" if column in ("rows", "seconds") else "left")
+    for item in items:
+        status = "[green]ok[/]" if item.status == "ok" else "[red]failed[/]"
+        output = str(item.export_dir) if item.export_dir else item.error
+        table.add_row(
+            escape(str(item.recording)),
+            status,
+            f"{item.total_rows:,}",
+            f"{item.seconds:.2f}",
+            escape(output),
+        )
+    _out.print(table)
+    failed = [i for i in items if i.status != "ok"]
+    if report is not None:
+        write_report(items, report)
+        _out.print(f"Report: {escape(str(report))}", soft_wrap=True)
+    _out.print(f"{len(items) - len(failed)} of {len(items)} recordings exported.")
+    if failed:
+        raise typer.Exit(1)
+
+
+def _report_unfinished(job: Job | None, *, interrupted: bool) -> None:
+    """After Ctrl+C, or a failure that left other tasks' files: how each task ended."""
+    if job is None or not job.done:
+        return
+    if interrupted or any(t.files for t in job.tasks):
+        _err.print(escape(task_summary(job)), soft_wrap=True)
+
+
+def _print_export(result: ExportResult) -> None:
+    """Where an export went, its files, rows per stream and what was skipped and why."""
+    left, right = result.frame_range
+    _out.print(f"Export folder:    {escape(str(result.export_dir))}", soft_wrap=True)
+    _out.print(f"World frames:     {left} – {right}")
+    _out.print("[bold]Files[/]")
+    for path in result.files:
+        _out.print(f"  {escape(path.name)}", soft_wrap=True)
+    if result.rows:
+        _out.print("[bold]Rows[/]")
+        width = max(len(name) for name in result.rows)
+        for name, count in result.rows.items():
+            _out.print(f"  {escape(name):<{width}}  {count:>10,}")
+    if result.skipped:
+        _out.print("[bold]Skipped[/]")
+        for name, why in result.skipped.items():
+            _out.print(f"  {escape(name)}: {escape(why)}", soft_wrap=True)
+    _out.print(f"Done in {result.seconds:.2f} s.")

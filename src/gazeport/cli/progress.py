@@ -1,0 +1,110 @@
+"""Live progress bars on stderr (rich): one per phase, or one per task of an export job."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Iterator
+
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TaskID,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from ..jobs import Job, Task
+from .commands import _err
+
+ProgressCallback = Callable[[float, str], None]
+
+
+def _bars(quiet: bool) -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        TextColumn("[dim]{task.fields[status]}"),
+        console=_err,
+        disable=quiet or not _err.is_terminal,
+    )
+
+
+@contextlib.contextmanager
+def progress_bars(quiet: bool) -> Iterator[Callable[[str], ProgressCallback]]:
+    """Yield ``phase(label)``, which adds a bar and returns its ``progress(fraction, text)``.
+
+    Bars go to stderr, and only to a terminal; ``quiet`` turns them off.
+    """
+    progress = _bars(quiet)
+
+    def phase(label: str) -> ProgressCallback:
+        task = progress.add_task(label, total=1.0, status="")
+
+        def update(fraction: float, text: str) -> None:
+            progress.update(task, completed=fraction, status=escape(text))
+
+        return update
+
+    with progress:
+        yield phase
+
+
+class JobBars:
+    """Bars for export jobs: an overall bar per job and one per task, updated by a listener.
+
+    ``listener(job, task)`` is what :func:`gazeport.jobs.export_recording` calls on every
+    change; it may be called from several threads. ``label`` names the job's bar.
+    """
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self._jobs: dict[int, TaskID] = {}
+        self._tasks: dict[tuple[int, str], TaskID] = {}
+        self._lock = threading.Lock()
+        self.last_job: Job | None = None
+
+    def listener(self, job: Job, task: Task | None) -> None:
+        with self._lock:
+            self.last_job = job
+            if job.id not in self._jobs:
+                self._jobs[job.id] = self.progress.add_task(
+                    f"[bold]{escape(job.recording.name)}", total=1.0, status=""
+                )
+                for t in job.tasks:
+                    self._tasks[(job.id, t.name)] = self.progress.add_task(
+                        f"  {escape(t.name)}", total=1.0, status=t.status
+                    )
+            for t in [task] if task is not None else job.tasks:
+                done = t.state.finished and t.state.value == "completed"
+                self.progress.update(
+                    self._tasks[(job.id, t.name)],
+                    completed=1.0 if done else t.progress,
+                    status=escape(t.status if not t.state.finished else t.state.value),
+                )
+            self.progress.update(
+                self._jobs[job.id], completed=job.progress, status=escape(job.status)
+            )
+
+
+@contextlib.contextmanager
+def job_bars(quiet: bool) -> Iterator[JobBars]:
+    """A :class:`JobBars` whose bars are live (on a terminal) inside the ``with`` block."""
+    progress = _bars(quiet)
+    with progress:
+        yield JobBars(progress)
+
+
+def task_summary(job: Job) -> str:
+    """One line: what each task of a finished job ended as."""
+    parts = [f"{t.name} {t.state.value}" for t in job.tasks]
+    where = (
+        f"; kept files are in {job.export_dir}"
+        if job.export_dir and job.export_dir.exists()
+        else ""
+    )
+    return ", ".join(parts) + where

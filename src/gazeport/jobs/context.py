@@ -1,0 +1,76 @@
+"""What an exporter task gets to work with, and what an export returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..analysis.blinks import BlinkParams
+from ..analysis.fixations import FixationParams
+from ..recording import Recording
+from .model import Task
+from .session import Staging
+
+
+@dataclass
+class ExportOptions:
+    """Options shared by the exporters of one job (see :func:`export_recording`)."""
+
+    fmt: str = "csv"
+    min_confidence: float | None = None
+    field_info: bool = True
+    fixation_params: FixationParams = field(default_factory=FixationParams)
+    blink_params: BlinkParams = field(default_factory=BlinkParams)
+    workers: int | None = None
+    #: Options of the video exporters (codec, overlays, ...), by exporter name.
+    video: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ExportResult:
+    """What one export produced."""
+
+    recording: Path
+    export_dir: Path
+    frame_range: tuple[int, int]
+    files: list[Path] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+    outcome: str = "running"  #: "completed", "failed" or "cancelled" when finished
+    tasks: list[Task] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TaskContext:
+    """Handed to an exporter task: the recording, the range, the options, where to write."""
+
+    task: Task
+    rec: Recording
+    frame_range: tuple[int, int]
+    window: tuple[float, float]
+    options: ExportOptions
+    result: ExportResult
+    staging: Staging
+
+    @property
+    def folder(self) -> Path:
+        return self.staging.folder
+
+    def progress(self, fraction: float, text: str = "") -> None:
+        """Report progress (0..1); raises ExportCancelled if the task was cancelled."""
+        self.task.report(fraction, text)
+
+    def check(self) -> None:
+        self.task.check()
+
+    def skip(self, key: str, reason: str) -> None:
+        """Record that ``key`` had nothing to export, and why."""
+        self.task.skipped[key] = reason
+        self.result.skipped[key] = reason
+
+    def add_file(self, path: Path) -> None:
+        """A finished file the task wrote itself (not through ``staging``)."""
+        self.task.files.append(path)

@@ -1,0 +1,128 @@
+"""The exporters an export job can run, one task each.
+
+Each exporter is a function ``run(ctx)`` that writes through ``ctx.staging`` (temporary names,
+renamed when the task completes), reports progress with ``ctx.progress`` and records what had
+nothing to export with ``ctx.skip``. ``kind`` is the concurrency class (the queue caps how many
+tasks of a kind run at once) and ``weight`` its share of the job's progress bar.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..exporters import raw_data
+from ..exporters.annotations_csv import annotations_csv
+from ..exporters.event_files import blink_files, fixation_files
+from ..exporters.field_info import FIELD_INFO
+from ..exporters.online_events import online_blinks_csv, online_fixations_csv
+from ..exporters.parallel import default_workers
+from ..recording.annotations import load_annotations
+from .context import TaskContext
+
+RAW_FILES = {"pupil": "pupil_positions", "gaze": "gaze_positions"}
+
+
+@dataclass(frozen=True)
+class ExporterTask:
+    run: Callable[[TaskContext], None]
+    kind: str = "data"
+    weight: float = 1.0
+    heading: str = ""
+
+
+def run_raw(ctx: TaskContext) -> None:
+    """``pupil_positions`` and ``gaze_positions`` (+ the field description)."""
+    rec, window, opts = ctx.rec, ctx.window, ctx.options
+    streams = [name for name in RAW_FILES if rec.has_stream(name)]
+    for name in RAW_FILES:
+        if name not in streams:
+            ctx.skip(name, f"the recording has no {name} data")
+    totals = {name: rec.count(name, window) for name in streams}
+    grand_total = max(sum(totals.values()), 1)
+    done = 0
+
+    def on_rows(n: int) -> None:
+        nonlocal done
+        done += n
+        ctx.progress(min(done / grand_total, 1.0), f"{done:,} of {grand_total:,} rows")
+
+    for name in streams:
+        stem = RAW_FILES[name]
+        chunks = rec.iter_batches(name, window)
+        if opts.fmt == "csv":
+            n_workers = opts.workers or (
+                default_workers() if totals[name] >= raw_data.PARALLEL_MIN_ROWS else 1
+            )
+            with ctx.staging.path(f"{stem}.csv").open("wb") as out:
+                rows = raw_data.write_csv(
+                    name,
+                    chunks,
+                    out,
+                    min_confidence=opts.min_confidence,
+                    on_rows=on_rows,
+                    workers=n_workers,
+                )
+        else:
+            rows = raw_data.write_parquet(
+                name,
+                chunks,
+                ctx.staging.path(f"{stem}.parquet"),
+                min_confidence=opts.min_confidence,
+                on_rows=on_rows,
+            )
+        ctx.result.rows[name] = rows
+    if opts.field_info:
+        ctx.staging.path("pupil_gaze_positions_info.txt").write_text(
+            FIELD_INFO, encoding="utf-8", newline=""
+        )
+
+
+def _write_files(ctx: TaskContext, name: str, files: dict[str, str] | str) -> None:
+    if isinstance(files, str):
+        ctx.skip(name, files)
+        return
+    for file_name, text in files.items():
+        ctx.staging.path(file_name).write_text(text, encoding="utf-8", newline="")
+
+
+def run_annotations(ctx: TaskContext) -> None:
+    ctx.progress(0.0, "reading annotations")
+    text, _ = annotations_csv(load_annotations(ctx.rec.path), ctx.rec.world_timestamps, ctx.window)
+    _write_files(ctx, "annotations", {"annotations.csv": text})
+
+
+def run_fixations(ctx: TaskContext) -> None:
+    ctx.progress(0.0, "detecting fixations")
+    _write_files(ctx, "fixations", fixation_files(ctx.rec, ctx.window, ctx.options.fixation_params))
+
+
+def run_blinks(ctx: TaskContext) -> None:
+    ctx.progress(0.0, "detecting blinks")
+    _write_files(ctx, "blinks", blink_files(ctx.rec, ctx.window, ctx.options.blink_params))
+
+
+def run_online_events(ctx: TaskContext) -> None:
+    """Capture's recorded fixations and blinks, when the recording has them."""
+    for i, (name, build) in enumerate(
+        (("fixations", online_fixations_csv), ("blinks", online_blinks_csv))
+    ):
+        ctx.progress(i / 2, f"online {name}")
+        datums = ctx.rec.datums(name)
+        if not datums:
+            ctx.skip(f"online {name}", f"the recording has no {name}.pldata from Capture")
+            continue
+        text, _ = build(datums, ctx.rec.world_timestamps, ctx.window)
+        ctx.staging.path(f"online_{name}.csv").write_text(text, encoding="utf-8", newline="")
+
+
+#: Every exporter by name, in the order a job runs them.
+EXPORTER_TASKS: dict[str, ExporterTask] = {
+    "raw": ExporterTask(run_raw, weight=6.0, heading="Raw data"),
+    "annotations": ExporterTask(run_annotations, heading="Annotations"),
+    "fixations": ExporterTask(run_fixations, heading="Fixations"),
+    "blinks": ExporterTask(run_blinks, heading="Blinks"),
+    "online-events": ExporterTask(run_online_events, heading="Online events"),
+}
+#: What ``gazeport export`` runs when no exporter is named.
+DEFAULT_EXPORTERS = ("raw", "annotations", "fixations", "blinks")
