@@ -59,12 +59,16 @@ def test_discover_recursive_skips_exports_and_non_recordings(study: Path):
 def test_batch_goes_on_after_a_failure(study: Path, tmp_path: Path, jobs: int):
     found = discover([study], recursive=True)
     done = []
+    progress: dict[int, list[float]] = {}
     items = export_many(
         found, jobs=jobs, out_root=tmp_path / "out", on_done=lambda i: done.append(i.recording),
-        exporters=("raw",),
+        on_progress=lambda i, f, text: progress.setdefault(i, []).append(f), exporters=("raw",),
     )  # fmt: skip
     assert [i.status for i in items] == ["ok", "ok", "failed"]
     assert sorted(done) == sorted(r for r, _ in found)
+    # each recording reported its own progress, from whichever process ran it
+    assert progress[0][-1] == progress[1][-1] == 1.0
+    assert all(f < 1.0 for f in progress.get(2, []))
     assert "damaged" in items[2].error and "gaze.pldata" in items[2].error
     assert items[0].export_dir == tmp_path / "out" / "p01" / "rec"
     assert (tmp_path / "out" / "p02" / "rec" / "gaze_positions.csv").exists()
@@ -149,7 +153,8 @@ def test_top_level_export_accepts_one_path_or_a_recording(study: Path):
     items = gazeport.export(
         study / "p02" / "rec", exporters=("annotations",), progress=lambda f, t: seen.append(f)
     )
-    assert [i.status for i in items] == ["ok"] and seen == [1.0]
+    assert [i.status for i in items] == ["ok"]
+    assert seen[-1] == 1.0 and seen == sorted(seen)
     rec = gazeport.open(study / "p01" / "rec")
     items = gazeport.export(rec, exporters=("annotations",))
     assert items[0].export_dir == study / "p01" / "rec" / "exports" / "001"  # 000 existed
@@ -168,13 +173,16 @@ def test_batch_on_a_local_dask_cluster(study: Path, tmp_path: Path):
     )
     try:
         done = []
+        progress: dict[int, list[float]] = {}
         items = export_many(
             found, scheduler=cluster.scheduler_address, out_root=tmp_path / "dask",
             on_done=lambda i: done.append(i.status), exporters=("raw",),
+            on_progress=lambda i, f, text: progress.setdefault(i, []).append(f),
         )  # fmt: skip
     finally:
         cluster.close()
     assert [i.status for i in items] == ["ok", "ok", "failed"]
+    assert progress[0][-1] == progress[1][-1] == 1.0  # progress came back from the workers
     assert sorted(done) == ["failed", "ok", "ok"]
     export_many(found[:2], out_root=tmp_path / "local", exporters=("raw",))
     for name in ("pupil_positions.csv", "gaze_positions.csv"):

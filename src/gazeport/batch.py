@@ -9,7 +9,9 @@ from __future__ import annotations
 import csv
 import multiprocessing
 import os
+import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -28,6 +30,8 @@ SUPPORTED = {
 }
 #: How long to try reaching a Dask scheduler before giving up.
 DASK_CONNECT_TIMEOUT = "10s"
+#: How long to wait for the last progress events of a Dask batch after its tasks finished [s].
+DASK_EVENT_WAIT_S = 5.0
 _SKIP_DIRS = {"exports", "offline_data", "calibrations", "__pycache__"}
 
 
@@ -88,10 +92,54 @@ def discover(paths: Iterable[Path | str], recursive: bool = False) -> list[tuple
     return found
 
 
-def _export_one(job: tuple[Path, Path | None, dict[str, Any]]) -> BatchItem:
+#: Progress of a running recording is sent at most this often [s] from worker processes.
+PROGRESS_INTERVAL_S = 0.25
+_progress_queue: Any = None  # set in pool worker processes by _init_worker
+
+
+def _init_worker(queue: Any) -> None:
+    global _progress_queue
+    _progress_queue = queue
+
+
+def _progress_sender(index: int, channel: str | None) -> Callable[[float, str], None] | None:
+    """A throttled ``progress(fraction, text)`` that reaches the batch's ``on_progress``."""
+    if channel is None:
+        return None
+    if channel == "queue":
+        queue = _progress_queue
+        if queue is None:
+            return None
+        send: Callable[[tuple[int, float, str]], None] = queue.put
+    else:  # a Dask topic: events go through the scheduler to the client
+        from distributed import get_worker
+
+        worker = get_worker()
+
+        def send(message: tuple[int, float, str]) -> None:
+            worker.log_event(channel, message)
+
+    last = 0.0
+
+    def progress(fraction: float, text: str) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if fraction >= 1.0 or now - last >= PROGRESS_INTERVAL_S:
+            last = now
+            send((index, fraction, text))
+
+    return progress
+
+
+def _export_one(
+    job: tuple[Path, Path | None, dict[str, Any]], index: int = 0, channel: str | None = None
+) -> BatchItem:
     rec, out_dir, options = job
     item = BatchItem(rec)
     started = time.perf_counter()
+    sender = _progress_sender(index, channel)
+    if sender is not None:
+        options = {**options, "progress": sender}
     try:
         result = export_recording(rec, out_dir=out_dir, **options)
     except GazeportError as exc:
@@ -113,6 +161,7 @@ def export_many(
     jobs: int = 1,
     out_root: Path | None = None,
     on_done: Callable[[BatchItem], None] | None = None,
+    on_progress: Callable[[int, float, str], None] | None = None,
     cancel: Any = None,
     scheduler: str | None = None,
     **options: Any,
@@ -122,7 +171,8 @@ def export_many(
     ``jobs`` recordings run at once, each in its own process (``jobs=1``: in this process).
     With ``out_root`` every export goes to ``out_root/<path below its search root>`` instead of
     the recording's ``exports/NNN``. Results come back in input order; ``on_done`` is called as
-    each recording finishes. ``cancel`` (``is_set()``, e.g. :class:`gazeport.jobs.CancelToken`)
+    each recording finishes, ``on_progress(index, fraction, text)`` while recording number
+    ``index`` (of ``recordings``) runs, wherever it runs. ``cancel`` (``is_set()``, e.g. :class:`gazeport.jobs.CancelToken`)
     stops the batch: with ``jobs=1`` the running export is rolled back too; with worker
     processes the recordings already running finish and the queued ones are not started.
     Recordings that did not run have status ``"cancelled"``. ``scheduler`` runs the batch on
@@ -143,41 +193,71 @@ def export_many(
         )
     results: list[BatchItem | None] = [None] * len(work)
     if scheduler is not None:
-        _run_on_dask(work, results, scheduler, jobs, on_done, cancel)
+        _run_on_dask(work, results, scheduler, jobs, on_done, on_progress, cancel)
         return _fill_cancelled(results, work)
     if jobs == 1:
         for i, job in enumerate(work):
             if cancel is not None and cancel.is_set():
                 break
             rec, out_dir, opts = job
-            results[i] = _export_one((rec, out_dir, {**opts, "cancel": cancel}))
+            extra: dict[str, Any] = {"cancel": cancel}
+            if on_progress is not None:
+                extra["progress"] = lambda f, text, i=i: on_progress(i, f, text)
+            results[i] = _export_one((rec, out_dir, {**opts, **extra}))
             if on_done:
                 on_done(results[i])  # type: ignore[arg-type]
         return _fill_cancelled(results, work)
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-        futures: dict[Future[BatchItem], int] = {
-            pool.submit(_export_one, job): i for i, job in enumerate(work)
-        }
-        try:
-            pending = set(futures)
-            while pending:
-                finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    if fut.cancelled():
-                        continue
-                    item = fut.result()
-                    results[futures[fut]] = item
-                    if on_done:
-                        on_done(item)
-                if cancel is not None and cancel.is_set():
-                    for fut in pending:
-                        fut.cancel()
-        except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
+    queue = ctx.Queue() if on_progress is not None else None
+    relay = _start_relay(queue, on_progress)
+    try:
+        with ProcessPoolExecutor(
+            max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(queue,)
+        ) as pool:
+            channel = "queue" if queue is not None else None
+            futures: dict[Future[BatchItem], int] = {
+                pool.submit(_export_one, job, i, channel): i for i, job in enumerate(work)
+            }
+            try:
+                pending = set(futures)
+                while pending:
+                    finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                    for fut in finished:
+                        if fut.cancelled():
+                            continue
+                        item = fut.result()
+                        results[futures[fut]] = item
+                        if on_done:
+                            on_done(item)
+                    if cancel is not None and cancel.is_set():
+                        for fut in pending:
+                            fut.cancel()
+            except BaseException:
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+    finally:
+        if queue is not None and relay is not None:
+            queue.put(None)
+            relay.join()
+            queue.close()
     return _fill_cancelled(results, work)
+
+
+def _start_relay(
+    queue: Any, on_progress: Callable[[int, float, str], None] | None
+) -> threading.Thread | None:
+    """A thread that hands progress messages from worker processes to ``on_progress``."""
+    if queue is None or on_progress is None:
+        return None
+
+    def relay() -> None:
+        while (message := queue.get()) is not None:
+            on_progress(*message)
+
+    thread = threading.Thread(target=relay, name="gazeport-batch-progress", daemon=True)
+    thread.start()
+    return thread
 
 
 def _run_on_dask(
@@ -186,6 +266,7 @@ def _run_on_dask(
     scheduler: str,
     jobs: int,
     on_done: Callable[[BatchItem], None] | None,
+    on_progress: Callable[[int, float, str], None] | None,
     cancel: Any,
 ) -> None:
     """One Dask task per recording; results land in ``results`` as tasks finish."""
@@ -212,7 +293,24 @@ def _run_on_dask(
             "the scheduler is running."
         ) from exc
     try:
-        futures = [client.submit(_export_one, job, pure=False) for job in work]
+        topic = None
+        finished: set[int] = set()
+        arrived = threading.Condition()
+        if on_progress is not None:
+            topic = f"gazeport-progress-{uuid.uuid4().hex}"
+
+            def handle(event: Any) -> None:
+                i, fraction, text = event[1]
+                on_progress(i, fraction, text)
+                if fraction >= 1.0:
+                    with arrived:
+                        finished.add(i)
+                        arrived.notify_all()
+
+            client.subscribe_topic(topic, handle)
+        futures = [
+            client.submit(_export_one, job, i, topic, pure=False) for i, job in enumerate(work)
+        ]
         index = {fut.key: i for i, fut in enumerate(futures)}
         done = as_completed(futures)
         for fut in done:
@@ -225,6 +323,12 @@ def _run_on_dask(
             if cancel is not None and cancel.is_set():
                 client.cancel([f for f in futures if not f.done()])
                 break
+        if topic is not None:
+            # Events travel through the scheduler; let the last ones of finished exports arrive.
+            ok = {i for i, item in enumerate(results) if item is not None and item.status == "ok"}
+            with arrived:
+                arrived.wait_for(lambda: ok <= finished, timeout=DASK_EVENT_WAIT_S)
+            client.unsubscribe_topic(topic)
     finally:
         client.close()
         if cluster is not None:
@@ -277,7 +381,8 @@ def export(
     ``targets`` is a recording path, a :class:`~gazeport.recording.Recording`, or a list of
     paths (folders searched with ``recursive``). ``options`` go to
     :func:`gazeport.jobs.export_recording` (range, exporters, format, detector parameters …).
-    ``progress(fraction, text)`` reports finished recordings; ``cancel`` stops the batch;
+    ``progress(fraction, text)`` reports the whole batch (the mean of the recordings'
+    fractions, from wherever they run); ``cancel`` stops the batch;
     ``scheduler`` runs it on Dask (see :func:`export_many`). Returns
     one :class:`BatchItem` per recording (status ``ok``, ``failed`` or ``cancelled``).
     """
@@ -288,19 +393,30 @@ def export(
     elif isinstance(targets, (str, Path)):
         targets = [targets]
     found = discover(targets, recursive)
-    done = 0
+    fractions = [0.0] * len(found)
+    lock = threading.Lock()
+
+    def report(text: str) -> None:
+        if progress:
+            progress(sum(fractions) / max(len(found), 1), text)
+
+    def on_progress(i: int, fraction: float, text: str) -> None:
+        with lock:
+            fractions[i] = max(fractions[i], min(fraction, 1.0))
+            report(f"{found[i][0].name}: {text}")
 
     def on_done(item: BatchItem) -> None:
-        nonlocal done
-        done += 1
-        if progress:
-            progress(done / max(len(found), 1), f"{item.recording.name}: {item.status}")
+        with lock:
+            i = next(k for k, (rec, _) in enumerate(found) if rec == item.recording)
+            fractions[i] = 1.0
+            report(f"{item.recording.name}: {item.status}")
 
     return export_many(
         found,
         jobs=jobs,
         out_root=Path(out_root) if out_root is not None else None,
         on_done=on_done,
+        on_progress=on_progress if progress else None,
         cancel=cancel,
         scheduler=scheduler,
         **options,

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from ..analysis.blinks import BlinkParams
 from ..analysis.fixations import FixationParams
-from ..batch import BatchItem, discover, export_many, write_report
+from ..batch import discover, export_many, write_report
 from ..errors import GazeportError
 from ..jobs import DEFAULT_EXPORTERS, EXPORTERS, ExportResult, Job, export_recording
 from ..recording import open_recording
@@ -33,7 +33,7 @@ from .commands import (
     _out,
     app,
 )
-from .progress import job_bars, progress_bars, task_summary
+from .progress import batch_bars, job_bars, progress_bars, task_summary
 
 
 def _exporters(only: str | None, skip: str | None, with_: str | None = None) -> tuple[str, ...]:
@@ -342,16 +342,15 @@ def _batch(
             + ("" if recursive else "; use --recursive to search below folders")
             + "."
         )
-    done = 0
-    with progress_bars(quiet) as phase:
-        tick = phase(f"Exporting {len(found)} recordings")
-
-        def on_done(item: BatchItem) -> None:
-            nonlocal done
-            done += 1
-            tick(done / len(found), item.recording.name)
-
-        items = export_many(found, jobs=jobs, out_root=out_root, on_done=on_done, **options)
+    with batch_bars(quiet, [rec for rec, _ in found]) as bars:
+        items = export_many(
+            found,
+            jobs=jobs,
+            out_root=out_root,
+            on_done=bars.done,
+            on_progress=bars.update,
+            **options,
+        )
     table = Table(box=None, header_style="bold")
     for column in ("recording", "status", "rows", "seconds", "output"):
         table.add_column(column, justify="right" if column in ("rows", "seconds") else "left")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 from rich.markup import escape
 from rich.progress import (
@@ -16,6 +17,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from ..batch import BatchItem
 from ..jobs import Job, Task
 from .commands import _err
 
@@ -108,3 +110,57 @@ def task_summary(job: Job) -> str:
         else ""
     )
     return ", ".join(parts) + where
+
+
+class BatchBars:
+    """An overall bar for a batch and one bar per recording while it runs."""
+
+    def __init__(self, progress: Progress, recordings: list[Path]) -> None:
+        self.progress = progress
+        self.recordings = recordings
+        self.fractions = [0.0] * len(recordings)
+        self._bars: dict[int, TaskID] = {}
+        self._finished = 0
+        self._lock = threading.Lock()
+        self._overall = progress.add_task(
+            f"[bold]{len(recordings)} recordings", total=1.0, status=""
+        )
+
+    def _refresh(self, status: str) -> None:
+        overall = sum(self.fractions) / max(len(self.fractions), 1)
+        self.progress.update(self._overall, completed=overall, status=escape(status))
+
+    def update(self, index: int, fraction: float, text: str) -> None:
+        """``on_progress`` of :func:`gazeport.batch.export_many`."""
+        with self._lock:
+            if index not in self._bars:
+                self._bars[index] = self.progress.add_task(
+                    f"  {escape(self.recordings[index].name)}", total=1.0, status=""
+                )
+            self.fractions[index] = max(self.fractions[index], min(fraction, 1.0))
+            self.progress.update(
+                self._bars[index], completed=self.fractions[index], status=escape(text)
+            )
+            self._refresh(f"{self._finished} of {len(self.recordings)} done")
+
+    def done(self, item: BatchItem) -> None:
+        """``on_done`` of :func:`gazeport.batch.export_many`: the recording's bar goes away."""
+        with self._lock:
+            self._finished += 1
+            index = next(
+                (i for i, rec in enumerate(self.recordings) if rec == item.recording), None
+            )
+            if index is not None:
+                self.fractions[index] = 1.0
+                bar = self._bars.pop(index, None)
+                if bar is not None:
+                    self.progress.remove_task(bar)
+            self._refresh(f"{self._finished} of {len(self.recordings)} done")
+
+
+@contextlib.contextmanager
+def batch_bars(quiet: bool, recordings: list[Path]) -> Iterator[BatchBars]:
+    """A :class:`BatchBars` whose bars are live (on a terminal) inside the ``with`` block."""
+    progress = _bars(quiet)
+    with progress:
+        yield BatchBars(progress, recordings)

@@ -158,9 +158,12 @@ class Job:
 
     @property
     def progress(self) -> float:
-        """Weighted mean of the task fractions (finished tasks count as done), 0..1."""
+        """Weighted mean of the task fractions, 0..1 (1 only when every task completed)."""
         total = sum(t.weight for t in self.tasks) or 1.0
-        return sum(t.weight * (1.0 if t.state.finished else t.progress) for t in self.tasks) / total
+        done = sum(
+            t.weight * (1.0 if t.state is TaskState.COMPLETED else t.progress) for t in self.tasks
+        )
+        return done / total
 
     @property
     def status(self) -> str:
