@@ -93,6 +93,18 @@ def test_pts_follow_variable_timestamps(tmp_path, codec):
 
 
 @pytest.mark.parametrize("codec", CODECS)
+def test_first_frame_after_the_start_keeps_its_exact_pts(tmp_path, codec):
+    """An eye video starts a little after the world export start: its first pts is not 0 and
+    must not be rounded to the mp4 movie time scale (FFmpeg's default is 1/1000 s)."""
+    ts = 100.00147 + np.arange(8) / 30
+    writer = write_all(tmp_path / "eye0.mp4", ts, 100.0, codec)
+    expected = player_pts(ts, 100.0)
+    assert expected[0] == 96
+    pts, _, _ = decoded(tmp_path / "eye0.mp4")
+    assert pts == expected == writer.pts.tolist()
+
+
+@pytest.mark.parametrize("codec", CODECS)
 def test_timestamp_files_match_player(tmp_path, codec):
     ts = 1234.5 + np.cumsum(np.random.default_rng(3).uniform(0.005, 0.07, 25))
     write_all(tmp_path / "eye0.mp4", ts, float(ts[0]), codec)

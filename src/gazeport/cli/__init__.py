@@ -4,6 +4,7 @@ from . import annotate as _annotate  # noqa: F401  (registers gazeport annotate)
 from . import events as _events  # noqa: F401  (registers the fixations and blinks commands)
 from . import export as _export  # noqa: F401  (registers gazeport demo and export)
 from . import info as _info  # noqa: F401  (registers gazeport info)
+from . import video as _video  # noqa: F401  (registers gazeport transcode)
 from .commands import app, main
 
 __all__ = ["app", "main"]

@@ -34,6 +34,7 @@ from .commands import (
     app,
 )
 from .progress import batch_bars, job_bars, progress_bars, task_summary
+from .video import _VIDEO, VideoCodec, _codec_option, _crf_option, _video_options
 
 
 def _exporters(only: str | None, skip: str | None, with_: str | None = None) -> tuple[str, ...]:
@@ -252,6 +253,54 @@ def export(
     dask: Annotated[
         bool, typer.Option("--dask", help="Batch: run on a local Dask cluster with --jobs workers.")
     ] = False,
+    codec: Annotated[VideoCodec, _codec_option()] = VideoCodec.h264,
+    crf: Annotated[int, _crf_option()] = 20,
+    gaze_circle: Annotated[
+        bool,
+        typer.Option(help="Draw the gaze circle (Player's default).", rich_help_panel=_VIDEO),
+    ] = True,
+    gaze_polyline: Annotated[
+        bool,
+        typer.Option(help="Draw the gaze polyline (Player's default).", rich_help_panel=_VIDEO),
+    ] = True,
+    gaze_cross: Annotated[
+        bool, typer.Option(help="Draw a cross at the gaze.", rich_help_panel=_VIDEO)
+    ] = False,
+    fixation_ring: Annotated[
+        bool,
+        typer.Option(help="Draw the current fixation with its id.", rich_help_panel=_VIDEO),
+    ] = False,
+    eye_overlay: Annotated[
+        bool,
+        typer.Option(
+            help="Show both eye videos as pictures in the picture.", rich_help_panel=_VIDEO
+        ),
+    ] = False,
+    gaze_color: Annotated[
+        str | None,
+        typer.Option(
+            help="Gaze circle colour: #rrggbb[aa], r,g,b[,a], a name, or name@alpha.",
+            rich_help_panel=_VIDEO,
+        ),
+    ] = None,
+    gaze_radius: Annotated[
+        int, typer.Option(min=1, max=500, help="Gaze circle radius [px].", rich_help_panel=_VIDEO)
+    ] = 20,
+    trail_s: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=10.0,
+            help="Gaze polyline trail length [s] (0: the frame's own gaze).",
+            rich_help_panel=_VIDEO,
+        ),
+    ] = 0.0,
+    audio: Annotated[
+        bool, typer.Option(help="Add the recording's audio to world.mp4.", rich_help_panel=_VIDEO)
+    ] = True,
+    pupil_overlay: Annotated[
+        bool, typer.Option(help="Draw pupil ellipses on eye videos.", rich_help_panel=_VIDEO)
+    ] = True,
     quiet: Annotated[bool, _QUIET] = False,
 ) -> None:
     """``gazeport export``: run :func:`gazeport.jobs.export_recording` for one recording, or
@@ -278,6 +327,21 @@ def export(
         ),
         "blink_params": BlinkParams(history_length, onset_threshold, offset_threshold),
         "online_events": online_events,
+        "video": _video_options(
+            codec,
+            crf,
+            gaze_circle,
+            gaze_polyline,
+            gaze_cross,
+            fixation_ring,
+            eye_overlay,
+            gaze_color,
+            gaze_radius,
+            trail_s,
+            audio,
+            pupil_overlay,
+            FixationParams(max_dispersion, min_duration, max_duration, gaze_confidence),
+        ),
     }
     if scheduler is not None and dask:
         raise typer.BadParameter("use --dask or --scheduler, not both.", param_hint="'--dask'")
@@ -313,6 +377,7 @@ def export(
                 fixation_params=options["fixation_params"],
                 blink_params=options["blink_params"],
                 online_events=online_events,
+                video=options["video"],
                 listener=bars.listener,
                 workers=workers,
             )
@@ -389,14 +454,19 @@ def _print_export(result: ExportResult) -> None:
     _out.print(f"World frames:     {left} – {right}")
     _out.print("[bold]Files[/]")
     for path in result.files:
-        _out.print(f"  {escape(path.name)}", soft_wrap=True)
-    if result.rows:
-        _out.print("[bold]Rows[/]")
-        width = max(len(name) for name in result.rows)
-        for name, count in result.rows.items():
-            _out.print(f"  {escape(name):<{width}}  {count:>10,}")
+        _out.print(f"  {escape(str(path.relative_to(result.export_dir)))}", soft_wrap=True)
+    for title, counts in (("Rows", result.rows), ("Video frames", result.frames)):
+        if counts:
+            _out.print(f"[bold]{title}[/]")
+            width = max(len(name) for name in counts)
+            for name, count in counts.items():
+                _out.print(f"  {escape(name):<{width}}  {count:>10,}")
     if result.skipped:
         _out.print("[bold]Skipped[/]")
         for name, why in result.skipped.items():
             _out.print(f"  {escape(name)}: {escape(why)}", soft_wrap=True)
+    if result.warnings:
+        _out.print("[bold]Notes[/]")
+        for message in result.warnings:
+            _out.print(f"  {escape(message)}", soft_wrap=True)
     _out.print(f"Done in {result.seconds:.2f} s.")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from ..analysis.blinks import BlinkParams
 from ..analysis.fixations import FixationParams
+from ..exporters.world_video import VideoOptions
 from ..recording import Recording
 from .model import Task
 from .session import Staging
@@ -23,8 +23,8 @@ class ExportOptions:
     fixation_params: FixationParams = field(default_factory=FixationParams)
     blink_params: BlinkParams = field(default_factory=BlinkParams)
     workers: int | None = None
-    #: Options of the video exporters (codec, overlays, ...), by exporter name.
-    video: dict[str, Any] = field(default_factory=dict)
+    #: Options of the video exporters (codec, overlays, audio, ...).
+    video: VideoOptions = field(default_factory=VideoOptions)
 
 
 @dataclass
@@ -36,6 +36,8 @@ class ExportResult:
     frame_range: tuple[int, int]
     files: list[Path] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
+    #: Frames written per video (e.g. ``"world video"``).
+    frames: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
     outcome: str = "running"  #: "completed", "failed" or "cancelled" when finished

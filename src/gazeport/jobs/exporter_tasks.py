@@ -9,14 +9,16 @@ tasks of a kind run at once) and ``weight`` its share of the job's progress bar.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..exporters import raw_data
 from ..exporters.annotations_csv import annotations_csv
 from ..exporters.event_files import blink_files, fixation_files
+from ..exporters.eye_video import export_eye_video
 from ..exporters.field_info import FIELD_INFO
 from ..exporters.online_events import online_blinks_csv, online_fixations_csv
 from ..exporters.parallel import default_workers
+from ..exporters.world_video import VideoOptions, VideoOutcome, export_world_video
 from ..recording.annotations import load_annotations
 from .context import TaskContext
 
@@ -116,6 +118,76 @@ def run_online_events(ctx: TaskContext) -> None:
         ctx.staging.path(f"online_{name}.csv").write_text(text, encoding="utf-8", newline="")
 
 
+def _video_progress(ctx: TaskContext, share: float, offset: float) -> Callable[[float, str], None]:
+    def progress(fraction: float, text: str) -> None:
+        ctx.progress(offset + share * fraction, text)
+
+    return progress
+
+
+def _record_video(ctx: TaskContext, name: str, outcome: VideoOutcome | None, reason: str) -> None:
+    if outcome is None:
+        ctx.skip(name, reason)
+        return
+    for path in outcome.files:
+        ctx.add_file(path)
+    if outcome.frames:
+        ctx.result.frames[name] = outcome.frames
+    elif not outcome.files:
+        ctx.skip(name, "; ".join(outcome.messages) or reason)
+    for message in outcome.messages:
+        ctx.result.warnings.append(f"{name}: {message}")
+
+
+def run_world_video(
+    ctx: TaskContext, folder: str = "", options: VideoOptions | None = None
+) -> None:
+    """``world.mp4`` with overlays, ``world_timestamps.npy`` and ``world_timestamps.csv``."""
+    options = options or ctx.options.video
+    path = ctx.staging.final_path(f"{folder}world.mp4")
+    outcome = export_world_video(
+        ctx.rec, ctx.frame_range, path, options, _video_progress(ctx, 1.0, 0.0)
+    )
+    _record_video(ctx, f"{folder}world video".replace("/", " "), outcome, "")
+
+
+def run_eye_video(
+    ctx: TaskContext, folder: str = "", options: VideoOptions | None = None, offset: float = 0.0
+) -> None:
+    """``eye0.mp4`` and ``eye1.mp4`` (each with its timestamp files) when the eye video exists."""
+    options = options or ctx.options.video
+    share = (1.0 - offset) / 2
+    for eye in (0, 1):
+        path = ctx.staging.final_path(f"{folder}eye{eye}.mp4")
+        outcome = export_eye_video(
+            ctx.rec, eye, ctx.frame_range, path, options,
+            _video_progress(ctx, share, offset + share * eye),
+        )  # fmt: skip
+        _record_video(
+            ctx, f"{folder}eye{eye} video".replace("/", " "), outcome,
+            f"the recording has no decodable eye{eye} video",
+        )  # fmt: skip
+
+
+def run_transcode(ctx: TaskContext) -> None:
+    """Browser-playable H.264 copies of the world and eye videos, without overlays."""
+    plain = replace(ctx.options.video, codec="h264", overlay=None, pupil_overlay=False)
+    world = export_world_video_or_none(ctx, plain)
+    _record_video(
+        ctx, "transcoded world video", world, "the recording has no decodable world video"
+    )
+    run_eye_video(ctx, "transcoded/", plain, offset=0.5)
+
+
+def export_world_video_or_none(ctx: TaskContext, options: VideoOptions) -> VideoOutcome | None:
+    if not ctx.rec.frame_table.real_mask().any():
+        return None
+    path = ctx.staging.final_path("transcoded/world.mp4")
+    return export_world_video(
+        ctx.rec, ctx.frame_range, path, options, _video_progress(ctx, 0.5, 0.0)
+    )
+
+
 #: Every exporter by name, in the order a job runs them.
 EXPORTER_TASKS: dict[str, ExporterTask] = {
     "raw": ExporterTask(run_raw, weight=6.0, heading="Raw data"),
@@ -123,6 +195,9 @@ EXPORTER_TASKS: dict[str, ExporterTask] = {
     "fixations": ExporterTask(run_fixations, heading="Fixations"),
     "blinks": ExporterTask(run_blinks, heading="Blinks"),
     "online-events": ExporterTask(run_online_events, heading="Online events"),
+    "world-video": ExporterTask(run_world_video, kind="video", weight=20.0, heading="World video"),
+    "eye-video": ExporterTask(run_eye_video, kind="video", weight=20.0, heading="Eye videos"),
+    "transcode": ExporterTask(run_transcode, kind="video", weight=20.0, heading="Transcode"),
 }
 #: What ``gazeport export`` runs when no exporter is named.
 DEFAULT_EXPORTERS = ("raw", "annotations", "fixations", "blinks")

@@ -26,6 +26,7 @@ from ..analysis.blinks import BlinkParams
 from ..analysis.fixations import FixationParams
 from ..errors import ExportCancelled, ExportError, GazeportError
 from ..exporters import raw_data
+from ..exporters.world_video import VideoOptions
 from ..recording import Recording, open_recording
 from .context import ExportOptions, ExportResult, TaskContext
 from .exporter_tasks import DEFAULT_EXPORTERS, EXPORTER_TASKS
@@ -74,6 +75,7 @@ def _validate(exporters: tuple[str, ...], options: ExportOptions) -> None:
         options.blink_params.validate()
     except ValueError as exc:
         raise ExportError(str(exc)) from None
+    options.video.validate()
 
 
 def prepare_export(
@@ -104,8 +106,10 @@ def prepare_export(
         "exporters": list(exporters), "format": options.fmt,
         "min_confidence": options.min_confidence, "frame_range": list(frame_range),
         "window_s": list(window), "fixations": asdict(options.fixation_params),
-        "blinks": asdict(options.blink_params), "video": options.video,
+        "blinks": asdict(options.blink_params),
     }  # fmt: skip
+    if any(EXPORTER_TASKS[name].kind == "video" for name in exporters):
+        parameters["video"] = asdict(options.video)
     job = Job(rec.path, listener=listener, external_cancel=cancel)
     job.spec = ExportSpec(
         rec, frame_range, window, options, None if out_dir is None else Path(out_dir), parameters
@@ -263,7 +267,9 @@ def job_record(job: Job, outcome: str) -> str:
         "parameters": spec.parameters,
         "tasks": {t.name: t.to_record() for t in job.tasks},
         "rows": result.rows,
+        "frames": result.frames,
         "skipped": result.skipped,
+        "warnings": result.warnings,
         "files": files,
         "versions": versions,
     }
@@ -328,7 +334,7 @@ def export_recording(
     fixation_params: FixationParams | None = None,
     blink_params: BlinkParams | None = None,
     online_events: bool = False,
-    video: dict[str, Any] | None = None,
+    video: VideoOptions | None = None,
     progress: Any = None,
     listener: Listener | None = None,
     cancel: Any = None,
@@ -340,7 +346,10 @@ def export_recording(
     ``"annotations"`` (``annotations.csv``), ``"fixations"`` (``fixations.csv``,
     ``fixation_report.csv``), ``"blinks"`` (``blinks.csv``, ``blink_detection_report.csv``) and
     ``"online-events"`` (Capture's recorded fixations and blinks, which Player ignores; also
-    switched on by ``online_events=True``). The range is inclusive world frame indices
+    switched on by ``online_events=True``), and the slow video exporters, which run only when
+    named: ``"world-video"`` (``world.mp4`` with gaze overlays), ``"eye-video"``
+    (``eye0.mp4``/``eye1.mp4``) and ``"transcode"`` (browser-playable copies of the world and
+    eye videos in ``transcoded/``); ``video`` (:class:`VideoOptions`) sets codec and overlays. The range is inclusive world frame indices
     (``start_frame``/``end_frame``) or seconds after the first world frame (``start_s``/``end_s``);
     samples with ``t[left] <= t < t[right]`` and events overlapping that window are exported
     (Player's rules). Output goes to a new ``<rec>/exports/NNN`` folder unless ``out_dir`` is
@@ -368,7 +377,7 @@ def export_recording(
         fixation_params=fixation_params or FixationParams(),
         blink_params=blink_params or BlinkParams(),
         workers=workers,
-        video=dict(video or {}),
+        video=video or VideoOptions(),
     )
 
     def relay(job: Job, task: Task | None) -> None:

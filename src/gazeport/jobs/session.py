@@ -97,6 +97,15 @@ class Staging:
         self.pending.append((tmp, final))
         return tmp
 
+    def final_path(self, name: str) -> Path:
+        """A final path for a writer that stages its own file (e.g. ``world.mp4.writing``);
+        refuses a name that exists, like :meth:`path`."""
+        final = self.folder / name
+        if final.exists():
+            raise ExportError(f"{final} already exists; gazeport never overwrites an export.")
+        final.parent.mkdir(parents=True, exist_ok=True)
+        return final
+
     def commit(self) -> list[Path]:
         """Rename every staged file that was written; returns the final paths."""
         done = []

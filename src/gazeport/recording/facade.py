@@ -29,12 +29,15 @@ from ..formats.info_files import (
 from ..formats.intrinsics import CameraIntrinsics, read_intrinsics_for
 from ..formats.pldata import decode_datum, iter_records, load_timestamps, timestamps_path
 from ..timeseries import exact_window
+from ..video.reader import FrameReader
 from . import sources
 from .columns import ColumnChunk, decode_rows, sorted_chunks
 from .detect import RecordingKind, check_recording
 from .frame_table import FrameTable
 
 DATA_STREAMS = ("pupil", "gaze")
+#: Videos a recording can have frame tables for.
+VIDEO_NAMES = ("world", "eye0", "eye1")
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,43 @@ class Recording:
     def world_index(self, timestamps: Any) -> np.ndarray:
         """Nearest world frame index for each timestamp (Player's ``find_closest``)."""
         return self.frame_table.index_for(timestamps)
+
+    @cached_property
+    def _video_tables(self) -> dict[str, FrameTable]:
+        return {}
+
+    def video_frame_table(self, name: str) -> FrameTable:
+        """Frame table of the ``world``, ``eye0`` or ``eye1`` video, built once and cached.
+
+        ``world`` is :attr:`frame_table`. Eye tables are built the same way from the eye
+        video parts and their timestamps (Mobile and Invisible files by the names Player gives
+        them), without an artificial table: empty when neither video nor timestamps exist.
+        """
+        if name == "world":
+            return self.frame_table
+        if name not in VIDEO_NAMES:
+            raise StreamNotFoundError(
+                f"There is no video called {name!r}; choose one of {', '.join(VIDEO_NAMES)}."
+            )
+        if name not in self._video_tables:
+            parts = sources.converted_video_parts(self.path, self.kind, name)
+            self._video_tables[name] = self._sources.video_table(name, parts)
+        return self._video_tables[name]
+
+    def open_video(self, name: str = "world") -> FrameReader:
+        """A :class:`~gazeport.video.reader.FrameReader` over the frame table of video ``name``.
+
+        Frames without a decodable video frame are gray. Raises :class:`StreamNotFoundError`
+        if the recording has neither a ``name`` video nor ``name`` timestamps. Close the
+        reader (or use it in a ``with`` block) when done.
+        """
+        table = self.video_frame_table(name)
+        if len(table) == 0 or table.source == "artificial":
+            raise StreamNotFoundError(
+                f"{self.path} has no {name} video and no {name} timestamps, so there are no "
+                f"{name} frames to read."
+            )
+        return FrameReader(table.rows, table.parts, table.frame_size)
 
     def frame_range(
         self,

@@ -7,12 +7,14 @@ them; gazeport builds the same view in memory here, so the rest of the code sees
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
+from ..errors import GazeportWarning
 from ..formats.info_files import RecordingInfo
 from ..formats.msgpack_file import iter_legacy_pupil_data
 from ..formats.pldata import RecordChunk, load_timestamps
@@ -93,6 +95,12 @@ class Sources:
             broken_first=self.broken_first,
         )
 
+    def video_table(self, name: str, parts: list[Path] | None) -> FrameTable:
+        """Frame table of video ``name`` (``eye0``, ``eye1``) from ``parts`` (``None``: find
+        ``<name>[_NNN].<ext>`` on disk), without an artificial table: empty if neither video
+        nor timestamps exist."""
+        return build_frame_table(self.path, name, timestamps_for=self.timestamps_for, parts=parts)
+
     def all_timestamps(self) -> dict[str, tuple[np.ndarray | None, str]]:
         """Stream name -> (timestamps or None, where they come from)."""
         out: dict[str, tuple[np.ndarray | None, str]] = {}
@@ -147,6 +155,21 @@ def _converted_view(
     src.world_parts = list(videos.get("world", []))
     src.timestamps_for = lambda part: timestamps.get(stem_of.get(part, ""))
     src.extra_timestamps = dict(timestamps)
+
+
+def converted_video_parts(path: Path, kind: RecordingKind, name: str) -> list[Path] | None:
+    """Real files of video ``name`` (``world``/``eye0``/``eye1``) in part order for recordings
+    Player converts on disk (Mobile, Invisible); ``None`` for recordings named natively.
+
+    File-name clashes were already reported when the recording was opened, so the warnings of
+    the name mapping are not repeated here.
+    """
+    if kind not in (RecordingKind.MOBILE, RecordingKind.INVISIBLE):
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", GazeportWarning)
+        files = mobile_files(path) if kind is RecordingKind.MOBILE else invisible_files(path)
+    return list(core_videos(files).get(name, []))
 
 
 def for_recording(

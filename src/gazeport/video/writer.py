@@ -191,7 +191,12 @@ class VideoWriter:
         self._audio: AudioTrack | None = None
         self._state = "open"
 
-        options = {"movflags": "+faststart"} if codec == "h264" else {}
+        # movie_timescale: the mp4 edit list that shifts a first frame later than start_time is
+        # stored in the movie time scale (default 1/1000 s), which would move every pts by up to
+        # half a millisecond; in 1/65535 s the shift is exact.
+        options = {"movie_timescale": "65535"}
+        if codec == "h264":
+            options["movflags"] = "+faststart"
         # PyAV creates the file only when the first packet is muxed (after the encoder's
         # look-ahead); creating it now shows the export in progress and fails early on an
         # unwritable folder.

@@ -1,0 +1,302 @@
+"""World Video Exporter: the world frames of a range with gaze overlays, as Pupil Player writes it.
+
+Frames ``left … right`` (inclusive, virtual gray frames included) are decoded in order, drawn on
+with :func:`gazeport.render.render_frame` from the data of each frame's enclosing window (spec
+4.2) and encoded with true timing: ``world.mp4`` plus ``world_timestamps.npy`` and
+``world_timestamps.csv`` (see :mod:`gazeport.video.writer`). Gaze, like in Player, is taken from
+``[t[left], t[min(right + 1, n - 1)])`` only.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..analysis.fixations import FixationParams
+from ..errors import ExportError, GazeportWarning, StreamNotFoundError
+from ..recording import Recording
+from ..render import OverlayConfig, render_frame
+from ..timeseries import find_closest
+from ..video.reader import FrameReader
+from ..video.writer import VideoWriter, timestamp_paths
+from .event_files import detect_recording_fixations
+
+Progress = Callable[[float, str], None]
+#: Frames between two progress reports (each report also checks for cancel).
+PROGRESS_EVERY = 8
+
+
+@dataclass(frozen=True)
+class VideoOptions:
+    """Options of the world and eye video exporters.
+
+    ``codec``: ``"h264"`` (browser-playable, default) or ``"mpeg4"`` (Player's choice);
+    ``crf``/``preset``: H.264 quality and speed; ``overlay``: what to draw on world frames
+    (``OverlayConfig()`` = Player's default gaze circle and polyline; ``None`` draws nothing);
+    ``trail_s``: the polyline shows the gaze of this many seconds before each frame instead of
+    only the frame's own gaze; ``audio``: add Capture's audio; ``pupil_overlay``: draw pupil
+    ellipses on eye videos; ``fixation_params`` for the fixation ring.
+    """
+
+    codec: str = "h264"
+    crf: int = 20
+    preset: str = "veryfast"
+    overlay: OverlayConfig | None = field(default_factory=OverlayConfig)
+    trail_s: float = 0.0
+    audio: bool = True
+    pupil_overlay: bool = True
+    fixation_params: FixationParams = field(default_factory=FixationParams)
+
+    def validate(self) -> None:
+        if self.codec not in ("h264", "mpeg4"):
+            raise ExportError(f"Unknown video codec {self.codec!r}; choose h264 or mpeg4.")
+        if not 0 <= self.crf <= 51:
+            raise ExportError(f"The H.264 quality (crf) must lie between 0 and 51, not {self.crf}.")
+        if not self.trail_s >= 0:
+            raise ExportError(f"The gaze trail must be 0 s or longer, not {self.trail_s}.")
+
+
+@dataclass
+class VideoOutcome:
+    """What a video export wrote: files, frames, and what the user should know."""
+
+    files: list[Path] = field(default_factory=list)
+    frames: int = 0
+    gray_frames: int = 0  #: gap frames plus frames that could not be decoded
+    messages: list[str] = field(default_factory=list)
+
+
+def frame_windows(ts: np.ndarray, left: int, right: int) -> tuple[np.ndarray, np.ndarray]:
+    """Enclosing windows ``[lo, hi)`` of frames ``left … right`` (spec 4.2), shape ``(n,)`` each."""
+    idx = np.arange(left, right + 1)
+    n = ts.shape[0]
+    lo = np.full(idx.shape, -np.inf)
+    hi = np.full(idx.shape, np.inf)
+    has_prev = idx > 0
+    lo[has_prev] = (ts[idx[has_prev] - 1] + ts[idx[has_prev]]) / 2
+    has_next = idx < n - 1
+    hi[has_next] = (ts[idx[has_next]] + ts[idx[has_next] + 1]) / 2
+    return lo, hi
+
+
+def audio_parts(rec_dir: Path) -> list[tuple[Path, np.ndarray | None]]:
+    """Capture's ``audio*.mp4`` files (sorted) with their ``*_timestamps.npy`` (``None`` if absent)."""
+    parts: list[tuple[Path, np.ndarray | None]] = []
+    for path in sorted(rec_dir.glob("audio*.mp4")):
+        ts_path = path.with_name(f"{path.stem}_timestamps.npy")
+        ts = None
+        if ts_path.is_file():
+            try:
+                ts = np.load(ts_path)
+            except (OSError, ValueError):
+                ts = None
+        parts.append((path, ts))
+    return parts
+
+
+class _Gaze:
+    """Gaze of the export range, sliced per frame window."""
+
+    def __init__(self, rec: Recording, window: tuple[float, float]) -> None:
+        if rec.has_stream("gaze"):
+            cols = rec.columns("gaze", ("timestamp", "confidence", "norm_pos_x", "norm_pos_y"))
+            keep = (cols["timestamp"] >= window[0]) & (cols["timestamp"] < window[1])
+            self.ts = np.ascontiguousarray(cols["timestamp"][keep])
+            self.conf = np.ascontiguousarray(cols["confidence"][keep])
+            self.norm = np.column_stack([cols["norm_pos_x"][keep], cols["norm_pos_y"][keep]])
+        else:
+            self.ts = np.empty(0)
+            self.conf = np.empty(0)
+            self.norm = np.empty((0, 2))
+
+    def bounds(self, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return np.searchsorted(self.ts, lo, "left"), np.searchsorted(self.ts, hi, "left")
+
+
+class _Fixations:
+    """Fixations overlapping each frame window, as ``(k, 3)`` rows ``(norm_x, norm_y, id)``."""
+
+    def __init__(self, rec: Recording, params: FixationParams) -> None:
+        self.rows = np.empty((0, 3))
+        self.start = np.empty(0)
+        self.end = np.empty(0)
+        if not rec.has_stream("gaze") or rec.is_invisible:
+            return
+        _, found = detect_recording_fixations(rec, params)
+        if found.shape[0] == 0:
+            return
+        order = np.argsort(found["start_timestamp"], kind="stable")
+        found = found[order]
+        self.start = np.asarray(found["start_timestamp"], dtype=np.float64)
+        self.end = self.start + np.asarray(found["duration"], dtype=np.float64) / 1000.0
+        self.rows = np.column_stack([found["norm_pos_x"], found["norm_pos_y"], found["id"]]).astype(
+            np.float64
+        )
+
+    def at(self, lo: float, hi: float) -> np.ndarray | None:
+        if self.rows.shape[0] == 0:
+            return None
+        # Fixations are disjoint and sorted, so their ends are sorted too.
+        first = int(np.searchsorted(self.end, lo, "left"))
+        last = int(np.searchsorted(self.start, hi, "left"))
+        return self.rows[first:last] if last > first else None
+
+
+class _EyePictures:
+    """The eye frame closest to each world frame, for the picture-in-picture overlay."""
+
+    def __init__(self, rec: Recording, eyes: tuple[int, ...], stack: ExitStack) -> None:
+        self.readers: dict[int, tuple[FrameReader, np.ndarray]] = {}
+        for eye in eyes:
+            try:
+                reader = stack.enter_context(rec.open_video(f"eye{eye}"))
+            except StreamNotFoundError:
+                continue
+            if not reader.rows["container_idx"].max(initial=-1) >= 0:
+                continue  # no decodable eye video: nothing worth showing
+            self.readers[eye] = (reader, np.asarray(reader.rows["timestamp"], dtype=np.float64))
+
+    def at(self, t: float) -> dict[int, np.ndarray] | None:
+        if not self.readers:
+            return None
+        images = {}
+        for eye, (reader, ts) in self.readers.items():
+            index = int(find_closest(ts, np.array([t]))[0])
+            images[eye] = reader.frame(index).image
+        return images
+
+
+def _world_reader(rec: Recording) -> FrameReader:
+    table = rec.frame_table
+    if table.source != "video" or not table.real_mask().any():
+        raise ExportError(
+            f"{rec.path} has no decodable world video, so there is nothing for the World Video "
+            "Exporter to export."
+        )
+    return FrameReader(table.rows, table.parts, table.frame_size)
+
+
+def nominal_rate(ts: np.ndarray) -> float:
+    """Mean frame rate [Hz] of ``ts`` (a hint for the encoder), 30 if it cannot be known."""
+    if ts.shape[0] < 2 or not ts[-1] > ts[0]:
+        return 30.0
+    return float(min(max((ts.shape[0] - 1) / (ts[-1] - ts[0]), 1.0), 240.0))
+
+
+def export_world_video(
+    rec: Recording,
+    frame_range: tuple[int, int],
+    path: Path,
+    options: VideoOptions,
+    progress: Progress,
+) -> VideoOutcome:
+    """Write the world video of frames ``left … right`` to ``path`` (e.g. ``…/world.mp4``).
+
+    ``progress(fraction, text)`` is called every few frames and may raise to cancel; the
+    writer then leaves ``world.mp4.canceled`` (Player's name) and no timestamp files. Raises
+    :class:`ExportError` when the recording has no decodable world video.
+    """
+    options.validate()
+    left, right = frame_range
+    ts = rec.world_timestamps
+    outcome = VideoOutcome()
+    with ExitStack() as stack:
+        reader = stack.enter_context(_world_reader(rec))
+        overlay = options.overlay
+        draw = overlay is not None and any(
+            s is not None for s in (overlay.circle, overlay.cross, overlay.polyline)
+        )
+        stop_ts = float(ts[min(right + 1, len(ts) - 1)])
+        gaze = _Gaze(rec, (float(ts[left]), stop_ts)) if draw else None
+        fixations = (
+            _Fixations(rec, options.fixation_params)
+            if overlay is not None and overlay.fixation is not None
+            else None
+        )
+        eyes = (
+            _EyePictures(rec, overlay.eye.eyes, stack)
+            if overlay is not None and overlay.eye is not None
+            else None
+        )
+        width, height = reader.frame_size
+        writer = VideoWriter(
+            path,
+            width=width,
+            height=height,
+            start_time=float(ts[left]),
+            codec="mpeg4" if options.codec == "mpeg4" else "h264",
+            frame_rate=nominal_rate(ts),
+            crf=options.crf,
+            preset=options.preset,
+        )
+        with writer:
+            if options.audio:
+                parts = audio_parts(rec.path)
+                if parts:
+                    result = writer.add_audio(parts, end_time=float(ts[right]))
+                    outcome.messages.append(result.message)
+            _write_frames(
+                reader, writer, ts, frame_range, overlay, gaze, fixations, eyes, options,
+                outcome, progress,
+            )  # fmt: skip
+        summary = reader.failure_summary()
+    if summary:
+        message = f"{rec.path.name} world video: {summary}"
+        warnings.warn(message, GazeportWarning, stacklevel=2)
+        outcome.messages.append(message)
+    outcome.files = [path, *timestamp_paths(path)]
+    return outcome
+
+
+def _write_frames(
+    reader: FrameReader,
+    writer: VideoWriter,
+    ts: np.ndarray,
+    frame_range: tuple[int, int],
+    overlay: OverlayConfig | None,
+    gaze: _Gaze | None,
+    fixations: _Fixations | None,
+    eyes: _EyePictures | None,
+    options: VideoOptions,
+    outcome: VideoOutcome,
+    progress: Progress,
+) -> None:
+    left, right = frame_range
+    n = right - left + 1
+    lo, hi = frame_windows(ts, left, right)
+    if gaze is not None:
+        first, last = gaze.bounds(lo, hi)
+        if options.trail_s > 0:
+            trail_first, _ = gaze.bounds(hi - options.trail_s, hi)
+    progress(0.0, f"0 of {n:,} frames")
+    frames: Iterator = reader.frames(left, right + 1)
+    for k, frame in enumerate(frames):
+        image = frame.image
+        if overlay is not None:
+            gaze_norm = gaze_conf = trail = trail_conf = None
+            if gaze is not None:
+                a, b = int(first[k]), int(last[k])
+                gaze_norm, gaze_conf = gaze.norm[a:b], gaze.conf[a:b]
+                if options.trail_s > 0:
+                    t0 = int(trail_first[k])
+                    trail, trail_conf = gaze.norm[t0:b], gaze.conf[t0:b]
+            render_frame(
+                image,
+                overlay,
+                gaze_norm if gaze_norm is not None else np.empty((0, 2)),
+                gaze_conf,
+                fixations=fixations.at(lo[k], hi[k]) if fixations is not None else None,
+                eye_images=eyes.at(frame.timestamp) if eyes is not None else None,
+                polyline_norm=trail,
+                polyline_conf=trail_conf,
+            )
+        writer.write(image, frame.timestamp)
+        outcome.frames += 1
+        outcome.gray_frames += int(frame.virtual)
+        if (k + 1) % PROGRESS_EVERY == 0 or k + 1 == n:
+            progress((k + 1) / n, f"{k + 1:,} of {n:,} frames")
