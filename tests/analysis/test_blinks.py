@@ -521,3 +521,17 @@ def test_real_recordings_match_oracle(name: str) -> None:
     assert as_dicts(fixed) == oracle_blinks(ts, conf, world, bug=False)
     assert np.array_equal(response, fixed_response)
     assert response.shape == ts.shape
+
+
+@pytest.mark.parametrize("kernel_size", [1, 2, 3, 10, 40, 1000])
+@pytest.mark.parametrize("signal_size", [1, 2, 7, 59, 1000, 12345])
+def test_fft_convolve_same_is_scipy_fftconvolve_bit_for_bit(signal_size, kernel_size):
+    from gazeport.analysis.blinks import fft_convolve_same
+
+    rng = np.random.default_rng(signal_size * 1000 + kernel_size)
+    signal = rng.random(signal_size)
+    kernel = rng.random(kernel_size) - 0.5
+    expected = fftconvolve(signal, kernel, "same")
+    got = fft_convolve_same(signal, kernel)
+    assert got.shape == expected.shape and got.dtype == np.float64
+    np.testing.assert_array_equal(got, expected)
