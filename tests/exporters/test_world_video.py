@@ -255,3 +255,50 @@ def test_cli_with_and_only_video_exporters(rec: Path) -> None:
         cli.app, ["export", str(rec), "--only", "world-video", "--gaze-color", "nope"]
     )
     assert bad.exit_code == 2 and "Traceback" not in bad.output
+
+
+def test_capture_audio_goes_into_world_mp4(rec: Path) -> None:
+    from tests.video.test_writer import make_audio, tone
+
+    world = np.load(rec / "world_timestamps.npy")
+    duration = float(world[-1] - world[0]) + 0.5
+    ts = make_audio(rec / "audio.mp4", tone(duration, [(0.0, duration)]), float(world[0]) - 0.2)
+    np.save(rec / "audio_timestamps.npy", ts)
+    result = export_recording(rec, exporters=("world-video",), start_frame=5, end_frame=30)
+    with av.open(str(result.export_dir / "world.mp4")) as container:
+        assert len(container.streams.audio) == 1
+        audio = container.streams.audio[0]
+        samples = sum(f.samples for f in container.decode(audio))
+    expected_s = float(world[30] - world[5])
+    assert abs(samples / audio.sample_rate - expected_s) < 0.1
+    silent = export_recording(
+        rec, exporters=("world-video",), out_dir=rec / "exports" / "quiet",
+        video=VideoOptions(audio=False),
+    )  # fmt: skip
+    with av.open(str(silent.export_dir / "world.mp4")) as container:
+        assert len(container.streams.audio) == 0
+
+
+def test_more_frames_than_timestamps_drops_the_extra_frames(tmp_path: Path) -> None:
+    folder = make_core_recording(tmp_path / "rec", CoreSpec(pupil="2d", gaze="2d", n_frames=20))
+    write_video(folder / "world.mp4", 26, size=SIZE)
+    with pytest.warns(GazeportWarning):  # the frame table says the counts differ
+        result = export_recording(folder, exporters=("world-video",), video=PLAIN)
+    images, _ = decode(result.export_dir / "world.mp4")
+    assert [frame_number(img) for img in images] == list(range(20))
+
+
+def test_video_exporters_in_a_batch(tmp_path: Path) -> None:
+    from gazeport.batch import discover, export_many
+
+    for name in ("a", "b"):
+        folder = make_core_recording(tmp_path / "study" / name, CoreSpec(n_frames=12))
+        write_video(folder / "world.mp4", 12, size=SIZE)
+    items = export_many(
+        discover([tmp_path / "study"], recursive=True), jobs=2, out_root=tmp_path / "out",
+        exporters=("world-video",), video=PLAIN,
+    )  # fmt: skip
+    assert [i.status for i in items] == ["ok", "ok"]
+    for name in ("a", "b"):
+        images, _ = decode(tmp_path / "out" / name / "world.mp4")
+        assert len(images) == 12
