@@ -124,6 +124,8 @@ class JobQueue:
 
     def _run(self, job: Job, task: Task) -> None:
         try:
+            if task.state is not TaskState.QUEUED:
+                return  # cancelled between scheduling and this thread's start
             try:
                 begin_job(job)
             except Exception as exc:

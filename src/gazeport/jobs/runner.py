@@ -124,7 +124,7 @@ def begin_job(job: Job) -> None:
     """Create the job's export folder (once); called before its first task runs."""
     spec: ExportSpec = job.spec
     with job.lock:
-        if spec.begun:
+        if spec.begun or job.done:  # done: every task was cancelled before one could start
             return
         spec.begun = True
         spec.started = time.perf_counter()
