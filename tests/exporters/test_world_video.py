@@ -302,3 +302,16 @@ def test_video_exporters_in_a_batch(tmp_path: Path) -> None:
     for name in ("a", "b"):
         images, _ = decode(tmp_path / "out" / name / "world.mp4")
         assert len(images) == 12
+
+
+def test_gaze_trail_reaches_the_last_frame(rec: Path, tmp_path: Path) -> None:
+    from gazeport.render import PolylineStyle
+
+    trail = VideoOptions(overlay=OverlayConfig(circle=None, polyline=PolylineStyle()), trail_s=1.0)
+    drawn = export_recording(rec, exporters=("world-video",), out_dir=tmp_path / "a", video=trail)
+    plain = export_recording(rec, exporters=("world-video",), out_dir=tmp_path / "b", video=PLAIN)
+    with_trail, _ = decode(drawn.export_dir / "world.mp4")
+    without, _ = decode(plain.export_dir / "world.mp4")
+    for k in (len(without) // 2, len(without) - 1):  # the last frame's window ends at +inf
+        diff = np.abs(with_trail[k].astype(int) - without[k].astype(int)).max(axis=2)
+        assert (diff > 60).sum() > 20, k

@@ -10,7 +10,7 @@ with :func:`gazeport.render.render_frame` from the data of each frame's enclosin
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,27 +148,28 @@ class _Fixations:
 
 
 class _EyePictures:
-    """The eye frame closest to each world frame, for the picture-in-picture overlay."""
+    """The eye frame closest to each exported world frame, for the picture-in-picture overlay."""
 
-    def __init__(self, rec: Recording, eyes: tuple[int, ...], stack: ExitStack) -> None:
+    def __init__(
+        self, rec: Recording, eyes: tuple[int, ...], frame_ts: np.ndarray, stack: ExitStack
+    ) -> None:
+        #: eye -> (reader, eye frame index for every exported world frame)
         self.readers: dict[int, tuple[FrameReader, np.ndarray]] = {}
         for eye in eyes:
             try:
                 reader = stack.enter_context(rec.open_video(f"eye{eye}"))
             except StreamNotFoundError:
                 continue
-            if not reader.rows["container_idx"].max(initial=-1) >= 0:
+            if not (reader.rows["container_idx"] >= 0).any():
                 continue  # no decodable eye video: nothing worth showing
-            self.readers[eye] = (reader, np.asarray(reader.rows["timestamp"], dtype=np.float64))
+            eye_ts = np.asarray(reader.rows["timestamp"], dtype=np.float64)
+            self.readers[eye] = (reader, find_closest(eye_ts, frame_ts))
 
-    def at(self, t: float) -> dict[int, np.ndarray] | None:
+    def at(self, k: int) -> dict[int, np.ndarray] | None:
+        """Eye images for the ``k``-th exported frame (``None`` without eye videos)."""
         if not self.readers:
             return None
-        images = {}
-        for eye, (reader, ts) in self.readers.items():
-            index = int(find_closest(ts, np.array([t]))[0])
-            images[eye] = reader.frame(index).image
-        return images
+        return {eye: reader.frame(int(idx[k])).image for eye, (reader, idx) in self.readers.items()}
 
 
 def _world_reader(rec: Recording) -> FrameReader:
@@ -219,7 +220,7 @@ def export_world_video(
             else None
         )
         eyes = (
-            _EyePictures(rec, overlay.eye.eyes, stack)
+            _EyePictures(rec, overlay.eye.eyes, ts[left : right + 1], stack)
             if overlay is not None and overlay.eye is not None
             else None
         )
@@ -272,10 +273,10 @@ def _write_frames(
     if gaze is not None:
         first, last = gaze.bounds(lo, hi)
         if options.trail_s > 0:
-            trail_first, _ = gaze.bounds(hi - options.trail_s, hi)
+            # the seconds before each frame's own time (a window end is +inf for the last frame)
+            trail_first = np.searchsorted(gaze.ts, ts[left : right + 1] - options.trail_s, "left")
     progress(0.0, f"0 of {n:,} frames")
-    frames: Iterator = reader.frames(left, right + 1)
-    for k, frame in enumerate(frames):
+    for k, frame in enumerate(reader.frames(left, right + 1)):
         image = frame.image
         if overlay is not None:
             gaze_norm = gaze_conf = trail = trail_conf = None
@@ -291,7 +292,7 @@ def _write_frames(
                 gaze_norm if gaze_norm is not None else np.empty((0, 2)),
                 gaze_conf,
                 fixations=fixations.at(lo[k], hi[k]) if fixations is not None else None,
-                eye_images=eyes.at(frame.timestamp) if eyes is not None else None,
+                eye_images=eyes.at(k) if eyes is not None else None,
                 polyline_norm=trail,
                 polyline_conf=trail_conf,
             )
