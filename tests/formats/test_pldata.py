@@ -23,6 +23,7 @@ from gazeport.formats.pldata import (
     encode_datum,
     iter_records,
     load_timestamps,
+    read_datums,
     timestamps_path,
 )
 
@@ -481,3 +482,19 @@ def test_writer_files_get_the_usual_permissions(tmp_path: Path) -> None:
         w.append(annotation(0))
     for name in ("annotation_player.pldata", "annotation_player_timestamps.npy"):
         assert stat.S_IMODE(os.stat(tmp_path / name).st_mode) == expected, name
+
+
+def test_read_datums_decodes_every_datum_or_names_the_damaged_one(tmp_path: Path) -> None:
+    assert read_datums(tmp_path / "missing.pldata") == []
+    path = tmp_path / "notes.pldata"
+    with PldataWriter(tmp_path, "notes") as writer:
+        for i in range(3):
+            writer.append({"topic": "note", "timestamp": float(i), "n": i})
+    assert [d["n"] for d in read_datums(path)] == [0, 1, 2]
+    records = [("note", msgpack.packb({"n": 0})), ("note", msgpack.packb([1, 2]))]
+    path.write_bytes(b"".join(msgpack.packb(r) for r in records))
+    with pytest.raises(CorruptFileError, match=r"Datum 1 in .*notes.pldata is not a map"):
+        read_datums(path)
+    path.write_bytes(msgpack.packb(("note", b"\xc1\xc1")))
+    with pytest.raises(CorruptFileError, match=r"Datum 0 in .*notes.pldata is damaged"):
+        read_datums(path)

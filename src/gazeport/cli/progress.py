@@ -18,7 +18,7 @@ from rich.progress import (
 )
 
 from ..batch import BatchItem
-from ..jobs import Job, Task
+from ..jobs import Job, Task, TaskState
 from .commands import _err
 
 ProgressCallback = Callable[[float, str], None]
@@ -82,7 +82,7 @@ class JobBars:
                         f"  {escape(t.name)}", total=1.0, status=t.status
                     )
             for t in [task] if task is not None else job.tasks:
-                done = t.state.finished and t.state.value == "completed"
+                done = t.state is TaskState.COMPLETED
                 self.progress.update(
                     self._tasks[(job.id, t.name)],
                     completed=1.0 if done else t.progress,

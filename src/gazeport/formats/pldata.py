@@ -67,6 +67,33 @@ def decode_datum(payload: bytes) -> dict[str, Any]:
     )
 
 
+def read_datums(path: Path) -> list[dict[str, Any]]:
+    """Every datum of a (small) ``.pldata`` file decoded, in file order; ``[]`` if it is missing.
+
+    A datum that does not decode, or is not a map, raises :class:`CorruptFileError` naming the
+    datum and the file.
+    """
+    datums: list[dict[str, Any]] = []
+    for chunk in iter_records(path):
+        for i, payload in enumerate(chunk.payloads):
+            try:
+                datum = decode_datum(payload)
+            except Exception as exc:
+                raise CorruptFileError(
+                    f"Datum {chunk.start + i} in {path} is damaged and cannot be decoded "
+                    f"({type(exc).__name__}); restore the file from a backup.",
+                    path,
+                ) from exc
+            if not isinstance(datum, dict):
+                raise CorruptFileError(
+                    f"Datum {chunk.start + i} in {path} is not a map of fields; the file is "
+                    "damaged; restore it from a backup.",
+                    path,
+                )
+            datums.append(datum)
+    return datums
+
+
 def _encode_default(obj: Any) -> Any:
     if isinstance(obj, np.ndarray):
         return obj.tolist()

@@ -139,23 +139,19 @@ def _record_video(ctx: TaskContext, name: str, outcome: VideoOutcome | None, rea
         ctx.result.warnings.append(f"{name}: {message}")
 
 
-def run_world_video(
-    ctx: TaskContext, folder: str = "", options: VideoOptions | None = None
+def _world_video(
+    ctx: TaskContext, folder: str, options: VideoOptions, share: float, label: str
 ) -> None:
-    """``world.mp4`` with overlays, ``world_timestamps.npy`` and ``world_timestamps.csv``."""
-    options = options or ctx.options.video
     path = ctx.staging.final_path(f"{folder}world.mp4")
     outcome = export_world_video(
-        ctx.rec, ctx.frame_range, path, options, _video_progress(ctx, 1.0, 0.0)
+        ctx.rec, ctx.frame_range, path, options, _video_progress(ctx, share, 0.0)
     )
-    _record_video(ctx, f"{folder}world video".replace("/", " "), outcome, "")
+    _record_video(ctx, f"{label}world video", outcome, "")
 
 
-def run_eye_video(
-    ctx: TaskContext, folder: str = "", options: VideoOptions | None = None, offset: float = 0.0
+def _eye_videos(
+    ctx: TaskContext, folder: str, options: VideoOptions, offset: float, label: str
 ) -> None:
-    """``eye0.mp4`` and ``eye1.mp4`` (each with its timestamp files) when the eye video exists."""
-    options = options or ctx.options.video
     share = (1.0 - offset) / 2
     for eye in (0, 1):
         path = ctx.staging.final_path(f"{folder}eye{eye}.mp4")
@@ -164,28 +160,30 @@ def run_eye_video(
             _video_progress(ctx, share, offset + share * eye),
         )  # fmt: skip
         _record_video(
-            ctx, f"{folder}eye{eye} video".replace("/", " "), outcome,
+            ctx, f"{label}eye{eye} video", outcome,
             f"the recording has no decodable eye{eye} video",
         )  # fmt: skip
 
 
+def run_world_video(ctx: TaskContext) -> None:
+    """``world.mp4`` with overlays, ``world_timestamps.npy`` and ``world_timestamps.csv``."""
+    _world_video(ctx, "", ctx.options.video, 1.0, "")
+
+
+def run_eye_video(ctx: TaskContext) -> None:
+    """``eye0.mp4`` and ``eye1.mp4`` (each with its timestamp files) when the eye video exists."""
+    _eye_videos(ctx, "", ctx.options.video, 0.0, "")
+
+
 def run_transcode(ctx: TaskContext) -> None:
-    """Browser-playable H.264 copies of the world and eye videos, without overlays."""
+    """Browser-playable H.264 copies of the world and eye videos in ``transcoded/``, without
+    overlays; a recording without a decodable world video gets only its eye videos."""
     plain = replace(ctx.options.video, codec="h264", overlay=None, pupil_overlay=False)
-    world = export_world_video_or_none(ctx, plain)
-    _record_video(
-        ctx, "transcoded world video", world, "the recording has no decodable world video"
-    )
-    run_eye_video(ctx, "transcoded/", plain, offset=0.5)
-
-
-def export_world_video_or_none(ctx: TaskContext, options: VideoOptions) -> VideoOutcome | None:
-    if not ctx.rec.frame_table.real_mask().any():
-        return None
-    path = ctx.staging.final_path("transcoded/world.mp4")
-    return export_world_video(
-        ctx.rec, ctx.frame_range, path, options, _video_progress(ctx, 0.5, 0.0)
-    )
+    if ctx.rec.frame_table.real_mask().any():
+        _world_video(ctx, "transcoded/", plain, 0.5, "transcoded ")
+    else:
+        ctx.skip("transcoded world video", "the recording has no decodable world video")
+    _eye_videos(ctx, "transcoded/", plain, 0.5, "transcoded ")
 
 
 #: Every exporter by name, in the order a job runs them.

@@ -25,10 +25,9 @@ import platformdirs
 from ..errors import CorruptFileError, GazeportWarning, RecordingNotFoundError, StreamNotFoundError
 from ..formats.pldata import (
     PldataWriter,
-    decode_datum,
     encode_datum,
-    iter_records,
     load_timestamps,
+    read_datums,
     timestamps_path,
 )
 
@@ -89,24 +88,7 @@ def _check_rec_dir(rec_dir: Path) -> Path:
 
 def _read_file(rec_dir: Path, name: str) -> list[Annotation]:
     path = rec_dir / f"{name}.pldata"
-    datums: list[dict[str, Any]] = []
-    for chunk in iter_records(path):
-        for i, payload in enumerate(chunk.payloads):
-            try:
-                datum = decode_datum(payload)
-            except Exception as exc:
-                raise CorruptFileError(
-                    f"{path} is damaged: record {chunk.start + i} cannot be decoded ({exc}); "
-                    "restore the file from a backup or delete it.",
-                    path,
-                ) from exc
-            if not isinstance(datum, dict):
-                raise CorruptFileError(
-                    f"{path} is damaged: record {chunk.start + i} is not a map; restore the "
-                    "file from a backup or delete it.",
-                    path,
-                )
-            datums.append(datum)
+    datums = read_datums(path)
     if not datums:
         return []
     ts_path = timestamps_path(path)

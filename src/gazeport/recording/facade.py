@@ -27,7 +27,7 @@ from ..formats.info_files import (
     wall_clock_offset_s,
 )
 from ..formats.intrinsics import CameraIntrinsics, read_intrinsics_for
-from ..formats.pldata import decode_datum, iter_records, load_timestamps, timestamps_path
+from ..formats.pldata import load_timestamps, read_datums, timestamps_path
 from ..timeseries import exact_window
 from ..video.reader import FrameReader
 from . import sources
@@ -291,24 +291,7 @@ class Recording:
         ``fixations`` and ``blinks``), sorted stably by their ``*_timestamps.npy`` times
         (datum timestamps if that file is missing). A missing file gives ``[]``."""
         path = self.path / f"{name}.pldata"
-        items = []
-        for chunk in iter_records(path):
-            for i, payload in enumerate(chunk.payloads):
-                try:
-                    datum = decode_datum(payload)
-                except Exception as exc:
-                    raise CorruptFileError(
-                        f"Datum {chunk.start + i} in {path} is damaged and cannot be decoded "
-                        f"({type(exc).__name__}); restore the file from a backup.",
-                        path,
-                    ) from exc
-                if not isinstance(datum, dict):
-                    raise CorruptFileError(
-                        f"Datum {chunk.start + i} in {path} is not a map of fields; the file is "
-                        "damaged.",
-                        path,
-                    )
-                items.append(datum)
+        items = read_datums(path)
         sidecar = load_timestamps(timestamps_path(path))
         if sidecar is None or sidecar.shape[0] != len(items):
             keys = np.array([float(d.get("timestamp", np.nan)) for d in items])
