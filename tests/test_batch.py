@@ -15,9 +15,10 @@ from typer.testing import CliRunner
 from gazeport import cli
 from gazeport.batch import discover, export_many, write_report
 from gazeport.errors import RecordingNotFoundError
+from tests import fixtures
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "recordings"
-pytestmark = pytest.mark.skipif(not FIXTURES.is_dir(), reason="real recordings not available")
+FIXTURES = fixtures.RECORDINGS
+pytestmark = fixtures.needs_recordings
 
 
 def _copy(src: Path, dst: Path) -> Path:

@@ -22,15 +22,15 @@ from typer.testing import CliRunner
 import gazeport
 from gazeport import cli
 from gazeport.cli import export as cli_export
+from tests import fixtures
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "recordings"
+FIXTURES = fixtures.RECORDINGS
 CORE358 = FIXTURES / "core358_artemisge_003"
 CORE121 = FIXTURES / "core121_eyedoit_001"
 CORE116 = FIXTURES / "core116_vedb"
 NEON = FIXTURES / "neon_demo"
 
-needs_fixtures = pytest.mark.skipif(not CORE358.is_dir(), reason="real recordings not available")
-
+needs_fixtures = fixtures.needs_recordings
 runner = CliRunner()
 
 

@@ -14,10 +14,11 @@ import pytest
 from typer.testing import CliRunner
 
 from gazeport import cli
+from tests import fixtures
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "recordings"
+FIXTURES = fixtures.RECORDINGS
 CORE358 = FIXTURES / "core358_artemisge_003"
-needs_fixtures = pytest.mark.skipif(not CORE358.is_dir(), reason="real recordings not available")
+needs_fixtures = fixtures.needs_recordings
 runner = CliRunner()
 
 

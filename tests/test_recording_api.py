@@ -12,7 +12,7 @@ import pytest
 import gazeport
 from gazeport.errors import GazeportWarning, StreamNotFoundError
 from gazeport.recording.detect import RecordingKind
-from tests import oracle
+from tests import fixtures, oracle
 from tests.factories import (
     LEGACY_START_SYNCED,
     LEGACY_START_SYSTEM,
@@ -22,7 +22,7 @@ from tests.factories import (
     tree_hashes,
 )
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "recordings"
+FIXTURES = fixtures.RECORDINGS
 CORE = ("core358_artemisge_003", "core121_eyedoit_001", "core116_vedb")
 
 PUPIL_FLOATS = [
@@ -32,10 +32,7 @@ GAZE_FLOATS = [n for n in oracle.GAZE_HEADER[2:] if n != "base_data"]
 
 
 def fixture(name: str) -> Path:
-    path = FIXTURES / name
-    if not path.is_dir():
-        pytest.skip(f"fixture recording {name} is not available")
-    return path
+    return fixtures.recording(name)
 
 
 def sorted_stream(rec: Path, name: str) -> tuple[list[dict[str, Any]], list[float]]:
@@ -325,9 +322,7 @@ def test_legacy_recording_streams_and_clock(tmp_path: Path) -> None:
 
 
 def test_recording_pixel_helpers_use_the_world_frame_size(tmp_path: Path) -> None:
-    core = FIXTURES / "core358_artemisge_003"
-    if not core.exists():
-        pytest.skip("fixture recordings not available")
+    core = fixtures.recording("core358_artemisge_003")
     rec = gazeport.open(core)
     w, h = rec.frame_table.frame_size
     px = rec.norm_to_pixels([[0.5, 0.25], [0.0, 0.0], [1.0, 1.0]])
@@ -340,9 +335,7 @@ def test_damaged_world_intrinsics_fall_back_with_a_warning(tmp_path: Path) -> No
 
     from gazeport.errors import GazeportWarning
 
-    src = FIXTURES / "core121_eyedoit_001"
-    if not src.exists():
-        pytest.skip("fixture recordings not available")
+    src = fixtures.recording("core121_eyedoit_001")
     rec_dir = tmp_path / "rec"
     shutil.copytree(src, rec_dir)
     (rec_dir / "world.intrinsics").chmod(0o644)

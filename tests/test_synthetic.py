@@ -17,11 +17,11 @@ import pytest
 
 import gazeport
 from gazeport.synthetic import EYE_RADIUS_MM, PYE3D_METHOD, generate_capture_recording
+from tests import fixtures
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "recordings"
+FIXTURES = fixtures.RECORDINGS
 CORE358 = FIXTURES / "core358_artemisge_003"
-needs_fixtures = pytest.mark.skipif(not CORE358.is_dir(), reason="real recordings not available")
-
+needs_fixtures = fixtures.needs_recordings
 MINUTES = 0.05  # 3 s
 N_EYE = 600  # 3 s x 200 Hz per eye
 N_WORLD = 90  # 3 s x 30 fps

@@ -8,12 +8,12 @@ at a time with Python lists and ``bisect`` (only the convolution itself is SciPy
 from __future__ import annotations
 
 import bisect
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 from scipy.signal import fftconvolve
+from tests import fixtures
 
 import gazeport
 from gazeport._types import PUPIL_DTYPE
@@ -28,7 +28,7 @@ from gazeport.analysis.blinks import (
 )
 from gazeport.errors import GazeportWarning
 
-RECORDINGS = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "recordings"
+RECORDINGS = fixtures.RECORDINGS
 FIELDS = BLINK_DTYPE.names or ()
 
 
@@ -505,9 +505,7 @@ def oracle_pooled(pupil: np.ndarray) -> tuple[list[float], list[float]]:
     ["core358_artemisge_003", "core121_eyedoit_001", "core116_vedb"],
 )
 def test_real_recordings_match_oracle(name: str) -> None:
-    path = RECORDINGS / name
-    if not path.is_dir():
-        pytest.skip(f"fixture recording {name} is missing")
+    path = fixtures.recording(name)
     with gazeport.open(path) as rec:
         pupil = rec.pupil
         world = rec.world_timestamps

@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 import pytest
 from scipy.spatial.distance import pdist
+from tests import fixtures
 
 import gazeport
 from gazeport.analysis import fixations as fx
@@ -32,7 +33,7 @@ from gazeport.analysis.fixations import (
 )
 from gazeport.formats.intrinsics import CameraIntrinsics, dummy_intrinsics, read_intrinsics
 
-RECORDINGS = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "recordings"
+RECORDINGS = fixtures.RECORDINGS
 DT = 1 / 256
 T0 = 1000.0
 WORLD = T0 + np.arange(24) / 32  # one world frame per 8 gaze samples
@@ -256,10 +257,7 @@ def test_intrinsics_must_match_the_frame_size() -> None:
 
 
 def fixture(name: str) -> Path:
-    path = RECORDINGS / name
-    if not path.exists():
-        pytest.skip(f"fixture {path} is missing")
-    return path
+    return fixtures.recording(name)
 
 
 def camera(name: str) -> CameraIntrinsics:

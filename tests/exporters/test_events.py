@@ -14,8 +14,9 @@ from gazeport.analysis.blinks import BLINK_DTYPE
 from gazeport.analysis.fixations import FIXATION_DTYPE
 from gazeport.exporters import events
 from gazeport.jobs import export_recording
+from tests import fixtures
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "recordings"
+FIXTURES = fixtures.RECORDINGS
 
 
 def rows_of(text: str) -> list[list[str]]:
@@ -105,9 +106,7 @@ def test_blinks_csv_and_report():
 
 @pytest.fixture
 def core358() -> Path:
-    path = FIXTURES / "core358_artemisge_003"
-    if not path.exists():
-        pytest.skip("fixture recordings not available")
+    path = fixtures.recording("core358_artemisge_003")
     return path
 
 
@@ -189,9 +188,7 @@ def test_online_events_export(core358, tmp_path):
 
 
 def test_missing_online_events_are_reported(tmp_path):
-    src = FIXTURES / "core121_eyedoit_001"
-    if not src.exists():
-        pytest.skip("fixture recordings not available")
+    src = fixtures.recording("core121_eyedoit_001")
     result = export_recording(src, out_dir=tmp_path, exporters=("annotations",), online_events=True)
     assert "fixations.pldata" in result.skipped["online fixations"]
     assert not (tmp_path / "online_fixations.csv").exists()
@@ -202,9 +199,7 @@ def test_2d_fixations_without_intrinsics_warn(tmp_path):
 
     from gazeport.errors import GazeportWarning
 
-    src = FIXTURES / "core121_eyedoit_001"
-    if not src.exists():
-        pytest.skip("fixture recordings not available")
+    src = fixtures.recording("core121_eyedoit_001")
     rec_dir = tmp_path / "rec"
     shutil.copytree(src, rec_dir)
     (rec_dir / "world.intrinsics").unlink()
@@ -219,7 +214,7 @@ def test_damaged_online_events_are_one_plain_error(tmp_path):
     from gazeport.errors import CorruptFileError
 
     rec_dir = tmp_path / "rec"
-    shutil.copytree(FIXTURES / "core358_artemisge_003", rec_dir)
+    shutil.copytree(fixtures.recording("core358_artemisge_003"), rec_dir)
     path = rec_dir / "blinks.pldata"
     path.chmod(0o644)
     data = bytearray(path.read_bytes())

@@ -20,7 +20,7 @@ import pytest
 import gazeport
 from gazeport.errors import CorruptFileError, ExportError, GazeportWarning, TrimRangeError
 from gazeport.jobs import export_raw
-from tests import oracle
+from tests import fixtures, oracle
 from tests.factories import (
     GARBAGE,
     CoreSpec,
@@ -34,7 +34,7 @@ from tests.factories import (
     write_pldata,
 )
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "recordings"
+FIXTURES = fixtures.RECORDINGS
 CORE = ("core358_artemisge_003", "core121_eyedoit_001", "core116_vedb")
 
 PUPIL_HEADER_LINE = (
@@ -56,10 +56,7 @@ HEADER_LINES = {"pupil": PUPIL_HEADER_LINE, "gaze": GAZE_HEADER_LINE}
 
 
 def fixture(name: str) -> Path:
-    path = FIXTURES / name
-    if not path.is_dir():
-        pytest.skip(f"fixture recording {name} is not available")
-    return path
+    return fixtures.recording(name)
 
 
 def first_difference(expected: bytes, got: bytes) -> str:

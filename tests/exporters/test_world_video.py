@@ -17,10 +17,11 @@ from gazeport.exporters.world_video import VideoOptions, frame_windows
 from gazeport.jobs import CancelToken, export_recording
 from gazeport.recording import open_recording
 from gazeport.render import OverlayConfig
+from tests import fixtures
 from tests.factories import CoreSpec, make_core_recording
 from tests.video_factories import corrupt_middle, frame_number, truncate, write_video
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "recordings"
+FIXTURES = fixtures.RECORDINGS
 SIZE = (160, 120)
 PLAIN = VideoOptions(overlay=None, audio=False)
 
@@ -213,9 +214,7 @@ def test_all_overlays_together(rec: Path) -> None:
 
 @pytest.mark.parametrize("name", ["core121_eyedoit_001", "core358_artemisge_003"])
 def test_real_recording_with_a_written_video(tmp_path: Path, name: str) -> None:
-    src = FIXTURES / name
-    if not src.is_dir():
-        pytest.skip("fixture recordings are not available")
+    src = fixtures.recording(name)
     rec = Path(shutil.copytree(src, tmp_path / name))
     world = np.load(rec / "world_timestamps.npy")
     write_video(rec / "world.mp4", len(world), size=(96, 72))

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from tests import fixtures
 
 from gazeport.errors import GazeportWarning, InvalidInfoFileError, UnsupportedRecordingError
 from gazeport.formats.info_files import (
@@ -22,10 +23,8 @@ from gazeport.formats.info_files import (
     wall_clock_offset_s,
 )
 
-RECORDINGS = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "recordings"
-needs_recordings = pytest.mark.skipif(
-    not RECORDINGS.is_dir(), reason=f"real recordings not found at {RECORDINGS}"
-)
+RECORDINGS = fixtures.RECORDINGS
+needs_recordings = fixtures.needs_recordings
 
 PLAYER_INFO: dict[str, Any] = {
     "duration_s": 61.532911,

@@ -7,6 +7,7 @@ from typing import Any
 import msgpack
 import numpy as np
 import pytest
+from tests import fixtures
 
 from gazeport.errors import CorruptFileError, GazeportWarning
 from gazeport.formats.intrinsics import (
@@ -16,7 +17,7 @@ from gazeport.formats.intrinsics import (
     read_intrinsics_for,
 )
 
-RECORDINGS = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "recordings"
+RECORDINGS = fixtures.RECORDINGS
 
 
 def sha(path: Path) -> str:
@@ -24,10 +25,7 @@ def sha(path: Path) -> str:
 
 
 def fixture(name: str) -> Path:
-    path = RECORDINGS / name
-    if not path.exists():
-        pytest.skip(f"fixture {path} is missing")
-    return path
+    return fixtures.recording(name)
 
 
 def entry(

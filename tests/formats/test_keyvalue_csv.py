@@ -6,14 +6,13 @@ import csv
 from pathlib import Path
 
 import pytest
+from tests import fixtures
 
 from gazeport.errors import InvalidInfoFileError, NoInfoFileError
 from gazeport.formats.keyvalue_csv import key_value_text, read_key_value_file
 
-RECORDINGS = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "recordings"
-needs_recordings = pytest.mark.skipif(
-    not RECORDINGS.is_dir(), reason=f"real recordings not found at {RECORDINGS}"
-)
+RECORDINGS = fixtures.RECORDINGS
+needs_recordings = fixtures.needs_recordings
 
 
 def write_bytes(folder: Path, data: bytes, name: str = "info.csv") -> Path:

@@ -14,7 +14,7 @@ import gazeport
 from gazeport.errors import ExportError
 from gazeport.exporters import raw_data
 from gazeport.jobs import create_export_dir, export_info_text, export_raw
-from tests import oracle
+from tests import fixtures, oracle
 from tests.factories import (
     CoreSpec,
     make_core_recording,
@@ -23,7 +23,7 @@ from tests.factories import (
     tree_hashes,
 )
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "recordings"
+FIXTURES = fixtures.RECORDINGS
 EXPORT_FILES = [
     "export_info.csv",
     "gaze_positions.csv",
@@ -43,10 +43,7 @@ INFO_KEYS = [
 
 
 def fixture(name: str) -> Path:
-    path = FIXTURES / name
-    if not path.is_dir():
-        pytest.skip(f"fixture recording {name} is not available")
-    return path
+    return fixtures.recording(name)
 
 
 @pytest.fixture
@@ -391,9 +388,7 @@ def test_export_with_streamed_timestamp_files_is_identical(tmp_path, monkeypatch
     """Long recordings read *_timestamps.npy block by block; the output must not change."""
     import gazeport.formats.timestamp_column as tc
 
-    src = FIXTURES / "core358_artemisge_003"
-    if not src.exists():
-        pytest.skip("fixture recordings not available")
+    src = fixtures.recording("core358_artemisge_003")
     export_raw(src, out_dir=tmp_path / "loaded")
     monkeypatch.setattr(tc, "LOAD_BELOW", 0)
     monkeypatch.setattr(tc, "READ_BLOCK", 97)
@@ -410,9 +405,7 @@ def test_job_record_describes_what_ran(tmp_path: Path) -> None:
 
     from gazeport.jobs import JOB_RECORD, export_recording
 
-    src = FIXTURES / "core121_eyedoit_001"
-    if not src.exists():
-        pytest.skip("fixture recordings not available")
+    src = fixtures.recording("core121_eyedoit_001")
     result = export_recording(src, out_dir=tmp_path, start_frame=10, end_frame=200)
     record = json.loads((tmp_path / JOB_RECORD).read_text(encoding="utf-8"))
     assert record["outcome"] == "completed"

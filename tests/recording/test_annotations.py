@@ -13,15 +13,14 @@ from typing import Any
 import msgpack
 import numpy as np
 import pytest
+from tests import fixtures
 
 from gazeport.errors import CorruptFileError, GazeportWarning, StreamNotFoundError
 from gazeport.formats import pldata
 from gazeport.recording import annotations as ann
 from gazeport.recording.annotations import Annotation
 
-REC = (
-    Path(__file__).resolve().parents[2].parent / "shared/fixtures/recordings/core358_artemisge_003"
-)
+REC = fixtures.RECORDINGS / "core358_artemisge_003"
 
 
 # --- a tiny independent pldata oracle ------------------------------------------------------------
@@ -414,8 +413,7 @@ def test_save_definitions_rejects(rec: Path, defs: dict[str, str], match: str) -
 
 @pytest.fixture
 def real_copy(tmp_path: Path) -> Path:
-    if not REC.is_dir():
-        pytest.skip(f"{REC} is not available")
+    fixtures.recording(REC.name)
     dst = tmp_path / REC.name
     shutil.copytree(REC, dst)
     for root, dirs, files in os.walk(dst):
@@ -427,8 +425,7 @@ def real_copy(tmp_path: Path) -> Path:
 
 
 def test_real_recording_has_no_annotations() -> None:
-    if not REC.is_dir():
-        pytest.skip(f"{REC} is not available")
+    fixtures.recording(REC.name)
     assert ann.load_annotations(REC) == []
     assert ann.load_definitions(REC) == {"My annotation": "x"}
 

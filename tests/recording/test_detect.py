@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from tests import fixtures
 
 from gazeport.errors import (
     GazeportError,
@@ -19,10 +20,8 @@ from gazeport.errors import (
 )
 from gazeport.recording.detect import RecordingKind, check_recording, detect_kind
 
-RECORDINGS = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "recordings"
-needs_recordings = pytest.mark.skipif(
-    not RECORDINGS.is_dir(), reason=f"real recordings not found at {RECORDINGS}"
-)
+RECORDINGS = fixtures.RECORDINGS
+needs_recordings = fixtures.needs_recordings
 
 # --- folder factories: each writes only the files detection looks at -----------------------
 

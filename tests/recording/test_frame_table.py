@@ -9,12 +9,13 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from tests import fixtures
 
 from gazeport._types import FRAME_TABLE_DTYPE
 from gazeport.errors import GazeportWarning
 from gazeport.recording.frame_table import FrameTable, build_frame_table, find_video_parts
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "recordings"
+FIXTURES = fixtures.RECORDINGS
 DT = 1 / 30
 
 
@@ -310,10 +311,7 @@ def test_index_for_matches_brute_force(tmp_path, ts):
 
 
 def fixture(name: str) -> Path:
-    path = FIXTURES / name
-    if not path.is_dir():
-        pytest.skip(f"fixture recording {name} not available")
-    return path
+    return fixtures.recording(name)
 
 
 def test_core358_from_timestamps():

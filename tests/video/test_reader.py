@@ -30,6 +30,7 @@ from gazeport.errors import GazeportWarning, StreamNotFoundError
 from gazeport.recording.frame_table import build_frame_table
 from gazeport.video import reader as reader_module
 from gazeport.video.reader import GRAY_LEVEL, FrameReader, VideoFrame
+from tests import fixtures
 from tests.factories import CoreSpec, make_core_recording
 from tests.video_factories import (
     HAS_X264,
@@ -41,7 +42,7 @@ from tests.video_factories import (
     write_video,
 )
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "recordings"
+FIXTURES = fixtures.RECORDINGS
 SIZE = (64, 48)
 needs_x264 = pytest.mark.skipif(not HAS_X264, reason="libx264 not available")
 
@@ -524,8 +525,7 @@ def test_recording_videos_by_player_names(tmp_path, make, world, eye, eye_name, 
 
 @pytest.mark.parametrize("name", ["core358_artemisge_003", "core121_eyedoit_001", "core116_vedb"])
 def test_real_recording_with_generated_world_video(tmp_path, name):
-    if not (FIXTURES / name).is_dir():
-        pytest.skip("real recordings not available")
+    fixtures.recording(name)
     rec_dir = tmp_path / name
     shutil.copytree(FIXTURES / name, rec_dir)
     n = np.load(rec_dir / "world_timestamps.npy").shape[0]
@@ -547,8 +547,7 @@ def test_real_recording_with_generated_world_video(tmp_path, name):
 
 def test_real_recording_with_generated_eye_video(tmp_path):
     name = "core121_eyedoit_001"
-    if not (FIXTURES / name).is_dir():
-        pytest.skip("real recordings not available")
+    fixtures.recording(name)
     rec_dir = tmp_path / name
     shutil.copytree(FIXTURES / name, rec_dir)
     n = np.load(rec_dir / "eye0_timestamps.npy").shape[0]
