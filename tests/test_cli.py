@@ -340,6 +340,42 @@ def test_export_folder_without_info_file(tmp_path: Path):
     assert_one_error_line(result, contains="no info file")
 
 
+@pytest.mark.parametrize(
+    "command",
+    [["info"], ["export"], ["fixations"], ["blinks"], ["annotate", "{path}", "list"]],
+    ids=["info", "export", "fixations", "blinks", "annotate"],
+)
+def test_every_command_says_what_a_folder_is(tmp_path: Path, command: list[str]):
+    study = tmp_path / "study"
+    for name in ("p01", "p02", "p03"):
+        (study / name / "rec").mkdir(parents=True)
+        (study / name / "rec" / "info.player.json").write_text('{"meta_version": "2.3"}')
+    (study / "p03" / "rec" / "user_info.csv").write_text("key,value\n")
+    export = study / "p03" / "rec" / "exports" / "000"
+    export.mkdir(parents=True)
+    (export / "export_info.csv").write_text("key,value\nPlayer Software Version,3.5.1\n")
+    (export / "gaze_positions.csv").write_text("gaze_timestamp,world_index\n")
+    broken = study / "p04" / "broken"
+    broken.mkdir(parents=True)
+    for name in ("user_info.csv", "gaze.pldata", "gaze_timestamps.npy", "world_timestamps.npy"):
+        (broken / name).write_bytes(b"")
+
+    def run_on(path: Path):
+        args = [a.format(path=path) for a in command]
+        return run(*(args if "{path}" in command else [*args, path]))
+
+    line = assert_one_error_line(run_on(study), contains="holds 4 recordings (p01/rec, p02/rec, …)")
+    assert "add --recursive (-r)" in line
+    rec = study / "p03" / "rec"
+    line = assert_one_error_line(run_on(export), contains=f"is an export of {rec}")
+    assert line.endswith(f"pass {rec}.")
+    line = assert_one_error_line(run_on(broken), contains="no info.player.json or info.csv")
+    assert "Cloud" not in line
+    assert_one_error_line(run_on(tmp_path / "study" / "p01"), contains="holds 1 recording (rec)")
+    (tmp_path / "empty").mkdir()
+    assert_one_error_line(run_on(tmp_path / "empty"), contains="is not a recording")
+
+
 @needs_fixtures
 def test_missing_info_key_names_the_key(rec_copy):
     rec = rec_copy(CORE358)
