@@ -7,6 +7,7 @@ PROVENANCE.md, not from the library. The fixtures are read-only; exports run on 
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import shutil
@@ -545,3 +546,75 @@ def test_no_arguments_shows_help():
     result = run()
     assert result.exit_code == 2
     assert "demo" in result.output
+
+
+# --- batch summary --------------------------------------------------------------------------------
+
+
+def _batch_items(tmp_path: Path) -> list:
+    from gazeport.batch import BatchItem
+
+    long_dir = tmp_path / ("participant_with_a_rather_long_name_" * 3) / "2024_01_25_session_003"
+    error = f"Gaze datum 298 in {long_dir}/gaze.pldata is damaged; restore the file from a backup."
+    return [
+        BatchItem(long_dir, status="ok", rows={"gaze": 1841}, export_dir=long_dir / "exports/000"),
+        BatchItem(long_dir.parent / "broken", status="failed", error=error),
+        BatchItem(long_dir.parent / "neon", status="unsupported", error="a native Neon recording"),
+    ]
+
+
+def _terminal_summary(items: list, width: int) -> list[str]:
+    from rich.console import Console
+
+    console = Console(width=width, force_terminal=True, color_system=None, record=True)
+    cli_export._print_summary(items, console)
+    return console.export_text().splitlines()
+
+
+def test_batch_summary_in_a_terminal_folds_paths_and_errors(tmp_path: Path):
+    items = _batch_items(tmp_path)
+    lines = _terminal_summary(items, 70)
+    header = lines[0]
+    assert header.split() == ["recording", "status", "rows", "seconds", "output"]
+    starts = [header.index(name) - 1 for name in ("status", "rows", "seconds", "output")]
+    cells: list[list[str]] = []  # per row: recording, status, output (unfolded)
+    for line in lines[1:]:
+        recording, status = line[: starts[0]].strip(), line[starts[0] : starts[1]].strip()
+        output = line[starts[3] :].strip()
+        if status:
+            cells.append([recording, status, output])
+        else:
+            cells[-1][0] += recording
+            cells[-1][2] += " " + output
+    assert [c[1] for c in cells] == ["ok", "failed", "unsupported"]
+    assert [c[0] for c in cells] == [str(i.recording) for i in items]
+    outputs = [str(items[0].export_dir), items[1].error, items[2].error]
+    assert [c[2].replace(" ", "") for c in cells] == [o.replace(" ", "") for o in outputs]
+    assert "…" not in "".join(lines)
+
+
+def test_batch_summary_in_a_very_narrow_terminal_is_a_block_per_recording(tmp_path: Path):
+    items = _batch_items(tmp_path)
+    lines = _terminal_summary(items, 40)
+    assert lines == [
+        line
+        for i in items
+        for line in (
+            str(i.recording),
+            f"  {i.status}  {i.total_rows:,} rows  0.00 s  {i.export_dir or i.error}",
+        )
+    ]
+
+
+def test_batch_summary_off_a_terminal_keeps_each_row_on_one_line(tmp_path: Path):
+    from rich.console import Console
+
+    items = _batch_items(tmp_path)
+    console = Console(file=io.StringIO(), width=40, record=True)  # as a pipe with COLUMNS=40
+    cli_export._print_summary(items, console)
+    lines = console.export_text().splitlines()
+    assert lines[0].split() == ["recording", "status", "rows", "seconds", "output"]
+    for item, line in zip(items, lines[1:], strict=True):
+        assert line.startswith(f" {item.recording}  ")
+        assert line.endswith(str(item.export_dir or item.error))
+        assert f" {item.status} " in line
