@@ -26,6 +26,8 @@ _CORE_DATA = re.compile(r".+\.pldata|.+_timestamps\.npy|(world|eye[01])\.(mp4|mj
 _NATIVE_DATA = re.compile(r".+ ps\d+\.(raw|time|mp4|mjpeg)|event\.time|calibration\.bin")
 #: A Pupil Cloud CSV starts with these columns (Timeseries Data and enrichments).
 _CLOUD_COLUMNS = frozenset({"section id", "recording id"})
+#: At most this many CSV headers are read per folder (a Cloud export has about a dozen CSVs).
+_MAX_CSV_HEADERS = 16
 #: How deep below a folder :func:`count_recordings` looks, and for how long at most [s].
 COUNT_MAX_DEPTH = 4
 COUNT_BUDGET_S = 1.0
@@ -34,10 +36,9 @@ _EXAMPLES = 2
 
 def has_cloud_csv(path: Path, names: set[str]) -> bool:
     """True if a CSV file in ``path`` has the header of a Pupil Cloud export (``section id``,
-    ``recording id``); only the first line of each CSV file is read."""
-    for name in sorted(names):
-        if not name.endswith(".csv") or name in _CAPTURE_CSVS or name in EXPORT_MARKERS:
-            continue
+    ``recording id``); only the first line of the first few CSV files is read."""
+    csvs = sorted(n for n in names if n.endswith(".csv") and n not in _CAPTURE_CSVS)
+    for name in csvs[:_MAX_CSV_HEADERS]:
         try:
             with (path / name).open("r", encoding="utf-8-sig", errors="replace") as fh:
                 header = fh.readline(4096)
