@@ -203,3 +203,66 @@ def test_unreachable_scheduler_is_a_plain_error(study: Path, monkeypatch: pytest
         export_many(
             discover([study / "p02" / "rec"]), scheduler="tcp://127.0.0.1:9", exporters=("raw",)
         )
+
+
+@pytest.fixture
+def mixed_study(study: Path) -> Path:
+    """The study plus folders a batch cannot export: Neon, a Cloud export, a lost info file."""
+    _copy(FIXTURES / "neon_demo", study / "p04" / "neon")
+    cloud = study / "p05" / "cloud_timeseries"
+    cloud.mkdir(parents=True)
+    (cloud / "gaze.csv").write_text("section id,recording id,timestamp [ns],gaze x [px]\n")
+    (cloud / "info.json").write_text('{"data_format_version": "2.3"}')
+    no_info = _copy(FIXTURES / "core121_eyedoit_001", study / "p06" / "no_info")
+    (no_info / "info.player.json").unlink()
+    return study
+
+
+def test_every_folder_that_looks_like_a_recording_gets_a_status(mixed_study: Path, tmp_path: Path):
+    found = discover([mixed_study], recursive=True)
+    names = ["p01/rec", "p02/rec", "p03/broken", "p04/neon", "p05/cloud_timeseries", "p06/no_info"]
+    assert [str(r.relative_to(mixed_study)) for r, _ in found] == names
+    items = export_many(found, jobs=2, out_root=tmp_path / "out", exporters=("raw",))
+    statuses = ["ok", "ok", "failed", "unsupported", "unsupported", "failed"]
+    assert [i.status for i in items] == statuses
+    assert "native Neon recording" in items[3].error
+    assert "Pupil Cloud CSV export" in items[4].error
+    assert "no info.player.json or info.csv" in items[5].error
+    assert str(mixed_study / "p06" / "no_info") in items[5].error
+
+    report = tmp_path / "report.csv"
+    result = CliRunner().invoke(
+        cli.app,
+        ["export", str(mixed_study), "-r", "--only", "raw", "--out-root", str(tmp_path / "o"),
+         "--report", str(report), "--quiet"],
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output
+    assert result.stdout.strip().splitlines()[-1] == "2 of 6 recordings exported."
+    rows = list(csv.DictReader(io.StringIO(report.read_text(encoding="utf-8"))))
+    assert [(r["recording"], r["status"]) for r in rows] == [
+        (str(mixed_study / name), status) for name, status in zip(names, statuses, strict=True)
+    ]
+    assert all(r["error"] for r in rows if r["status"] != "ok")
+    assert "unsupported" in result.stdout
+
+
+def test_summary_never_cuts_a_path_or_an_error(mixed_study: Path, tmp_path: Path):
+    import subprocess
+    import sys
+
+    deep = mixed_study / "participant_with_a_long_name_07" / "2024_01_25_session_recording_003"
+    _copy(FIXTURES / "core121_eyedoit_001", deep)
+    (deep / "info.player.json").unlink()
+    env = {**os.environ, "COLUMNS": "40"}
+    done = subprocess.run(
+        [sys.executable, "-m", "gazeport", "export", str(mixed_study), "-r", "--only", "raw",
+         "--out-root", str(tmp_path / "o"), "--report", str(tmp_path / "r.csv")],
+        capture_output=True, text=True, timeout=300, check=False, env=env,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "r.csv").read_text(encoding="utf-8"))))
+    assert len(rows) == 7
+    for row in rows:
+        line = next(ln for ln in done.stdout.splitlines() if ln.split()[:1] == [row["recording"]])
+        assert row["status"] in line.split()
+        assert line.endswith(row["export_dir"] if row["status"] == "ok" else row["error"])

@@ -7,6 +7,7 @@ PROVENANCE.md, not from the library. The fixtures are read-only; exports run on 
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import shutil
@@ -340,6 +341,42 @@ def test_export_folder_without_info_file(tmp_path: Path):
     assert_one_error_line(result, contains="no info file")
 
 
+@pytest.mark.parametrize(
+    "command",
+    [["info"], ["export"], ["fixations"], ["blinks"], ["annotate", "{path}", "list"]],
+    ids=["info", "export", "fixations", "blinks", "annotate"],
+)
+def test_every_command_says_what_a_folder_is(tmp_path: Path, command: list[str]):
+    study = tmp_path / "study"
+    for name in ("p01", "p02", "p03"):
+        (study / name / "rec").mkdir(parents=True)
+        (study / name / "rec" / "info.player.json").write_text('{"meta_version": "2.3"}')
+    (study / "p03" / "rec" / "user_info.csv").write_text("key,value\n")
+    export = study / "p03" / "rec" / "exports" / "000"
+    export.mkdir(parents=True)
+    (export / "export_info.csv").write_text("key,value\nPlayer Software Version,3.5.1\n")
+    (export / "gaze_positions.csv").write_text("gaze_timestamp,world_index\n")
+    broken = study / "p04" / "broken"
+    broken.mkdir(parents=True)
+    for name in ("user_info.csv", "gaze.pldata", "gaze_timestamps.npy", "world_timestamps.npy"):
+        (broken / name).write_bytes(b"")
+
+    def run_on(path: Path):
+        args = [a.format(path=path) for a in command]
+        return run(*(args if "{path}" in command else [*args, path]))
+
+    line = assert_one_error_line(run_on(study), contains="holds 4 recordings (p01/rec, p02/rec, …)")
+    assert "add --recursive (-r)" in line
+    rec = study / "p03" / "rec"
+    line = assert_one_error_line(run_on(export), contains=f"is an export of {rec}")
+    assert line.endswith(f"pass {rec}.")
+    line = assert_one_error_line(run_on(broken), contains="no info.player.json or info.csv")
+    assert "Cloud" not in line
+    assert_one_error_line(run_on(tmp_path / "study" / "p01"), contains="holds 1 recording (rec)")
+    (tmp_path / "empty").mkdir()
+    assert_one_error_line(run_on(tmp_path / "empty"), contains="is not a recording")
+
+
 @needs_fixtures
 def test_missing_info_key_names_the_key(rec_copy):
     rec = rec_copy(CORE358)
@@ -509,3 +546,75 @@ def test_no_arguments_shows_help():
     result = run()
     assert result.exit_code == 2
     assert "demo" in result.output
+
+
+# --- batch summary --------------------------------------------------------------------------------
+
+
+def _batch_items(tmp_path: Path) -> list:
+    from gazeport.batch import BatchItem
+
+    long_dir = tmp_path / ("participant_with_a_rather_long_name_" * 3) / "2024_01_25_session_003"
+    error = f"Gaze datum 298 in {long_dir}/gaze.pldata is damaged; restore the file from a backup."
+    return [
+        BatchItem(long_dir, status="ok", rows={"gaze": 1841}, export_dir=long_dir / "exports/000"),
+        BatchItem(long_dir.parent / "broken", status="failed", error=error),
+        BatchItem(long_dir.parent / "neon", status="unsupported", error="a native Neon recording"),
+    ]
+
+
+def _terminal_summary(items: list, width: int) -> list[str]:
+    from rich.console import Console
+
+    console = Console(width=width, force_terminal=True, color_system=None, record=True)
+    cli_export._print_summary(items, console)
+    return console.export_text().splitlines()
+
+
+def test_batch_summary_in_a_terminal_folds_paths_and_errors(tmp_path: Path):
+    items = _batch_items(tmp_path)
+    lines = _terminal_summary(items, 70)
+    header = lines[0]
+    assert header.split() == ["recording", "status", "rows", "seconds", "output"]
+    starts = [header.index(name) - 1 for name in ("status", "rows", "seconds", "output")]
+    cells: list[list[str]] = []  # per row: recording, status, output (unfolded)
+    for line in lines[1:]:
+        recording, status = line[: starts[0]].strip(), line[starts[0] : starts[1]].strip()
+        output = line[starts[3] :].strip()
+        if status:
+            cells.append([recording, status, output])
+        else:
+            cells[-1][0] += recording
+            cells[-1][2] += " " + output
+    assert [c[1] for c in cells] == ["ok", "failed", "unsupported"]
+    assert [c[0] for c in cells] == [str(i.recording) for i in items]
+    outputs = [str(items[0].export_dir), items[1].error, items[2].error]
+    assert [c[2].replace(" ", "") for c in cells] == [o.replace(" ", "") for o in outputs]
+    assert "…" not in "".join(lines)
+
+
+def test_batch_summary_in_a_very_narrow_terminal_is_a_block_per_recording(tmp_path: Path):
+    items = _batch_items(tmp_path)
+    lines = _terminal_summary(items, 40)
+    assert lines == [
+        line
+        for i in items
+        for line in (
+            str(i.recording),
+            f"  {i.status}  {i.total_rows:,} rows  0.00 s  {i.export_dir or i.error}",
+        )
+    ]
+
+
+def test_batch_summary_off_a_terminal_keeps_each_row_on_one_line(tmp_path: Path):
+    from rich.console import Console
+
+    items = _batch_items(tmp_path)
+    console = Console(file=io.StringIO(), width=40, record=True)  # as a pipe with COLUMNS=40
+    cli_export._print_summary(items, console)
+    lines = console.export_text().splitlines()
+    assert lines[0].split() == ["recording", "status", "rows", "seconds", "output"]
+    for item, line in zip(items, lines[1:], strict=True):
+        assert line.startswith(f" {item.recording}  ")
+        assert line.endswith(str(item.export_dir or item.error))
+        assert f" {item.status} " in line

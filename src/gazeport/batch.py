@@ -18,21 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import GazeportError, RecordingNotFoundError
+from .errors import GazeportError, RecordingNotFoundError, UnsupportedRecordingError
 from .jobs import export_recording
-from .recording.detect import RecordingKind, detect_kind
+from .recording.diagnose import SKIP_DIRS, looks_like_recording
 
-SUPPORTED = {
-    RecordingKind.NEW_STYLE,
-    RecordingKind.OLD_STYLE,
-    RecordingKind.MOBILE,
-    RecordingKind.INVISIBLE,
-}
 #: How long to try reaching a Dask scheduler before giving up.
 DASK_CONNECT_TIMEOUT = "10s"
 #: How long to wait for the last progress events of a Dask batch after its tasks finished [s].
 DASK_EVENT_WAIT_S = 5.0
-_SKIP_DIRS = {"exports", "offline_data", "calibrations", "__pycache__"}
 
 
 @dataclass
@@ -40,7 +33,7 @@ class BatchItem:
     """The outcome of exporting one recording of a batch."""
 
     recording: Path
-    status: str = "pending"  #: "ok" or "failed"
+    status: str = "pending"  #: "ok", "failed", "unsupported" or "cancelled"
     rows: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
@@ -52,19 +45,15 @@ class BatchItem:
         return sum(self.rows.values())
 
 
-def _is_recording(path: Path) -> bool:
-    try:
-        return detect_kind(path) in SUPPORTED
-    except GazeportError:
-        return False
-
-
 def discover(paths: Iterable[Path | str], recursive: bool = False) -> list[tuple[Path, Path]]:
     """``(recording, root)`` pairs for the given paths, in a stable order.
 
-    A path that is a recording is taken as it is. With ``recursive``, every recording below a
-    folder is found (``exports/`` and other Player folders are not searched, nor folders inside
-    a recording). A path that does not exist raises :class:`RecordingNotFoundError`.
+    A path that is a recording is taken as it is. With ``recursive``, every folder below that
+    looks like a recording is found (:func:`~gazeport.recording.diagnose.looks_like_recording`):
+    also kinds gazeport cannot open yet (Neon, Cloud exports) and recordings without their info
+    file, so that the batch reports them instead of leaving them out. ``exports/`` and other
+    Player folders are not searched, nor folders inside a recording. A path that does not
+    exist raises :class:`RecordingNotFoundError`.
     """
     found: list[tuple[Path, Path]] = []
     seen: set[Path] = set()
@@ -72,16 +61,16 @@ def discover(paths: Iterable[Path | str], recursive: bool = False) -> list[tuple
         path = Path(raw).expanduser()
         if not path.exists():
             raise RecordingNotFoundError(path)
-        if not recursive or _is_recording(path):
+        if not recursive or looks_like_recording(path):
             candidates = [path]
             root = path.parent
         else:
             candidates = []
             root = path
             for current, dirs, _files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
+                dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
                 here = Path(current)
-                if _is_recording(here):
+                if looks_like_recording(here):
                     candidates.append(here)
                     dirs[:] = []  # a recording's subfolders are not recordings
         for rec in candidates:
@@ -142,6 +131,8 @@ def _export_one(
         options = {**options, "progress": sender}
     try:
         result = export_recording(rec, out_dir=out_dir, **options)
+    except UnsupportedRecordingError as exc:
+        item.status, item.error = "unsupported", str(exc)
     except GazeportError as exc:
         item.status, item.error = "failed", str(exc)
     except OSError as exc:
@@ -396,7 +387,8 @@ def export(
     ``progress(fraction, text)`` reports the whole batch (the mean of the recordings'
     fractions, from wherever they run); ``cancel`` stops the batch;
     ``scheduler`` runs it on Dask (see :func:`export_many`). Returns
-    one :class:`BatchItem` per recording (status ``ok``, ``failed`` or ``cancelled``).
+    one :class:`BatchItem` per recording (status ``ok``, ``failed``, ``unsupported`` — a kind
+    gazeport cannot open yet — or ``cancelled``).
     """
     from .recording import Recording
 

@@ -133,16 +133,37 @@ def test_accepts_str_paths(tmp_path: Path) -> None:
         pytest.param(lambda f: add_info_json(f, None), id="no-data-format-version"),
         pytest.param(lambda f: (f / "info.json").write_text("[1.4]"), id="not-an-object"),
         pytest.param(lambda f: add_info_json(f, "beta"), id="unparsable-version"),
-        pytest.param(lambda f: (f / "world.mp4").write_bytes(b""), id="only-a-video"),
+    ],
+)
+def test_unusable_info_json(tmp_path: Path, write: Callable[[Path], object]) -> None:
+    folder = make_folder(tmp_path, write)
+    with pytest.raises(NoInfoFileError) as info:
+        detect_kind(folder)
+    assert str(info.value).startswith(
+        f"{folder / 'info.json'} has no readable data_format_version, so it is not the info file "
+        "of a Pupil Invisible or Neon recording;"
+    )
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
         pytest.param(lambda f: None, id="empty"),
+        pytest.param(lambda f: (f / "notes.txt").write_text("hello"), id="unrelated-file"),
+        pytest.param(
+            lambda f: (f / "results.csv").write_text("subject,score\n1,2\n"), id="own-csv"
+        ),
+        pytest.param(lambda f: (f / "data").mkdir(), id="empty-subfolder"),
     ],
 )
 def test_no_info_file(tmp_path: Path, write: Callable[[Path], object]) -> None:
     folder = make_folder(tmp_path, write)
     with pytest.raises(NoInfoFileError) as info:
         detect_kind(folder)
-    assert str(info.value).startswith(
-        f"There is no info file (info.player.json, info.csv or info.json) in {folder};"
+    assert str(info.value) == (
+        f"{folder} is not a recording: it has no info file (info.player.json, info.csv or "
+        "info.json); pass the folder of a Pupil Capture, Pupil Mobile or Pupil Invisible "
+        "recording."
     )
 
 
@@ -279,3 +300,185 @@ def test_real_neon_recording() -> None:
     assert detect_kind(folder) is RecordingKind.NEON
     with pytest.raises(UnsupportedRecordingError, match=r"is a native Neon recording"):
         check_recording(folder)
+
+
+# --- what a folder is when it is not a recording ----------------------------------------------
+
+
+def add_core_data(folder: Path) -> None:
+    """A Pupil Capture recording's data files, without its info file."""
+    for name in ("gaze.pldata", "gaze_timestamps.npy", "world_timestamps.npy", "world.mp4"):
+        (folder / name).write_bytes(b"")
+    (folder / "user_info.csv").write_text("key,value\n")  # once taken for a Cloud export
+
+
+def add_neon_data(folder: Path) -> None:
+    """A native Neon recording's files (spec neon-format.md 1.1), without info.json."""
+    for name in ("gaze ps1.raw", "gaze ps1.time", "Neon Scene Camera v1 ps1.mp4", "event.time"):
+        (folder / name).write_bytes(b"")
+    (folder / "wearer.json").write_text('{"name": "w"}')
+
+
+def make_recording(folder: Path, *parts: Callable[[Path], object]) -> Path:
+    folder.mkdir(parents=True)
+    for add in parts:
+        add(folder)
+    return folder
+
+
+def diagnosis(path: Path) -> str:
+    with pytest.raises(NoInfoFileError) as info:
+        detect_kind(path)
+    return str(info.value)
+
+
+def test_study_folder_counts_its_recordings(tmp_path: Path) -> None:
+    study = tmp_path / "study"
+    make_recording(study / "p01" / "rec", add_player_info)
+    make_recording(study / "p02" / "rec", add_legacy_info_csv)
+    make_recording(study / "p03" / "session" / "neon", add_neon)
+    make_recording(study / "p04" / "broken", add_core_data)
+    make_recording(study / "p01" / "rec" / "exports" / "000" / "copy", add_player_info)
+    (study / "notes").mkdir()
+    (study / ".hidden" / "rec").mkdir(parents=True)
+    add_player_info(study / ".hidden" / "rec")
+    assert diagnosis(study) == (
+        f"{study} holds 4 recordings (p01/rec, p02/rec, …) and is not one itself; pass one of "
+        "them, or add --recursive (-r) to gazeport export to export them all."
+    )
+    one = make_recording(tmp_path / "one" / "rec", add_player_info).parent
+    assert f"{one} holds 1 recording (rec) and is not one itself;" in diagnosis(one)
+
+
+def test_recording_count_is_bounded_in_depth_and_time(tmp_path: Path) -> None:
+    from gazeport.recording.diagnose import count_recordings
+
+    study = tmp_path / "study"
+    make_recording(study / "a" / "rec", add_player_info)
+    make_recording(study / "b" / "c" / "d" / "e" / "rec", add_player_info)  # 5 levels down
+    assert count_recordings(study) == ([study / "a" / "rec"], False)
+    assert count_recordings(study, max_depth=5) == (
+        [study / "a" / "rec", study / "b" / "c" / "d" / "e" / "rec"],
+        True,
+    )
+    assert count_recordings(study, budget_s=0.0) == ([], False)
+    (study / "b" / "c" / "d" / "e" / "rec" / "info.player.json").unlink()
+    assert "holds at least 1 recording (a/rec)" in diagnosis(study)
+
+
+def test_export_folder_names_its_recording(tmp_path: Path) -> None:
+    rec = make_recording(tmp_path / "rec", add_player_info, add_core_data)
+    export = make_recording(rec / "exports" / "000")
+    assert diagnosis(export) == f"{export} is an export of {rec}, not a recording; pass {rec}."
+    (export / "export_info.csv").write_text("key,value\nPlayer Software Version,3.5.1\n")
+    (export / "gaze_positions.csv").write_text("gaze_timestamp,world_index\n")
+    (export / "fixations.csv").write_text("id,start_timestamp\n")
+    assert diagnosis(export) == f"{export} is an export of {rec}, not a recording; pass {rec}."
+    assert diagnosis(rec / "exports") == (
+        f"{rec / 'exports'} holds the exports of {rec}, not a recording; pass {rec}."
+    )
+    offline = make_recording(rec / "offline_data" / "tokens")
+    assert diagnosis(offline) == (
+        f"{offline} is a folder inside the recording {rec}, not a recording; pass {rec}."
+    )
+
+
+def test_export_written_elsewhere_is_told_by_its_job_record(tmp_path: Path) -> None:
+    out = make_recording(tmp_path / "out" / "p01")
+    (out / "export_info.csv").write_text("key,value\n")
+    assert diagnosis(out) == (
+        f"{out} is an export (it holds export_info.csv), not a recording; pass the recording "
+        "folder it was exported from."
+    )
+    rec = tmp_path / "somewhere" / "rec"
+    (out / "gazeport_export.json").write_text(json.dumps({"recording": str(rec)}))
+    assert diagnosis(out) == f"{out} is an export of {rec}, not a recording; pass {rec}."
+
+
+def test_neon_player_export_is_an_export_not_a_cloud_export(tmp_path: Path) -> None:
+    export = make_recording(tmp_path / "2024-01-01_10-00-00_export", add_neon)
+    (export / "export_info.csv").write_text("key,value\nPlayer Software Version,6.0.13\n")
+    (export / "gaze.csv").write_text("recording id,timestamp [ns],gaze x [px]\n")
+    assert diagnosis(export).startswith(f"{export} is an export (it holds export_info.csv),")
+
+
+@pytest.mark.parametrize(
+    ("parts", "expected"),
+    [
+        pytest.param(
+            [add_core_data],
+            "{f} holds Pupil Capture recording files (gaze.pldata, gaze_timestamps.npy, …) but no "
+            "info.player.json or info.csv, which gazeport (like Pupil Player) needs to open it; "
+            "copy the info file back from the original recording.",
+            id="core",
+        ),
+        pytest.param(
+            [lambda f: (f / "world.mp4").write_bytes(b"")],
+            "{f} holds Pupil Capture recording files (world.mp4) but no info.player.json or "
+            "info.csv, which gazeport (like Pupil Player) needs to open it; copy the info file "
+            "back from the original recording.",
+            id="only-a-world-video",
+        ),
+        pytest.param(
+            [add_neon_data],
+            "{f} holds Neon recording files (Neon Scene Camera v1 ps1.mp4, event.time, …) but "
+            "no info.json, which is needed to open it; copy info.json back from the original "
+            "recording.",
+            id="neon",
+        ),
+        pytest.param(
+            [lambda f: (f / "PI world v1 ps1.mp4").write_bytes(b"")],
+            "{f} holds Pupil Invisible recording files (PI world v1 ps1.mp4) but no info.json, "
+            "which is needed to open it; copy info.json back from the original recording.",
+            id="invisible",
+        ),
+    ],
+)
+def test_recording_without_its_info_file(
+    tmp_path: Path, parts: list[Callable[[Path], object]], expected: str
+) -> None:
+    folder = make_folder(tmp_path, *parts)
+    message = diagnosis(folder)
+    assert message == expected.format(f=folder)
+    assert "Cloud" not in message
+
+
+def test_real_cloud_timeseries_export_is_still_recognised(tmp_path: Path) -> None:
+    # the files of a Pupil Cloud "Timeseries Data" download (spec neon-format.md 3.1)
+    folder = make_folder(tmp_path, add_neon)
+    (folder / "gaze.csv").write_text(
+        "section id,recording id,timestamp [ns],gaze x [px],gaze y [px],worn,fixation id,"
+        "blink id,azimuth [deg],elevation [deg]\r\n"
+    )
+    (folder / "world_timestamps.csv").write_text(
+        "section id,recording id,timestamp [ns]\r\n", encoding="utf-8-sig"
+    )
+    assert detect_kind(folder) is RecordingKind.CLOUD_CSV
+    with pytest.raises(UnsupportedRecordingError, match=r"looks like a Pupil Cloud CSV export"):
+        check_recording(folder)
+    enrichment = make_recording(tmp_path / "marker_mapper")
+    (enrichment / "aoi_fixations.csv").write_text("aoi id,aoi name,section id,recording id\n")
+    assert detect_kind(enrichment) is RecordingKind.CLOUD_CSV
+
+
+def test_python_open_says_what_the_folder_is(tmp_path: Path) -> None:
+    import gazeport
+
+    study = tmp_path / "study"
+    make_recording(study / "p01" / "rec", add_player_info)
+    with pytest.raises(NoInfoFileError, match=r"holds 1 recording \(p01/rec\)"):
+        gazeport.open(study)
+
+
+@needs_recordings
+def test_real_core_recording_without_its_info_file(tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "rec"
+    shutil.copytree(RECORDINGS / "core121_eyedoit_001", folder)
+    folder.chmod(0o755)  # the fixtures are read-only
+    (folder / "info.player.json").unlink()
+    assert diagnosis(folder).startswith(
+        f"{folder} holds Pupil Capture recording files (gaze.pldata, notify.pldata, …) but no "
+        "info.player.json or info.csv"
+    )

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import enum
+import io
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from ..analysis.blinks import BlinkParams
 from ..analysis.fixations import FixationParams
-from ..batch import discover, export_many, write_report
+from ..batch import BatchItem, discover, export_many, write_report
 from ..errors import GazeportError
 from ..jobs import DEFAULT_EXPORTERS, EXPORTERS, ExportResult, Job, export_recording
 from ..recording import open_recording
@@ -399,7 +401,7 @@ def _batch(
     quiet: bool,
     options: dict[str, Any],
 ) -> None:
-    """Export several recordings, print a summary table, exit 1 if any failed."""
+    """Export several recordings, print a summary table, exit 1 if any is not ok."""
     found = discover(paths, recursive)
     if not found:
         raise GazeportError(
@@ -416,20 +418,7 @@ def _batch(
             on_progress=bars.update,
             **options,
         )
-    table = Table(box=None, header_style="bold")
-    for column in ("recording", "status", "rows", "seconds", "output"):
-        table.add_column(column, justify="right" if column in ("rows", "seconds") else "left")
-    for item in items:
-        status = "[green]ok[/]" if item.status == "ok" else "[red]failed[/]"
-        output = str(item.export_dir) if item.export_dir else item.error
-        table.add_row(
-            escape(str(item.recording)),
-            status,
-            f"{item.total_rows:,}",
-            f"{item.seconds:.2f}",
-            escape(output),
-        )
-    _out.print(table)
+    _print_summary(items)
     failed = [i for i in items if i.status != "ok"]
     if report is not None:
         write_report(items, report)
@@ -437,6 +426,77 @@ def _batch(
     _out.print(f"{len(items) - len(failed)} of {len(items)} recordings exported.")
     if failed:
         raise typer.Exit(1)
+
+
+#: How each status of a batch item is shown.
+_STATUS_STYLES = {"ok": "green", "failed": "red", "unsupported": "yellow", "cancelled": "yellow"}
+_COLUMNS = ("recording", "status", "rows", "seconds", "output")
+#: Narrowest the recording and output columns may get in a terminal before the summary is
+#: printed as one block per recording instead [characters].
+_MIN_FOLDED_WIDTH = 12
+#: Line width of the summary when stdout is no terminal: wide enough for any row.
+_UNBOUNDED_WIDTH = 100_000
+
+
+def _summary_cells(items: list[BatchItem]) -> list[tuple[str, str, str, str, str]]:
+    """recording, status, rows, seconds and output (export folder or reason) as plain text."""
+    return [
+        (
+            str(item.recording),
+            item.status,
+            f"{item.total_rows:,}",
+            f"{item.seconds:.2f}",
+            str(item.export_dir) if item.export_dir else item.error,
+        )
+        for item in items
+    ]
+
+
+def _summary_table(items: list[BatchItem]) -> Table:
+    """One row per recording; paths and errors fold onto more lines, never cut short."""
+    table = Table(box=None, header_style="bold")
+    for column in _COLUMNS:
+        table.add_column(
+            column,
+            justify="right" if column in ("rows", "seconds") else "left",
+            no_wrap=column not in ("recording", "output"),
+            overflow="fold",
+            min_width=len(column),
+        )
+    for recording, status, rows, seconds, output in _summary_cells(items):
+        style = _STATUS_STYLES.get(status, "red")
+        table.add_row(
+            escape(recording), f"[{style}]{escape(status)}[/]", rows, seconds, escape(output)
+        )
+    return table
+
+
+def _print_summary(items: list[BatchItem], console: Console | None = None) -> None:
+    """The summary of a batch, whole: in a terminal a table whose paths and errors fold (or,
+    where even that does not fit, a block per recording); elsewhere (a file, a pipe) a table
+    with each row on one line."""
+    console = console or _out
+    if not console.is_terminal:
+        wide = Console(file=io.StringIO(), width=_UNBOUNDED_WIDTH, color_system=None)
+        with wide.capture() as captured:
+            wide.print(_summary_table(items))
+        for line in captured.get().splitlines():
+            console.print(line.rstrip(), markup=False, soft_wrap=True)
+        return
+    cells = _summary_cells(items)
+    fixed = sum(
+        max([len(_COLUMNS[i]), *(len(row[i]) for row in cells)]) + 2 for i in (1, 2, 3)
+    )  # status, rows, seconds and their padding
+    if console.width >= fixed + 2 * (_MIN_FOLDED_WIDTH + 2):
+        console.print(_summary_table(items))
+        return
+    for recording, status, rows, seconds, output in cells:
+        style = _STATUS_STYLES.get(status, "red")
+        console.print(escape(recording), soft_wrap=True)
+        console.print(
+            f"  [{style}]{escape(status)}[/]  {rows} rows  {seconds} s  {escape(output)}",
+            soft_wrap=True,
+        )
 
 
 def _report_unfinished(job: Job | None, *, interrupted: bool) -> None:

@@ -19,6 +19,7 @@ from ..errors import (
     UnsupportedRecordingError,
 )
 from ..formats.keyvalue_csv import read_key_value_file
+from .diagnose import EXPORT_MARKERS, diagnose, has_cloud_csv
 
 VIDEO_EXTENSIONS = frozenset({".mp4", ".mjpeg", ".h264", ".mkv", ".avi", ".fake"})
 _PI_MJPEG_WORLD = re.compile(r"PI world v\d+ ps\d+.*\.mjpeg")
@@ -79,16 +80,12 @@ def detect_kind(path: Path | str) -> RecordingKind:
     """Tell which kind of recording the folder ``path`` holds, without opening it.
 
     The order is Pupil Player's: ``info.player.json`` wins over ``info.csv``, which wins over
-    any other CSV file (a Cloud export) and over ``info.json`` (Invisible or Neon).
+    a Cloud export's CSV files and over ``info.json`` (Invisible or Neon). Any other folder
+    raises :class:`NoInfoFileError` saying what it is instead (:func:`.diagnose.diagnose`):
+    an export, a study folder of recordings, a recording without its info file …
     """
     path = Path(path)
     names = set(_list_folder(path))
-
-    candidate: RecordingKind | None = None
-    if any(name.endswith(".csv") for name in names):
-        candidate = RecordingKind.CLOUD_CSV
-    elif "info.json" in names:
-        candidate = _info_json_candidate(path / "info.json")
 
     if (path / "info.player.json").is_file():
         return RecordingKind.NEW_STYLE
@@ -97,12 +94,16 @@ def detect_kind(path: Path | str) -> RecordingKind:
         if "Data Format Version" in info or info.get("Capture Software") != "Pupil Mobile":
             return RecordingKind.OLD_STYLE
         return RecordingKind.MOBILE
-    if candidate is not None:
-        return candidate
-    raise NoInfoFileError(
-        f"There is no info file (info.player.json, info.csv or info.json) in {path}; "
-        "pass the folder of a Pupil Capture, Pupil Mobile or Pupil Invisible recording."
-    )
+    if not any(marker in names for marker in EXPORT_MARKERS):
+        # Player takes any CSV file for a Cloud export; Capture's user_info.csv or a
+        # Player export's CSVs are not one, so only a Cloud header counts here.
+        if has_cloud_csv(path, names):
+            return RecordingKind.CLOUD_CSV
+        if "info.json" in names:
+            candidate = _info_json_candidate(path / "info.json")
+            if candidate is not None:
+                return candidate
+    raise NoInfoFileError(diagnose(path, names))
 
 
 def check_recording(path: Path | str) -> RecordingKind:
