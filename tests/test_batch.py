@@ -202,3 +202,13 @@ def test_unreachable_scheduler_is_a_plain_error(study: Path, monkeypatch: pytest
         export_many(
             discover([study / "p02" / "rec"]), scheduler="tcp://127.0.0.1:9", exporters=("raw",)
         )
+
+
+def test_write_report_failure_leaves_no_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    def full(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full)
+    with pytest.raises(OSError, match="No space"):
+        write_report([], tmp_path / "report.csv")
+    assert list(tmp_path.iterdir()) == []
