@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from tests.factories import make_world_only_recording
 
-from gazeport.errors import RecordingLockedError
+from gazeport.errors import CorruptFileError, RecordingLockedError
 from gazeport.recording import annotations as ann
 from gazeport.recording import edit_lock
 from gazeport.recording.annotations import Annotation
@@ -244,3 +244,29 @@ def test_update_definitions_is_one_locked_step(rec: Path) -> None:
     with pytest.raises(KeyError, match="'nope'"):
         ann.update_definitions(rec, remove=["nope"])
     assert ann.load_definitions(rec) == {"b": "y", "c": "z"}
+
+
+def test_a_reader_racing_the_first_writer_reads_again_under_the_lock(rec: Path) -> None:
+    """No lock file when the read starts; a writer creates it and is mid-way through."""
+    calls: list[int] = []
+
+    def read() -> str:
+        calls.append(1)
+        if len(calls) == 1:
+            edit_lock.lock_path(rec).touch()  # the writer arrived
+            raise CorruptFileError("the two files disagree")
+        return "consistent"
+
+    assert edit_lock.read_consistently(rec, read) == "consistent"
+    assert len(calls) == 2
+
+
+def test_without_a_lock_file_corrupt_files_are_reported_at_once(rec: Path) -> None:
+    def read() -> str:
+        raise CorruptFileError("really damaged")
+
+    start = time.monotonic()
+    with pytest.raises(CorruptFileError, match="really damaged"):
+        edit_lock.read_consistently(rec, read)
+    assert time.monotonic() - start < 1.0
+    assert not edit_lock.lock_path(rec).exists()

@@ -173,7 +173,12 @@ def read_consistently(
     while True:
         state, fd = _open_read_only(path)
         if state == "missing":
-            result = read()
+            try:
+                result = read()
+            except CorruptFileError:
+                if not path.exists():
+                    raise
+                continue  # a writer created the lock file and was mid-way: read under the lock
             if not path.exists():
                 return result  # no writer started before the read ended
             continue  # a writer created the lock file meanwhile: read again under the lock
