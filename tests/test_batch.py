@@ -266,3 +266,13 @@ def test_summary_never_cuts_a_path_or_an_error(mixed_study: Path, tmp_path: Path
         line = next(ln for ln in done.stdout.splitlines() if ln.split()[:1] == [row["recording"]])
         assert row["status"] in line.split()
         assert line.endswith(row["export_dir"] if row["status"] == "ok" else row["error"])
+
+
+def test_write_report_failure_leaves_no_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    def full(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full)
+    with pytest.raises(OSError, match="No space"):
+        write_report([], tmp_path / "report.csv")
+    assert list(tmp_path.iterdir()) == []

@@ -6,6 +6,7 @@ Layer L4 (next to :mod:`gazeport.jobs`): it finds recordings below folders and r
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import multiprocessing
 import os
@@ -356,16 +357,21 @@ def write_report(items: list[BatchItem], path: Path) -> None:
     """A CSV line per recording (written to a temporary name, then renamed)."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.part")
-    with tmp.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(REPORT_COLUMNS)
-        for item in items:
-            writer.writerow([
-                str(item.recording), item.status, item.total_rows, f"{item.seconds:.3f}",
-                "" if item.export_dir is None else str(item.export_dir),
-                "; ".join(f"{k}: {v}" for k, v in item.skipped.items()), item.error,
-            ])  # fmt: skip
-    os.replace(tmp, path)
+    try:
+        with tmp.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(REPORT_COLUMNS)
+            for item in items:
+                writer.writerow([
+                    str(item.recording), item.status, item.total_rows, f"{item.seconds:.3f}",
+                    "" if item.export_dir is None else str(item.export_dir),
+                    "; ".join(f"{k}: {v}" for k, v in item.skipped.items()), item.error,
+                ])  # fmt: skip
+        os.replace(tmp, path)
+    except BaseException:  # a full disk, Ctrl-C: no temporary file stays behind
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise
 
 
 def export(

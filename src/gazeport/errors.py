@@ -12,6 +12,8 @@
     ├── StreamNotFoundError (LookupError)           a stream the caller asked for is not in the recording
     ├── TrimRangeError (ValueError)                 an export range outside the recording
     ├── ExportError (RuntimeError)                  an export could not be completed (nothing half-written)
+    ├── FileWriteError (OSError)                    a file could not be written (the old one is kept)
+    ├── RecordingLockedError (TimeoutError)         another process holds a recording's edit lock too long
     └── ExportCancelled                             an export was cancelled (nothing half-written)
 
 Every message is one plain sentence (or two) that names the file, key or offset and says what the
@@ -72,6 +74,19 @@ class TrimRangeError(GazeportError, ValueError):
 
 class ExportError(GazeportError, RuntimeError):
     """An export could not be completed; no output that looks complete was left behind."""
+
+
+class FileWriteError(GazeportError, OSError):
+    """A file could not be written (disk full, no permission); the previous file is unchanged
+    and no temporary file was left behind."""
+
+
+class RecordingLockedError(GazeportError, TimeoutError):
+    """Another process held a recording's edit lock longer than the timeout; names the lock file."""
+
+    def __init__(self, message: str, lock_file: Path | str) -> None:
+        super().__init__(message)
+        self.lock_file = Path(lock_file)
 
 
 class ExportCancelled(GazeportError):

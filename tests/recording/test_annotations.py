@@ -444,4 +444,4 @@ def test_real_recording_write_and_read_back(real_copy: Path) -> None:
     before = {p.name for p in REC.iterdir()}
     after = {p.name for p in real_copy.iterdir()}
     assert after - before == {"annotation_player.pldata", "annotation_player_timestamps.npy",
-                              "offline_data"}  # fmt: skip
+                              "offline_data", ".annotation_player.lock"}  # fmt: skip

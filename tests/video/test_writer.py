@@ -6,7 +6,9 @@ and PyAV decoding of the written files (frame pts, pixels, audio samples).
 
 from __future__ import annotations
 
+import errno
 import io
+import os
 from fractions import Fraction
 from pathlib import Path
 
@@ -484,3 +486,20 @@ def test_add_audio_only_before_the_first_frame(tmp_path):
         writer.write(image(0), 0.0)
         with pytest.raises(ValueError, match="before the first frame"):
             writer.add_audio([(tmp_path / "audio.mp4", ts)], end_time=0.5)
+
+
+def test_write_timestamp_files_failed_rename_leaves_no_temp(tmp_path, monkeypatch):
+    ts = 7.0 + np.arange(5) / 10
+    calls = []
+    real_replace = os.replace
+
+    def second_fails(src, dst):
+        calls.append(dst)
+        if len(calls) == 2:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", second_fails)
+    with pytest.raises(OSError, match="No space"):
+        write_timestamp_files(tmp_path / "a.mp4", ts, pts=np.arange(5))
+    assert not list(tmp_path.glob("*.writing"))

@@ -176,21 +176,20 @@ def definitions(
     remove: Annotated[list[str] | None, typer.Option("--remove", help="LABEL to remove.")] = None,
 ) -> None:
     rec = _rec(ctx)
-    defs = dict(notes.load_definitions(rec.path))
-    if set_ or remove:
-        for item in set_ or []:
-            label, sep, key = item.partition("=")
-            if not sep:
-                raise typer.BadParameter(f"{item!r} is not LABEL=HOTKEY.", param_hint="'--set'")
-            defs[label.strip()] = key.strip()
-        for label in remove or []:
-            if defs.pop(label, None) is None:
-                raise typer.BadParameter(
-                    f"there is no definition {label!r}.", param_hint="'--remove'"
-                )
-        try:
-            notes.save_definitions(rec.path, defs)
+    changes: dict[str, str] = {}
+    for item in set_ or []:
+        label, sep, key = item.partition("=")
+        if not sep:
+            raise typer.BadParameter(f"{item!r} is not LABEL=HOTKEY.", param_hint="'--set'")
+        changes[label.strip()] = key.strip()
+    if changes or remove:
+        try:  # one locked read-modify-write, so concurrent edits are not lost
+            defs = notes.update_definitions(rec.path, set_=changes, remove=remove or ())
+        except KeyError as exc:
+            raise typer.BadParameter(exc.args[0], param_hint="'--remove'") from None
         except ValueError as exc:
             raise _usage(exc) from None
+    else:
+        defs = notes.load_definitions(rec.path)
     for label, key in defs.items():
         _out.print(f"  {escape(key)}  {escape(label)}")

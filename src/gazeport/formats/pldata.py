@@ -10,6 +10,7 @@ the payloads into columns is :mod:`gazeport.formats.datum_columns`' job.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import warnings
@@ -373,12 +374,37 @@ def _chmod_like_open(fd: int) -> None:
     os.fchmod(fd, 0o666 & ~umask)
 
 
+def _open_temp(directory: Path, prefix: str, suffix: str) -> tuple[Path, BinaryIO]:
+    """A new temporary file in ``directory`` (mode like ``open()``), removed again on failure."""
+    fd, name = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=directory)
+    path = Path(name)
+    try:
+        _chmod_like_open(fd)
+        fh = os.fdopen(fd, "wb")
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+        path.unlink(missing_ok=True)
+        raise
+    return path, fh
+
+
+def _finish(fh: BinaryIO) -> None:
+    """Flush, ``fsync`` and close: the data is on disk before the file is renamed into place."""
+    try:
+        fh.flush()
+        os.fsync(fh.fileno())
+    finally:
+        fh.close()
+
+
 class PldataWriter:
     """Write ``<name>.pldata`` and ``<name>_timestamps.npy`` atomically.
 
     Records go to temporary files in the same folder; both are renamed into place only when
     the writer is closed without an exception, so a crash never leaves a file that looks
-    complete. Use as a context manager::
+    complete. Any failure (a full disk, Ctrl-C, ...) removes the temporary files and keeps the
+    previous files. Use as a context manager::
 
         with PldataWriter(folder, "annotation_player") as w:
             w.append({"topic": "annotation", "timestamp": 1.5, "label": "start"})
@@ -388,16 +414,19 @@ class PldataWriter:
         self.directory = Path(directory)
         self.name = name
         self.directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".pldata.part", dir=self.directory)
-        self._tmp = Path(tmp)
-        _chmod_like_open(fd)
-        self._fh: BinaryIO | None = os.fdopen(fd, "wb")
+        self._tmp, fh = _open_temp(self.directory, f".{name}.", ".pldata.part")
+        self._fh: BinaryIO | None = fh
+        self._ts_tmp: Path | None = None
         self._timestamps: list[float] = []
         self._packer = msgpack.Packer(use_bin_type=True)
 
     @property
     def path(self) -> Path:
         return self.directory / f"{self.name}.pldata"
+
+    @property
+    def timestamps_path(self) -> Path:
+        return self.directory / f"{self.name}_timestamps.npy"
 
     def append(self, datum: Mapping[str, Any]) -> None:
         """Append one datum (needs ``topic`` and ``timestamp``)."""
@@ -411,27 +440,42 @@ class PldataWriter:
         self._fh.write(self._packer.pack((topic, payload)))
 
     def close(self) -> None:
-        """Finish both files and move them into place."""
+        """Finish both files and move them into place (the timestamps first).
+
+        On any exception the temporary files are removed and the previous files kept, except
+        when it comes between the two renames: then the second rename is completed, so the two
+        files never disagree.
+        """
         if self._fh is None:
             return
-        self._fh.close()
-        self._fh = None
-        ts_final = self.directory / f"{self.name}_timestamps.npy"
-        fd, ts_tmp = tempfile.mkstemp(
-            prefix=f".{self.name}.", suffix=".npy.part", dir=self.directory
-        )
-        _chmod_like_open(fd)
-        with os.fdopen(fd, "wb") as fh:
-            np.save(fh, np.asarray(self._timestamps, dtype=np.float64))
-        os.replace(ts_tmp, ts_final)
-        os.replace(self._tmp, self.path)
+        try:
+            fh, self._fh = self._fh, None
+            _finish(fh)
+            self._ts_tmp, ts_fh = _open_temp(self.directory, f".{self.name}.", ".npy.part")
+            try:
+                np.save(ts_fh, np.asarray(self._timestamps, dtype=np.float64))
+            finally:
+                _finish(ts_fh)
+            os.replace(self._ts_tmp, self.timestamps_path)
+            os.replace(self._tmp, self.path)
+        except BaseException:
+            if self._ts_tmp is not None and not self._ts_tmp.exists() and self._tmp.exists():
+                # The timestamps are already in place (e.g. Ctrl-C right after that rename).
+                with contextlib.suppress(OSError):
+                    os.replace(self._tmp, self.path)
+            self.abort()
+            raise
 
     def abort(self) -> None:
-        """Drop everything written so far."""
-        if self._fh is not None:
-            self._fh.close()
-            self._fh = None
-        self._tmp.unlink(missing_ok=True)
+        """Drop everything written so far; never raises."""
+        fh, self._fh = self._fh, None
+        if fh is not None:
+            with contextlib.suppress(OSError):
+                fh.close()  # may fail flushing its buffer (a full disk); the file goes anyway
+        for tmp in (self._tmp, self._ts_tmp):
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    tmp.unlink(missing_ok=True)
 
     def __enter__(self) -> PldataWriter:
         return self

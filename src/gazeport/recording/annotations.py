@@ -9,6 +9,7 @@ writes the same files so both tools can share a recording, and never modifies
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -22,7 +23,14 @@ from typing import Any
 import numpy as np
 import platformdirs
 
-from ..errors import CorruptFileError, GazeportWarning, RecordingNotFoundError, StreamNotFoundError
+from ..errors import (
+    CorruptFileError,
+    FileWriteError,
+    GazeportError,
+    GazeportWarning,
+    RecordingNotFoundError,
+    StreamNotFoundError,
+)
 from ..formats.pldata import (
     PldataWriter,
     encode_datum,
@@ -30,6 +38,7 @@ from ..formats.pldata import (
     read_datums,
     timestamps_path,
 )
+from .edit_lock import edit_lock, read_consistently
 
 PLAYER_FILE = "annotation_player"  #: Player's edited set (rewritten by gazeport)
 RECORDED_FILE = "annotation"  #: Capture's recorded set (never written)
@@ -127,17 +136,33 @@ def load_annotations(rec_dir: Path) -> list[Annotation]:
     """The recording's annotations sorted by time (Player's rule for which file counts).
 
     ``annotation_player.pldata`` is used unless it is missing or holds no record; then the
-    recorded ``annotation.pldata``. No annotation file at all gives ``[]``.
+    recorded ``annotation.pldata``. No annotation file at all gives ``[]``. Reads under the
+    shared edit lock (see :mod:`gazeport.recording.edit_lock`), so a concurrent edit is seen
+    whole or not at all; reading never creates a file.
     """
     rec_dir = _check_rec_dir(rec_dir)
+    return read_consistently(rec_dir, lambda: _load(rec_dir))
+
+
+def _load(rec_dir: Path) -> list[Annotation]:
     return _read_file(rec_dir, PLAYER_FILE) or _read_file(rec_dir, RECORDED_FILE)
+
+
+def _cannot_write(path: Path, exc: OSError, what: str) -> FileWriteError:
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    return FileWriteError(
+        f"Cannot write {path} ({reason}); the {what} are unchanged. Free some disk space or "
+        "check the folder's permissions, then try again."
+    )
 
 
 def save_annotations(rec_dir: Path, annotations: Sequence[Annotation]) -> Path:
     """Rewrite ``annotation_player.pldata`` and its timestamps atomically; returns its path.
 
     Annotations are written sorted by timestamp (stable). Every value is encoded before the
-    files are touched, so a value msgpack cannot hold raises ``ValueError`` and changes nothing.
+    files are touched, so a value msgpack cannot hold raises ``ValueError`` and changes nothing;
+    a failed write (a full disk) raises :class:`FileWriteError` and leaves the previous files
+    and no temporary file. Holds the edit lock while writing.
     """
     rec_dir = _check_rec_dir(rec_dir)
     ordered = sorted(annotations, key=lambda a: float(a.timestamp))
@@ -151,10 +176,16 @@ def save_annotations(rec_dir: Path, annotations: Sequence[Annotation]) -> Path:
                 f"cannot be stored: {exc}."
             ) from exc
         encoded.append((float(annotation.timestamp), payload))
-    with PldataWriter(rec_dir, PLAYER_FILE) as writer:
-        for ts, payload in encoded:
-            writer.append_serialized(ts, "annotation", payload)
-    return writer.path
+    path = rec_dir / f"{PLAYER_FILE}.pldata"
+    try:
+        with edit_lock(rec_dir), PldataWriter(rec_dir, PLAYER_FILE) as writer:
+            for ts, payload in encoded:
+                writer.append_serialized(ts, "annotation", payload)
+    except GazeportError:
+        raise
+    except OSError as exc:
+        raise _cannot_write(path, exc, "annotations") from exc
+    return path
 
 
 def _checked_index(annotations: Sequence[Annotation], index: int) -> int:
@@ -171,16 +202,17 @@ def _checked_index(annotations: Sequence[Annotation], index: int) -> int:
 def add_annotation(rec_dir: Path, annotation: Annotation) -> list[Annotation]:
     """Add one annotation (marked ``added_in_player`` like Player does); returns the new list."""
     validate_label(annotation.label)
-    annotations = load_annotations(rec_dir)
     new = Annotation(
         annotation.timestamp,
         annotation.label,
         annotation.duration,
         {**annotation.fields, "added_in_player": True},
     )
-    annotations.append(new)
-    save_annotations(rec_dir, annotations)
-    return load_annotations(rec_dir)
+    with edit_lock(_check_rec_dir(rec_dir)):
+        annotations = load_annotations(rec_dir)
+        annotations.append(new)
+        save_annotations(rec_dir, annotations)
+        return load_annotations(rec_dir)
 
 
 def edit_annotation(
@@ -198,7 +230,22 @@ def edit_annotation(
     ``fields`` are set (added or replaced), ``remove_fields`` deleted; removing a field that is
     not there raises ``KeyError``.
     """
-    annotations = load_annotations(rec_dir)
+    with edit_lock(_check_rec_dir(rec_dir)):
+        annotations = load_annotations(rec_dir)
+        _edit(annotations, index, label, timestamp, duration, fields, remove_fields)
+        save_annotations(rec_dir, annotations)
+        return load_annotations(rec_dir)
+
+
+def _edit(
+    annotations: list[Annotation],
+    index: int,
+    label: str | None,
+    timestamp: float | None,
+    duration: float | None,
+    fields: dict[str, Any] | None,
+    remove_fields: Iterable[str],
+) -> None:
     a = annotations[_checked_index(annotations, index)]
     if label is not None:
         a.label = validate_label(label)
@@ -215,16 +262,15 @@ def edit_annotation(
         if key not in a.fields:
             raise KeyError(f"Annotation {index} has no field {key!r}.")
         del a.fields[key]
-    save_annotations(rec_dir, annotations)
-    return load_annotations(rec_dir)
 
 
 def delete_annotation(rec_dir: Path, index: int) -> list[Annotation]:
     """Remove annotation ``index`` (position in the time-sorted list); returns the new list."""
-    annotations = load_annotations(rec_dir)
-    del annotations[_checked_index(annotations, index)]
-    save_annotations(rec_dir, annotations)
-    return annotations
+    with edit_lock(_check_rec_dir(rec_dir)):
+        annotations = load_annotations(rec_dir)
+        del annotations[_checked_index(annotations, index)]
+        save_annotations(rec_dir, annotations)
+        return annotations
 
 
 def _check_key(key: str) -> str:
@@ -394,17 +440,66 @@ def validate_definitions(definitions: dict[str, str]) -> dict[str, str]:
 
 
 def save_definitions(rec_dir: Path, definitions: dict[str, str]) -> Path:
-    """Write ``offline_data/annotation_definitions.json`` atomically; returns its path."""
+    """Write ``offline_data/annotation_definitions.json`` atomically; returns its path.
+
+    Holds the edit lock while writing; a failed write (a full disk) raises
+    :class:`FileWriteError` and leaves the previous file and no temporary file.
+    """
     validate_definitions(definitions)
-    path = definitions_path(_check_rec_dir(rec_dir))
-    path.parent.mkdir(parents=True, exist_ok=True)
+    rec_dir = _check_rec_dir(rec_dir)
+    path = definitions_path(rec_dir)
     content = {"version": DEFINITIONS_VERSION, "definitions": dict(definitions)}
-    fd, tmp = tempfile.mkstemp(prefix=f".{DEFINITIONS_FILE}.", suffix=".part", dir=path.parent)
     try:
+        with edit_lock(rec_dir):
+            _write_json(path, content)
+    except GazeportError:
+        raise
+    except OSError as exc:
+        raise _cannot_write(path, exc, "definitions") from exc
+    return path
+
+
+def _write_json(path: Path, content: dict[str, Any]) -> None:
+    """Write ``content`` to a temporary file beside ``path``, ``fsync``, rename; no leftovers."""
+    made_dir = not path.parent.exists()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp: Path | None = None
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        tmp = Path(name)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(content, fh)  # Player's json.dump defaults
+            fh.flush()
+            os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+        if made_dir:
+            with contextlib.suppress(OSError):
+                path.parent.rmdir()
         raise
-    return path
+
+
+def update_definitions(
+    rec_dir: Path,
+    *,
+    set_: dict[str, str] | None = None,
+    remove: Iterable[str] = (),
+) -> dict[str, str]:
+    """Add or change (``set_``) and remove label hotkeys in one locked step; returns the result.
+
+    Starts from :func:`load_definitions` (so the defaults when the recording has none). Removing
+    a label that is not defined raises ``KeyError``; invalid definitions ``ValueError``; in both
+    cases nothing is written.
+    """
+    rec_dir = _check_rec_dir(rec_dir)
+    with edit_lock(rec_dir):
+        definitions = dict(load_definitions(rec_dir))
+        definitions.update(set_ or {})
+        for label in remove:
+            if definitions.pop(label, None) is None:
+                raise KeyError(f"There is no definition {label!r}.")
+        save_definitions(rec_dir, definitions)
+        return definitions

@@ -122,8 +122,12 @@ def write_timestamp_files(
             "its timestamp files were not written."
         )
     renames = _write_timestamp_temps(video_path, ts, ticks)
-    for tmp, final in renames:
-        os.replace(tmp, final)
+    try:
+        for tmp, final in renames:
+            os.replace(tmp, final)
+    except BaseException:
+        _discard(*(tmp for tmp, _ in renames))
+        raise
     return renames[0][1], renames[1][1]
 
 
