@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from numbers import Real
 
@@ -83,18 +83,26 @@ class BlinkParams:
     onset_confidence_threshold: float = 0.5
     offset_confidence_threshold: float = 0.5
 
-    def validate(self) -> None:
-        """Raise ``ValueError`` naming the first parameter that is out of range."""
+    def validate(self, names: Mapping[str, str] | None = None) -> None:
+        """Raise ``ValueError`` naming the first parameter that is out of range.
+
+        ``names`` spells parameters in the caller's words (e.g. a front-end's
+        ``{"history_length_s": "--history-length"}``); by default the field names are used.
+        """
+
+        def name(field: str) -> str:
+            return (names or {}).get(field, field)
+
         h = self.history_length_s
         if not _is_real(h) or not math.isfinite(h) or not 0.0 < h <= _MAX_HISTORY_LENGTH_S:
             raise ValueError(
-                f"history_length_s must be a number of seconds greater than 0 and at most "
-                f"{_MAX_HISTORY_LENGTH_S:g} (Pupil Player offers 0.1 to 0.5); got {h!r}."
+                f"{name('history_length_s')} must be a number of seconds greater than 0 and at "
+                f"most {_MAX_HISTORY_LENGTH_S:g} (Pupil Player offers 0.1 to 0.5); got {h!r}."
             )
-        for name in ("onset_confidence_threshold", "offset_confidence_threshold"):
-            value = getattr(self, name)
+        for field in ("onset_confidence_threshold", "offset_confidence_threshold"):
+            value = getattr(self, field)
             if not _is_real(value) or not 0.0 <= value <= 1.0:
-                raise ValueError(f"{name} must be a number from 0 to 1; got {value!r}.")
+                raise ValueError(f"{name(field)} must be a number from 0 to 1; got {value!r}.")
 
 
 def fft_convolve_same(signal: np.ndarray, kernel: np.ndarray) -> np.ndarray:

@@ -19,7 +19,7 @@ from that in O(1). Cosines use pdist's exact arithmetic, so the dispersions are 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,22 +58,33 @@ class FixationParams:
     max_duration_ms: float = 220.0
     min_confidence: float = 0.6  #: gaze with ``confidence > min_confidence`` is used
 
-    def validate(self) -> None:
-        """Raise ``ValueError`` naming the first parameter out of its range."""
-        for name in ("max_dispersion_deg", "min_duration_ms", "max_duration_ms"):
-            value = getattr(self, name)
+    def validate(self, names: Mapping[str, str] | None = None) -> None:
+        """Raise ``ValueError`` naming the first parameter out of its range.
+
+        ``names`` spells parameters in the caller's words (e.g. a front-end's
+        ``{"max_dispersion_deg": "--max-dispersion"}``); by default the field names are used.
+        """
+
+        def name(field: str) -> str:
+            return (names or {}).get(field, field)
+
+        units = {"max_dispersion_deg": "degrees", "min_duration_ms": "ms", "max_duration_ms": "ms"}
+        for field, unit in units.items():
+            value = getattr(self, field)
             if not _is_real(value) or not 0 < value < np.inf:
                 raise ValueError(
-                    f"{name} is {value!r}, but it must be a finite number greater than 0."
+                    f"{name(field)} is {value!r}, but it must be a finite number of {unit} "
+                    "greater than 0."
                 )
         if self.min_duration_ms > self.max_duration_ms:
+            lo, hi = name("min_duration_ms"), name("max_duration_ms")
             raise ValueError(
-                f"min_duration_ms ({self.min_duration_ms!r}) is greater than max_duration_ms "
-                f"({self.max_duration_ms!r}); min_duration_ms must be at most max_duration_ms."
+                f"{lo} ({self.min_duration_ms!r}) is greater than {hi} "
+                f"({self.max_duration_ms!r}); {lo} must be at most {hi}."
             )
         c = self.min_confidence
         if not _is_real(c) or not 0.0 <= c <= 1.0:
-            raise ValueError(f"min_confidence is {c!r}, but it must lie between 0 and 1.")
+            raise ValueError(f"{name('min_confidence')} is {c!r}, but it must lie between 0 and 1.")
 
 
 @dataclass(frozen=True)

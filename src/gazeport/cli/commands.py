@@ -176,6 +176,22 @@ OffsetThreshold = Annotated[
     float, typer.Option(help="Offset confidence threshold.", rich_help_panel=_BLINK)
 ]
 _FP, _BP = FixationParams(), BlinkParams()
+#: The options above by the detector parameter they set, so errors speak the user's words.
+DETECTOR_OPTIONS = {
+    "max_dispersion_deg": "--max-dispersion", "min_duration_ms": "--min-duration",
+    "max_duration_ms": "--max-duration", "min_confidence": "--gaze-confidence",
+    "history_length_s": "--history-length", "onset_confidence_threshold": "--onset-threshold",
+    "offset_confidence_threshold": "--offset-threshold",
+}  # fmt: skip
+
+
+def check_detector_params(*params: FixationParams | BlinkParams) -> None:
+    """Raise a usage error (exit 2) naming the option of the first bad detector parameter."""
+    for p in params:
+        try:
+            p.validate(names=DETECTOR_OPTIONS)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc)) from None
 
 
 def main() -> None:

@@ -26,19 +26,13 @@ from .commands import (
     OnsetThreshold,
     _out,
     app,
+    check_detector_params,
 )
 
 Rec = Annotated[
     Path, typer.Argument(metavar="REC", help="The recording folder.", show_default=False)
 ]
 Json = Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")]
-
-
-def _validated(params: FixationParams | BlinkParams) -> None:
-    try:
-        params.validate()
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
 
 
 def _print_summary(title: str, summary: dict[str, Any], unit: str, as_json: bool) -> None:
@@ -75,7 +69,7 @@ def fixations(
 ) -> None:
     """``gazeport fixations``: count, mean duration and rate of the recording's fixations."""
     params = FixationParams(max_dispersion, min_duration, max_duration, gaze_confidence)
-    _validated(params)
+    check_detector_params(params)
     rec = open_recording(recording)
     if rec.is_invisible:
         raise GazeportError(
@@ -102,6 +96,6 @@ def blinks(
 ) -> None:
     """``gazeport blinks``: count, mean duration and rate of the recording's blinks."""
     params = BlinkParams(history_length, onset_threshold, offset_threshold)
-    _validated(params)
+    check_detector_params(params)
     rec = open_recording(recording)
     _print_summary("Blinks", blink_summary(rec, params), "s", as_json)

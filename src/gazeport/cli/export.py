@@ -34,6 +34,7 @@ from .commands import (
     _err,
     _out,
     app,
+    check_detector_params,
 )
 from .progress import batch_bars, job_bars, progress_bars, task_summary
 from .video import _VIDEO, VideoCodec, _codec_option, _crf_option, _video_options
@@ -315,6 +316,9 @@ def export(
             param_hint="'--start-frame/--end-frame' and '--start-s/--end-s'",
         )
     exporters = _exporters(only, skip, with_)
+    fixation_params = FixationParams(max_dispersion, min_duration, max_duration, gaze_confidence)
+    blink_params = BlinkParams(history_length, onset_threshold, offset_threshold)
+    check_detector_params(fixation_params, blink_params)
     options: dict[str, Any] = {
         "exporters": exporters,
         "start_frame": start_frame,
@@ -324,10 +328,8 @@ def export(
         "fmt": fmt.value,
         "min_confidence": min_confidence,
         "field_info": not no_field_info,
-        "fixation_params": FixationParams(
-            max_dispersion, min_duration, max_duration, gaze_confidence
-        ),
-        "blink_params": BlinkParams(history_length, onset_threshold, offset_threshold),
+        "fixation_params": fixation_params,
+        "blink_params": blink_params,
         "online_events": online_events,
         "video": _video_options(
             codec,
@@ -342,7 +344,7 @@ def export(
             trail_s,
             audio,
             pupil_overlay,
-            FixationParams(max_dispersion, min_duration, max_duration, gaze_confidence),
+            fixation_params,
         ),
     }
     if scheduler is not None and dask:

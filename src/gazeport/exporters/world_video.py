@@ -133,7 +133,7 @@ class _Fixations:
         order = np.argsort(found["start_timestamp"], kind="stable")
         found = found[order]
         self.start = np.asarray(found["start_timestamp"], dtype=np.float64)
-        self.end = self.start + np.asarray(found["duration"], dtype=np.float64) / 1000.0
+        self.end = self.start + np.asarray(found["duration_ms"], dtype=np.float64) / 1000.0
         self.rows = np.column_stack([found["norm_pos_x"], found["norm_pos_y"], found["id"]]).astype(
             np.float64
         )

@@ -26,7 +26,12 @@ _PI_MJPEG_WORLD = re.compile(r"PI world v\d+ ps\d+.*\.mjpeg")
 
 
 class RecordingKind(str, enum.Enum):
-    """The kinds of folders :func:`detect_kind` tells apart."""
+    """The kinds of folders :func:`detect_kind` tells apart.
+
+    The value is the name users see (``gazeport info``, ``gazeport_export.json``), and ``str()``
+    and ``format()`` give it too, so ``print(rec.kind)`` says ``pupil_player_format``, not
+    ``RecordingKind.NEW_STYLE`` (the member names are for code).
+    """
 
     NEW_STYLE = "pupil_player_format"  #: ``info.player.json`` (Capture >= 1.16, or converted)
     OLD_STYLE = "pupil_capture_legacy"  #: ``info.csv`` of Capture < 1.16 (or opened Mobile)
@@ -34,6 +39,12 @@ class RecordingKind(str, enum.Enum):
     INVISIBLE = "pupil_invisible"  #: ``info.json`` with data format < 2
     NEON = "neon"  #: ``info.json`` with data format >= 2 (native Neon)
     CLOUD_CSV = "cloud_csv_export"  #: a folder of CSV files, e.g. a Pupil Cloud export
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self.value), spec)
 
 
 def _list_folder(path: Path) -> list[str]:

@@ -180,8 +180,10 @@ class Recording:
     ) -> tuple[int, int]:
         """Inclusive world frame range from frame indices or seconds after the first frame.
 
-        Seconds map to frames like Player's trim inputs (first frame at or after the time);
-        missing ends default to the first and last frame.
+        Seconds map to frames like Player's trim inputs (first frame at or after the time; an
+        end after the last frame means the last frame); missing ends default to the first and
+        last frame. A range outside the recording raises :class:`TrimRangeError` in the units
+        it was given in (frames or seconds), with the recording's valid range in those units.
         """
         ts = self.world_timestamps
         n = ts.shape[0]
@@ -191,22 +193,48 @@ class Recording:
             start_s is not None or end_s is not None
         ):
             raise TrimRangeError("Give the range either in frames or in seconds, not both.")
+        if start_s is not None or end_s is not None:
+            return self._seconds_range(ts, start_s, end_s)
+        left = 0 if start_frame is None else start_frame
+        right = n - 1 if end_frame is None else end_frame
+        for name, frame in (("start", left), ("end", right)):
+            if not 0 <= frame <= n - 1:
+                raise TrimRangeError(
+                    f"The {name} frame {frame} is outside {self.path.name}'s world frames "
+                    f"0 - {n - 1}; choose a frame from 0 to {n - 1}."
+                )
+        if left > right:
+            raise TrimRangeError(
+                f"The start frame {left} lies after the end frame {right}; swap them."
+            )
+        return left, right
+
+    def _seconds_range(
+        self, ts: np.ndarray, start_s: float | None, end_s: float | None
+    ) -> tuple[int, int]:
+        """:meth:`frame_range` for seconds after the first frame; errors speak seconds."""
+        n = ts.shape[0]
+        length = float(ts[-1] - ts[0])
+        for name, value in (("start", start_s), ("end", end_s)):
+            if value is not None and np.isnan(value):
+                raise TrimRangeError(
+                    f"The {name} time is not a number; give seconds after the first world frame "
+                    f"(0 to {length:.3f} s)."
+                )
+        if start_s is not None and end_s is not None and start_s > end_s:
+            raise TrimRangeError(
+                f"The start time {start_s:g} s lies after the end time {end_s:g} s; swap them."
+            )
         left, right = 0, n - 1
         if start_s is not None:
             left = int(np.searchsorted(ts, ts[0] + start_s, side="left"))
+            if left > n - 1:
+                raise TrimRangeError(
+                    f"The start time {start_s:g} s lies after {self.path.name}'s last world frame, "
+                    f"{length:.3f} s after the first; choose a start from 0 to {length:.3f} s."
+                )
         if end_s is not None:
             right = min(int(np.searchsorted(ts, ts[0] + end_s, side="left")), n - 1)
-        if start_frame is not None:
-            left = start_frame
-        if end_frame is not None:
-            right = end_frame
-        if not (0 <= left <= n - 1) or not (0 <= right <= n - 1):
-            raise TrimRangeError(
-                f"The range {left} - {right} is outside the recording's world frames 0 - {n - 1}"
-                f" ({ts[-1] - ts[0]:.3f} s); choose frames in 0 - {n - 1}."
-            )
-        if left > right:
-            raise TrimRangeError(f"The range start {left} lies after its end {right}; swap them.")
         return left, right
 
     def ts_window(self, frame_range: tuple[int, int]) -> tuple[float, float]:
