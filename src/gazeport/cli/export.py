@@ -447,20 +447,37 @@ def _report_unfinished(job: Job | None, *, interrupted: bool) -> None:
         _err.print(escape(task_summary(job)), soft_wrap=True)
 
 
+def _units(count: int, unit: str) -> str:
+    """``unit`` (plural: "rows", "blink events") for ``count`` items: "1 row", "1 blink event"."""
+    if count != 1:
+        return unit
+    words = unit.split(" ")
+    for i, word in enumerate(words):
+        if word.endswith("s"):
+            words[i] = word[:-1]
+            break
+    return " ".join(words)
+
+
 def _print_export(result: ExportResult) -> None:
-    """Where an export went, its files, rows per stream and what was skipped and why."""
+    """Where an export went, its files with what each holds, and what was skipped and why."""
     left, right = result.frame_range
     _out.print(f"Export folder:    {escape(str(result.export_dir))}", soft_wrap=True)
     _out.print(f"World frames:     {left} – {right}")
     _out.print("[bold]Files[/]")
-    for path in result.files:
-        _out.print(f"  {escape(str(path.relative_to(result.export_dir)))}", soft_wrap=True)
-    for title, counts in (("Rows", result.rows), ("Video frames", result.frames)):
-        if counts:
-            _out.print(f"[bold]{title}[/]")
-            width = max(len(name) for name in counts)
-            for name, count in counts.items():
-                _out.print(f"  {escape(name):<{width}}  {count:>10,}")
+    names = [path.relative_to(result.export_dir).as_posix() for path in result.files]
+    width = max((len(name) for name in names), default=0)
+    digits = max((len(f"{c.count:,}") for c in result.counts.values()), default=0)
+    for name in names:
+        line = f"  {escape(name):<{width}}"
+        held = result.counts.get(name)
+        if held is not None:
+            line += f"  {held.count:>{digits},} {escape(_units(held.count, held.unit))}"
+            if held.outside:
+                line += (
+                    f"; {held.outside:,} more outside world frames {left} – {right}, not written"
+                )
+        _out.print(line.rstrip(), soft_wrap=True)
     if result.skipped:
         _out.print("[bold]Skipped[/]")
         for name, why in result.skipped.items():
