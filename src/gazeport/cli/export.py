@@ -1,9 +1,8 @@
-"""``gazeport demo`` and ``gazeport export``: one recording or a batch, with live progress."""
+"""``gazeport export``: one recording or a batch, with live progress."""
 
 from __future__ import annotations
 
 import enum
-import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,7 +16,6 @@ from ..batch import discover, export_many, write_report
 from ..errors import GazeportError
 from ..jobs import DEFAULT_EXPORTERS, EXPORTERS, ExportResult, Job, export_recording
 from ..recording import open_recording
-from ..synthetic import generate_capture_recording
 from .commands import (
     _BP,
     _FP,
@@ -33,7 +31,7 @@ from .commands import (
     _out,
     app,
 )
-from .progress import batch_bars, job_bars, progress_bars, task_summary
+from .progress import batch_bars, job_bars, task_summary
 from .video import _VIDEO, VideoCodec, _codec_option, _crf_option, _video_options
 
 
@@ -69,64 +67,6 @@ def _exporters(only: str | None, skip: str | None, with_: str | None = None) -> 
         if not base:
             raise typer.BadParameter("--skip leaves nothing to export.", param_hint="'--skip'")
     return tuple(base)
-
-
-# --- demo -----------------------------------------------------------------------------------------
-
-
-@app.command(
-    help=(
-        "Make a sample Pupil Capture recording and export it (raw data, fixations, blinks).\n\n"
-        "The recording is synthetic (binocular 200 Hz pupil and gaze, 30 fps world timestamps, "
-        "no video) and is exported exactly as [bold]gazeport export[/] would. A one-minute "
-        "recording takes a few seconds."
-    ),
-    epilog=(
-        "[bold]Examples[/]\n  gazeport demo\n  gazeport demo --minutes 5 --dir ~/gazeport-demo"
-    ),
-)
-def demo(
-    minutes: Annotated[
-        float,
-        typer.Option(min=0.01, max=600.0, help="Length of the sample recording in minutes."),
-    ] = 1.0,
-    directory: Annotated[
-        Path | None,
-        typer.Option(
-            "--dir",
-            file_okay=False,
-            help="Folder for the sample recording, new or empty (default: a new temporary folder).",
-        ),
-    ] = None,
-    quiet: Annotated[bool, _QUIET] = False,
-) -> None:
-    """``gazeport demo``: generate a synthetic recording, export it, say where both went."""
-    if directory is None:
-        rec_dir = Path(tempfile.mkdtemp(prefix="gazeport-demo-")) / "demo_recording"
-    else:
-        rec_dir = directory.expanduser()
-        if rec_dir.exists() and any(rec_dir.iterdir()):
-            raise typer.BadParameter(
-                f"{rec_dir} is not empty; choose a new or empty folder.", param_hint="'--dir'"
-            )
-    with progress_bars(quiet) as phase:
-        generate_capture_recording(
-            rec_dir, minutes=minutes, progress=phase("Writing the sample recording")
-        )
-        rec = open_recording(rec_dir)
-        result = export_recording(rec, progress=phase("Exporting"))
-    _out.print(f"Sample recording: {escape(str(rec.path))}", soft_wrap=True)
-    _print_export(result)
-    quoted = escape(_shell_quote(rec.path))
-    _out.print("[bold]Next[/]")
-    _out.print(f"  gazeport info {quoted}", soft_wrap=True)
-    half = result.frame_range[1] // 2
-    _out.print(f"  gazeport export {quoted} --start-frame 0 --end-frame {half}", soft_wrap=True)
-
-
-def _shell_quote(path: Path) -> str:
-    text = str(path)
-    return text if all(c.isalnum() or c in "/._-~" for c in text) else f"'{text}'"
 
 
 # --- export ---------------------------------------------------------------------------------------
