@@ -471,33 +471,81 @@ def test_unexpected_exception_is_one_line(rec_copy, monkeypatch: pytest.MonkeyPa
 
 
 def test_demo_into_a_folder(tmp_path: Path):
-    result = run("demo", "--minutes", "0.05", "--dir", tmp_path)
+    out = tmp_path / "demo"
+    result = run("demo", "--minutes", "0.05", "--out", out)
     assert result.exit_code == 0, result.output
-    folder = tmp_path / "exports" / "000"
+    recording = out / "demo_recording"
+    folder = recording / "exports" / "000"
     pupil = csv_rows(folder / "pupil_positions.csv")
     assert len(pupil) > 0
     assert (folder / "gaze_positions.csv").is_file()
-    assert str(tmp_path) in result.stdout
+    assert f"Sample recording: {recording}" in result.stdout
+    assert "which the next gazeport demo replaces" in result.stdout
     assert f"{len(pupil):,}" in result.stdout
-    with gazeport.open(tmp_path) as rec:
+    assert sorted(p.name for p in out.iterdir()) == [".gazeport-demo", "demo_recording"]
+    with gazeport.open(recording) as rec:
         assert rec.info.recording_software_name == "Pupil Capture"
 
 
-def test_demo_refuses_a_non_empty_folder(tmp_path: Path):
-    (tmp_path / "keep.txt").write_text("mine")
-    result = run("demo", "--minutes", "0.05", "--dir", tmp_path)
-    assert result.exit_code == 2
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.txt"]
-
-
-def test_demo_default_folder_is_new_under_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("TMPDIR", str(tmp_path))
+def test_demo_default_folder_is_gazeport_demo_here_and_reused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    here, temp = tmp_path / "here", tmp_path / "temp"
+    here.mkdir()
+    temp.mkdir()
+    monkeypatch.chdir(here)
+    monkeypatch.setenv("TMPDIR", str(temp))
     monkeypatch.setattr("tempfile.tempdir", None)
-    result = run("demo", "--minutes", "0.02")
-    assert result.exit_code == 0, result.output
-    (made,) = tmp_path.iterdir()
-    assert made.name.startswith("gazeport-demo-")
-    assert (made / "demo_recording" / "exports" / "000" / "pupil_positions.csv").is_file()
+    first = run("demo", "--minutes", "0.02")
+    assert first.exit_code == 0, first.output
+    recording = here / "gazeport-demo" / "demo_recording"
+    assert str(recording) in first.stdout
+    assert run("export", recording, "--only", "raw", "--quiet").exit_code == 0
+    assert sorted(p.name for p in (recording / "exports").iterdir()) == ["000", "001"]
+    second = run("demo", "--minutes", "0.02")
+    assert second.exit_code == 0, second.output
+    assert sorted(p.name for p in (recording / "exports").iterdir()) == ["000"]  # replaced
+    assert sorted(p.name for p in here.iterdir()) == ["gazeport-demo"]
+    assert list(temp.iterdir()) == []  # nothing left in the temporary folder
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        pytest.param({"keep.txt": "mine"}, "was not made by gazeport demo", id="not-ours"),
+        pytest.param(
+            {".gazeport-demo": "", "demo_recording/info.player.json": "{}", "notes.txt": "mine"},
+            "also holds notes.txt",
+            id="ours-with-user-files",
+        ),
+        pytest.param(
+            {".gazeport-demo": "", "demo_recording": "a file"}, "did not make", id="odd-recording"
+        ),
+    ],
+)
+def test_demo_refuses_a_folder_it_did_not_make(tmp_path: Path, files: dict[str, str], message: str):
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    before = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*"))
+    result = run("demo", "--minutes", "0.02", "--out", tmp_path)
+    assert result.exit_code == 2
+    assert message in " ".join(result.output.replace("│", " ").split())
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == before
+
+
+def test_demo_refuses_a_symlinked_recording(tmp_path: Path):
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "data.txt").write_text("mine")
+    out = tmp_path / "demo"
+    out.mkdir()
+    (out / ".gazeport-demo").write_text("")
+    (out / "demo_recording").symlink_to(precious)
+    result = run("demo", "--minutes", "0.02", "--out", out)
+    assert result.exit_code == 2
+    assert "did not make" in " ".join(result.output.replace("│", " ").split())
+    assert (precious / "data.txt").read_text() == "mine"
 
 
 def test_version():

@@ -6,14 +6,17 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import stat
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from gazeport import cli
+from gazeport.synthetic import generate_capture_recording
 from tests import fixtures
 
 FIXTURES = fixtures.RECORDINGS
@@ -129,3 +132,84 @@ def test_annotate_errors(rec: Path):
     assert dup.exit_code == 2
     ok = run("annotate", rec, "definitions", "--set", "blink=b")
     assert ok.exit_code == 0 and "blink" in ok.stdout
+
+
+# --- what the summaries count, and what an export writes -------------------------------------------
+
+
+@pytest.fixture
+def middle_third(tmp_path: Path) -> Path:
+    """A synthetic recording whose world camera covers only the middle third of the gaze and
+    pupil data, so events lie before and after the world frames."""
+    folder = generate_capture_recording(tmp_path / "rec", 0.2, seed=3)
+    world = np.load(folder / "world_timestamps.npy")
+    np.save(folder / "world_timestamps.npy", world[len(world) // 3 : 2 * len(world) // 3])
+    return folder
+
+
+SUMMARY_KEYS = {
+    "count", "count_in_world_frame_range", "world_frame_range", "mean_duration_ms",
+    "rate_per_min", "data_span_s",
+}  # fmt: skip
+
+
+def test_event_summaries_say_how_many_the_export_writes(middle_third: Path):
+    fix = json.loads(run("fixations", middle_third, "--json").stdout)
+    blink = json.loads(run("blinks", middle_third, "--json").stdout)
+    assert set(fix) == SUMMARY_KEYS | {"method"} and set(blink) == SUMMARY_KEYS
+    assert fix["count"] > fix["count_in_world_frame_range"] > 0
+    assert blink["count"] > blink["count_in_world_frame_range"]
+    assert 100 < blink["mean_duration_ms"] < 1000  # milliseconds, like the fixations'
+    left, right = fix["world_frame_range"]
+    text = run("fixations", middle_third).stdout
+    assert (
+        f"{fix['count_in_world_frame_range']} of {fix['count']} fall within world frames "
+        f"{left} – {right}, which is what gazeport export writes"
+    ) in text
+
+    exported = run("export", middle_third, "--skip", "raw", "--quiet")
+    assert exported.exit_code == 0, exported.output
+    folder = middle_third / "exports" / "000"
+    written = len(csv_rows(folder / "fixations.csv"))
+    assert written == fix["count_in_world_frame_range"]
+    outside = fix["count"] - written
+    lines = {
+        line.split()[0]: line for line in exported.stdout.splitlines() if line.startswith("  ")
+    }
+    assert lines["fixations.csv"].split()[1:] == [
+        str(written), "fixations;", str(outside), "more", "outside", "world", "frames",
+        str(left), "–", f"{right},", "not", "written",
+    ]  # fmt: skip
+    assert lines["fixation_report.csv"].split()[1:3] == [str(written), "fixations"]
+    blinks_written = len(csv_rows(folder / "blinks.csv"))
+    assert f"{blinks_written} blink" in lines["blinks.csv"]
+    assert "0 annotations" in lines["annotations.csv"]
+    record = json.loads((folder / "gazeport_export.json").read_text())
+    assert record["counts"]["fixations.csv"] == {
+        "count": written, "unit": "fixations", "outside": outside,
+    }  # fmt: skip
+
+
+def test_export_summary_counts_raw_rows_per_file(middle_third: Path):
+    exported = run("export", middle_third, "--only", "raw", "--quiet")
+    assert exported.exit_code == 0, exported.output
+    folder = middle_third / "exports" / "000"
+    for name in ("pupil_positions.csv", "gaze_positions.csv"):
+        rows = len(csv_rows(folder / name))
+        assert re.search(rf"^  {name}\s+{rows:,} rows$", exported.stdout, re.M), exported.stdout
+
+
+@needs_fixtures
+def test_capture_358_fixations_58_detected_57_exported(rec: Path):
+    """The recording of the report: gaze starts 0.3 s before the world camera."""
+    text = run("fixations", rec).stdout
+    assert "count           58" in text
+    assert "57 of 58 fall within world frames 0 – 352" in text
+    exported = run("export", rec, "--only", "fixations", "--quiet")
+    assert "57 fixations; 1 more outside world frames 0 – 352, not written" in exported.stdout
+    assert len(csv_rows(rec / "exports" / "000" / "fixations.csv")) == 57
+
+
+def csv_rows(path: Path) -> list[list[str]]:
+    """Data rows of a CSV file (without its header)."""
+    return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))[1:]

@@ -1,8 +1,9 @@
 """The ``gazeport`` command (typer + rich live only in this package)."""
 
 from . import annotate as _annotate  # noqa: F401  (registers gazeport annotate)
+from . import demo as _demo  # noqa: F401  (registers gazeport demo)
 from . import events as _events  # noqa: F401  (registers the fixations and blinks commands)
-from . import export as _export  # noqa: F401  (registers gazeport demo and export)
+from . import export as _export  # noqa: F401  (registers gazeport export)
 from . import info as _info  # noqa: F401  (registers gazeport info)
 from . import video as _video  # noqa: F401  (registers gazeport transcode)
 from .commands import app, main

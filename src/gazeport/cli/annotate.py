@@ -13,8 +13,9 @@ from rich.table import Table
 from ..recording import annotations as notes
 from ..recording import open_recording
 from .commands import _out, app
+from .help_text import App
 
-annotate_app = typer.Typer(
+annotate_app = App(
     help=(
         "List, add, edit and delete annotations (annotation_player.pldata, shared with Pupil "
         "Player), and manage the label hotkey definitions."
@@ -37,10 +38,13 @@ def _recording(
         Path, typer.Argument(metavar="REC", help="The recording folder.", show_default=False)
     ],
 ) -> None:
-    ctx.obj = {"rec": open_recording(recording)}
+    # opened by the subcommand, so that ``gazeport annotate REC add --help`` needs no recording
+    ctx.obj = {"path": recording}
 
 
 def _rec(ctx: typer.Context) -> Any:
+    if "rec" not in ctx.obj:
+        ctx.obj["rec"] = open_recording(ctx.obj["path"])
     return ctx.obj["rec"]
 
 

@@ -15,12 +15,12 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from typer.core import TyperGroup
 
 from .._version import __version__
 from ..analysis.blinks import BlinkParams
 from ..analysis.fixations import FixationParams
 from ..errors import GazeportError, GazeportWarning
+from .help_text import App, Group
 
 ProgressCallback = Callable[[float, str], None]
 
@@ -30,7 +30,7 @@ _out = Console(highlight=False)
 _err = Console(stderr=True, highlight=False)
 
 
-class _Group(TyperGroup):
+class _Group(Group):
     """Runs every command with warnings and errors turned into plain stderr lines (one place)."""
 
     def invoke(self, ctx: Any) -> Any:
@@ -96,7 +96,7 @@ def _warnings_to_stderr() -> Iterator[None]:
 
 # --- the app --------------------------------------------------------------------------------------
 
-app = typer.Typer(
+app = App(
     cls=_Group,
     name="gazeport",
     help=(

@@ -35,17 +35,25 @@ Rec = Annotated[
 Json = Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")]
 
 
-def _print_summary(title: str, summary: dict[str, Any], unit: str, as_json: bool) -> None:
+def _print_summary(title: str, summary: dict[str, Any], as_json: bool) -> None:
     if as_json:
         _out.print_json(json.dumps(summary))
         return
+    count = summary["count"]
     _out.print(f"[bold]{escape(title)}[/]")
-    _out.print(f"  count           {summary['count']:,}")
-    mean = summary["mean_duration"]
-    _out.print(f"  mean duration   {'—' if mean is None else f'{mean:.1f} {unit}'}")
-    rate = summary["rate_per_minute"]
+    _out.print(f"  count           {count:,}")
+    if count and summary["world_frame_range"] is not None:
+        left, right = summary["world_frame_range"]
+        _out.print(
+            f"  in export range {summary['count_in_world_frame_range']:,} of {count:,} fall "
+            f"within world frames {left} – {right}, which is what gazeport export writes",
+            soft_wrap=True,
+        )
+    mean = summary["mean_duration_ms"]
+    _out.print(f"  mean duration   {'—' if mean is None else f'{mean:.1f} ms'}")
+    rate = summary["rate_per_min"]
     _out.print(f"  rate            {'—' if rate is None else f'{rate:.1f} per minute'}")
-    _out.print(f"  data span       {summary['span_s']:.1f} s")
+    _out.print(f"  data span       {summary['data_span_s']:.1f} s")
     if summary.get("method"):
         _out.print(f"  method          {summary['method']}")
 
@@ -76,7 +84,7 @@ def fixations(
             f"{rec.path} is a Pupil Invisible recording; like Pupil Player, gazeport does not "
             "detect fixations in them."
         )
-    _print_summary("Fixations", fixation_summary(rec, params), "ms", as_json)
+    _print_summary("Fixations", fixation_summary(rec, params), as_json)
 
 
 @app.command(
@@ -98,4 +106,4 @@ def blinks(
     params = BlinkParams(history_length, onset_threshold, offset_threshold)
     check_detector_params(params)
     rec = open_recording(recording)
-    _print_summary("Blinks", blink_summary(rec, params), "s", as_json)
+    _print_summary("Blinks", blink_summary(rec, params), as_json)

@@ -1,10 +1,9 @@
-"""``gazeport demo`` and ``gazeport export``: one recording or a batch, with live progress."""
+"""``gazeport export``: one recording or a batch, with live progress."""
 
 from __future__ import annotations
 
 import enum
 import io
-import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,7 +18,6 @@ from ..batch import BatchItem, discover, export_many, write_report
 from ..errors import GazeportError
 from ..jobs import DEFAULT_EXPORTERS, EXPORTERS, ExportResult, Job, export_recording
 from ..recording import open_recording
-from ..synthetic import generate_capture_recording
 from .commands import (
     _BP,
     _FP,
@@ -36,7 +34,7 @@ from .commands import (
     app,
     check_detector_params,
 )
-from .progress import batch_bars, job_bars, progress_bars, task_summary
+from .progress import batch_bars, job_bars, task_summary
 from .video import _VIDEO, VideoCodec, _codec_option, _crf_option, _video_options
 
 
@@ -72,64 +70,6 @@ def _exporters(only: str | None, skip: str | None, with_: str | None = None) -> 
         if not base:
             raise typer.BadParameter("--skip leaves nothing to export.", param_hint="'--skip'")
     return tuple(base)
-
-
-# --- demo -----------------------------------------------------------------------------------------
-
-
-@app.command(
-    help=(
-        "Make a sample Pupil Capture recording and export it (raw data, fixations, blinks).\n\n"
-        "The recording is synthetic (binocular 200 Hz pupil and gaze, 30 fps world timestamps, "
-        "no video) and is exported exactly as [bold]gazeport export[/] would. A one-minute "
-        "recording takes a few seconds."
-    ),
-    epilog=(
-        "[bold]Examples[/]\n  gazeport demo\n  gazeport demo --minutes 5 --dir ~/gazeport-demo"
-    ),
-)
-def demo(
-    minutes: Annotated[
-        float,
-        typer.Option(min=0.01, max=600.0, help="Length of the sample recording in minutes."),
-    ] = 1.0,
-    directory: Annotated[
-        Path | None,
-        typer.Option(
-            "--dir",
-            file_okay=False,
-            help="Folder for the sample recording, new or empty (default: a new temporary folder).",
-        ),
-    ] = None,
-    quiet: Annotated[bool, _QUIET] = False,
-) -> None:
-    """``gazeport demo``: generate a synthetic recording, export it, say where both went."""
-    if directory is None:
-        rec_dir = Path(tempfile.mkdtemp(prefix="gazeport-demo-")) / "demo_recording"
-    else:
-        rec_dir = directory.expanduser()
-        if rec_dir.exists() and any(rec_dir.iterdir()):
-            raise typer.BadParameter(
-                f"{rec_dir} is not empty; choose a new or empty folder.", param_hint="'--dir'"
-            )
-    with progress_bars(quiet) as phase:
-        generate_capture_recording(
-            rec_dir, minutes=minutes, progress=phase("Writing the sample recording")
-        )
-        rec = open_recording(rec_dir)
-        result = export_recording(rec, progress=phase("Exporting"))
-    _out.print(f"Sample recording: {escape(str(rec.path))}", soft_wrap=True)
-    _print_export(result)
-    quoted = escape(_shell_quote(rec.path))
-    _out.print("[bold]Next[/]")
-    _out.print(f"  gazeport info {quoted}", soft_wrap=True)
-    half = result.frame_range[1] // 2
-    _out.print(f"  gazeport export {quoted} --start-frame 0 --end-frame {half}", soft_wrap=True)
-
-
-def _shell_quote(path: Path) -> str:
-    text = str(path)
-    return text if all(c.isalnum() or c in "/._-~" for c in text) else f"'{text}'"
 
 
 # --- export ---------------------------------------------------------------------------------------
@@ -509,20 +449,37 @@ def _report_unfinished(job: Job | None, *, interrupted: bool) -> None:
         _err.print(escape(task_summary(job)), soft_wrap=True)
 
 
+def _units(count: int, unit: str) -> str:
+    """``unit`` (plural: "rows", "blink events") for ``count`` items: "1 row", "1 blink event"."""
+    if count != 1:
+        return unit
+    words = unit.split(" ")
+    for i, word in enumerate(words):
+        if word.endswith("s"):
+            words[i] = word[:-1]
+            break
+    return " ".join(words)
+
+
 def _print_export(result: ExportResult) -> None:
-    """Where an export went, its files, rows per stream and what was skipped and why."""
+    """Where an export went, its files with what each holds, and what was skipped and why."""
     left, right = result.frame_range
     _out.print(f"Export folder:    {escape(str(result.export_dir))}", soft_wrap=True)
     _out.print(f"World frames:     {left} – {right}")
     _out.print("[bold]Files[/]")
-    for path in result.files:
-        _out.print(f"  {escape(str(path.relative_to(result.export_dir)))}", soft_wrap=True)
-    for title, counts in (("Rows", result.rows), ("Video frames", result.frames)):
-        if counts:
-            _out.print(f"[bold]{title}[/]")
-            width = max(len(name) for name in counts)
-            for name, count in counts.items():
-                _out.print(f"  {escape(name):<{width}}  {count:>10,}")
+    names = [path.relative_to(result.export_dir).as_posix() for path in result.files]
+    width = max((len(name) for name in names), default=0)
+    digits = max((len(f"{c.count:,}") for c in result.counts.values()), default=0)
+    for name in names:
+        line = f"  {escape(name):<{width}}"
+        held = result.counts.get(name)
+        if held is not None:
+            line += f"  {held.count:>{digits},} {escape(_units(held.count, held.unit))}"
+            if held.outside:
+                line += (
+                    f"; {held.outside:,} more outside world frames {left} – {right}, not written"
+                )
+        _out.print(line.rstrip(), soft_wrap=True)
     if result.skipped:
         _out.print("[bold]Skipped[/]")
         for name, why in result.skipped.items():

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 
 from ..analysis import blinks as blink_detection
 from ..analysis import fixations as fixation_detection
-from ..errors import GazeportWarning, StreamNotFoundError
+from ..errors import GazeportWarning, StreamNotFoundError, TrimRangeError
 from ..recording import Recording
 from . import events
 
@@ -16,6 +17,20 @@ GAZE_FIELDS = (
     "timestamp", "confidence", "norm_pos_x", "norm_pos_y",
     "gaze_point_3d_x", "gaze_point_3d_y", "gaze_point_3d_z",
 )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class EventFiles:
+    """Player's files for one kind of event, and how many events they hold."""
+
+    files: dict[str, str]  #: file name -> text
+    written: int  #: events overlapping the export window, the rows of the events file
+    detected: int  #: events detected in the whole recording
+
+    @property
+    def outside(self) -> int:
+        """Events detected outside the export window, so not written."""
+        return self.detected - self.written
 
 
 def detect_recording_fixations(
@@ -51,9 +66,9 @@ def fixation_files(
     rec: Recording,
     window: tuple[float, float],
     params: fixation_detection.FixationParams,
-) -> dict[str, str] | str:
-    """``{file name: text}`` for ``fixations.csv`` and ``fixation_report.csv``, or the reason
-    there is nothing to export (Player writes no files then)."""
+) -> EventFiles | str:
+    """``fixations.csv`` and ``fixation_report.csv`` with their count, or the reason there is
+    nothing to export (Player writes no files then)."""
     if rec.is_invisible:
         return "Pupil Player does not detect fixations in Pupil Invisible recordings"
     if not rec.has_stream("gaze"):
@@ -67,7 +82,9 @@ def fixation_files(
     report = events.fixation_report_csv(
         params.max_dispersion_deg, params.min_duration_ms, params.max_duration_ms, count
     )
-    return {"fixations.csv": table, "fixation_report.csv": report}
+    return EventFiles(
+        {"fixations.csv": table, "fixation_report.csv": report}, count, found.shape[0]
+    )
 
 
 def blink_input(rec: Recording) -> tuple[np.ndarray, np.ndarray]:
@@ -89,9 +106,9 @@ def blink_files(
     rec: Recording,
     window: tuple[float, float],
     params: blink_detection.BlinkParams,
-) -> dict[str, str] | str:
-    """``{file name: text}`` for ``blinks.csv`` and ``blink_detection_report.csv``, or the
-    reason there is nothing to export."""
+) -> EventFiles | str:
+    """``blinks.csv`` and ``blink_detection_report.csv`` with their count, or the reason there
+    is nothing to export."""
     if not rec.has_stream("pupil"):
         return "the recording has no pupil data"
     ts, conf = blink_input(rec)
@@ -107,39 +124,62 @@ def blink_files(
         params.offset_confidence_threshold,
         count,
     )
-    return {"blinks.csv": table, "blink_detection_report.csv": report}
+    return EventFiles(
+        {"blinks.csv": table, "blink_detection_report.csv": report}, count, found.shape[0]
+    )
 
 
-def _summary(count: int, durations: np.ndarray, span_s: float) -> dict[str, float | int | None]:
+Summary = dict[str, float | int | str | list[int] | None]
+
+
+def _summary(
+    rec: Recording, start: np.ndarray, stop: np.ndarray, durations_ms: np.ndarray, span_s: float
+) -> Summary:
+    """Count, count within the world frame range (what ``gazeport export`` writes without a
+    range), mean duration [ms] and rate per minute of events ``start`` … ``stop`` [s]."""
+    count = int(start.shape[0])
     minutes = span_s / 60.0
+    frames: tuple[int, int] | None = None
+    in_range: int | None = None
+    try:
+        frames = rec.frame_range()
+    except TrimRangeError:  # no world frames: no range to export
+        pass
+    else:
+        sl = events.overlapping(start, stop, rec.ts_window(frames))
+        in_range = sl.stop - sl.start
     return {
         "count": count,
-        "mean_duration": float(np.mean(durations)) if count else None,
-        "rate_per_minute": count / minutes if minutes > 0 else None,
-        "span_s": span_s,
+        "count_in_world_frame_range": in_range,
+        "world_frame_range": None if frames is None else list(frames),
+        "mean_duration_ms": float(np.mean(durations_ms)) if count else None,
+        "rate_per_min": count / minutes if minutes > 0 else None,
+        "data_span_s": span_s,
     }
 
 
-def fixation_summary(
-    rec: Recording, params: fixation_detection.FixationParams
-) -> dict[str, float | int | str | None]:
-    """Count, mean duration [ms], rate per minute and method of the recording's fixations."""
+def fixation_summary(rec: Recording, params: fixation_detection.FixationParams) -> Summary:
+    """Count, count within the world frame range, mean duration [ms], rate per minute, data
+    span [s] and method of the recording's fixations."""
     if not rec.has_stream("gaze"):
         raise StreamNotFoundError(f"{rec.path} has no gaze data, so it has no fixations.")
     gaze, found = detect_recording_fixations(rec, params)
     ts = gaze["timestamp"]
     span = float(ts[-1] - ts[0]) if ts.size > 1 else 0.0
-    out: dict[str, float | int | str | None] = dict(
-        _summary(found.shape[0], found["duration_ms"], span)
+    out = _summary(
+        rec,
+        found["start_timestamp"],
+        events.fixation_stop_timestamps(found),
+        found["duration_ms"],
+        span,
     )
     out["method"] = str(found["method"][0]) if found.shape[0] else None
     return out
 
 
-def blink_summary(
-    rec: Recording, params: blink_detection.BlinkParams
-) -> dict[str, float | int | None]:
-    """Count, mean duration [s] and rate per minute of the recording's blinks."""
+def blink_summary(rec: Recording, params: blink_detection.BlinkParams) -> Summary:
+    """Count, count within the world frame range, mean duration [ms], rate per minute and data
+    span [s] of the recording's blinks."""
     if not rec.has_stream("pupil"):
         raise StreamNotFoundError(f"{rec.path} has no pupil data, so blinks cannot be detected.")
     ts, conf = blink_input(rec)
@@ -147,4 +187,6 @@ def blink_summary(
         ts, conf, world_timestamps=rec.world_timestamps, params=params
     )
     span = float(ts[-1] - ts[0]) if ts.size > 1 else 0.0
-    return _summary(found.shape[0], found["duration_s"], span)
+    return _summary(
+        rec, found["start_timestamp"], found["end_timestamp"], found["duration_s"] * 1000.0, span
+    )

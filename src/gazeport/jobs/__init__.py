@@ -6,7 +6,7 @@ Layer L4. :func:`export_recording` is the one-call API; :func:`prepare_export` +
 
 from __future__ import annotations
 
-from .context import ExportOptions, ExportResult, TaskContext
+from .context import ExportOptions, ExportResult, FileCount, TaskContext
 from .exporter_tasks import DEFAULT_EXPORTERS, EXPORTER_TASKS, RAW_FILES
 from .model import CancelToken, Job, Task, TaskState
 from .queue import DEFAULT_CAPS, JobQueue
@@ -27,8 +27,8 @@ EXPORTERS = tuple(EXPORTER_TASKS)
 
 __all__ = [
     "DEFAULT_CAPS", "DEFAULT_EXPORTERS", "EXPORTERS", "EXPORTER_TASKS", "FORMATS", "JOB_RECORD",
-    "RAW_FILES", "CancelToken", "ExportOptions", "ExportResult", "Job", "JobQueue", "Staging",
-    "Task", "TaskContext", "TaskState", "create_export_dir", "export_info_text", "export_raw",
-    "export_recording", "finish_job", "player_data_format_version", "prepare_export",
-    "raise_for_outcome", "run_job",
+    "RAW_FILES", "CancelToken", "ExportOptions", "ExportResult", "FileCount", "Job", "JobQueue",
+    "Staging", "Task", "TaskContext", "TaskState", "create_export_dir", "export_info_text",
+    "export_raw", "export_recording", "finish_job", "player_data_format_version",
+    "prepare_export", "raise_for_outcome", "run_job",
 ]  # fmt: skip

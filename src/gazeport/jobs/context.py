@@ -28,6 +28,17 @@ class ExportOptions:
 
 
 @dataclass
+class FileCount:
+    """How many items one exported file holds (its rows, events, frames, ...)."""
+
+    count: int
+    #: What is counted, plural: ``"rows"``, ``"fixations"``, ``"frames"``, ...
+    unit: str
+    #: Items of the recording outside the export's world frame range, so not in the file.
+    outside: int = 0
+
+
+@dataclass
 class ExportResult:
     """What one export produced."""
 
@@ -39,6 +50,9 @@ class ExportResult:
     #: Frames written per video (e.g. ``"world video"``).
     frames: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
+    #: What each file holds, by its path relative to ``export_dir`` (``"fixations.csv"``);
+    #: files without countable items (``export_info.csv``, ...) are not listed.
+    counts: dict[str, FileCount] = field(default_factory=dict)
     seconds: float = 0.0
     outcome: str = "running"  #: "completed", "failed" or "cancelled" when finished
     tasks: list[Task] = field(default_factory=list)
@@ -72,6 +86,10 @@ class TaskContext:
         """Record that ``key`` had nothing to export, and why."""
         self.task.skipped[key] = reason
         self.result.skipped[key] = reason
+
+    def count(self, name: str, count: int, unit: str, outside: int = 0) -> None:
+        """Record what the file ``name`` (relative to the export folder) holds."""
+        self.result.counts[name] = FileCount(count, unit, outside)
 
     def add_file(self, path: Path) -> None:
         """A finished file the task wrote itself (not through ``staging``)."""

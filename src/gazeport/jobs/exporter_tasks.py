@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from ..exporters import raw_data
 from ..exporters.annotations_csv import annotations_csv
-from ..exporters.event_files import blink_files, fixation_files
+from ..exporters.event_files import EventFiles, blink_files, fixation_files
 from ..exporters.eye_video import export_eye_video
 from ..exporters.field_info import FIELD_INFO
 from ..exporters.online_events import online_blinks_csv, online_fixations_csv
@@ -74,34 +74,46 @@ def run_raw(ctx: TaskContext) -> None:
                 on_rows=on_rows,
             )
         ctx.result.rows[name] = rows
+        ctx.count(f"{stem}.{opts.fmt}", rows, "rows")
     if opts.field_info:
         ctx.staging.path("pupil_gaze_positions_info.txt").write_text(
             FIELD_INFO, encoding="utf-8", newline=""
         )
 
 
-def _write_files(ctx: TaskContext, name: str, files: dict[str, str] | str) -> None:
-    if isinstance(files, str):
-        ctx.skip(name, files)
-        return
+def _write_files(ctx: TaskContext, files: dict[str, str]) -> None:
     for file_name, text in files.items():
         ctx.staging.path(file_name).write_text(text, encoding="utf-8", newline="")
 
 
+def _write_events(ctx: TaskContext, name: str, found: EventFiles | str) -> None:
+    """The events file and its report, each with the number of events it holds."""
+    if isinstance(found, str):
+        ctx.skip(name, found)
+        return
+    _write_files(ctx, found.files)
+    events_file, report = found.files
+    ctx.count(events_file, found.written, name, found.outside)
+    ctx.count(report, found.written, f"{name} counted")
+
+
 def run_annotations(ctx: TaskContext) -> None:
     ctx.progress(0.0, "reading annotations")
-    text, _ = annotations_csv(load_annotations(ctx.rec.path), ctx.rec.world_timestamps, ctx.window)
-    _write_files(ctx, "annotations", {"annotations.csv": text})
+    notes = load_annotations(ctx.rec.path)
+    text, count = annotations_csv(notes, ctx.rec.world_timestamps, ctx.window)
+    _write_files(ctx, {"annotations.csv": text})
+    ctx.count("annotations.csv", count, "annotations", len(notes) - count)
 
 
 def run_fixations(ctx: TaskContext) -> None:
     ctx.progress(0.0, "detecting fixations")
-    _write_files(ctx, "fixations", fixation_files(ctx.rec, ctx.window, ctx.options.fixation_params))
+    found = fixation_files(ctx.rec, ctx.window, ctx.options.fixation_params)
+    _write_events(ctx, "fixations", found)
 
 
 def run_blinks(ctx: TaskContext) -> None:
     ctx.progress(0.0, "detecting blinks")
-    _write_files(ctx, "blinks", blink_files(ctx.rec, ctx.window, ctx.options.blink_params))
+    _write_events(ctx, "blinks", blink_files(ctx.rec, ctx.window, ctx.options.blink_params))
 
 
 def run_online_events(ctx: TaskContext) -> None:
@@ -114,8 +126,12 @@ def run_online_events(ctx: TaskContext) -> None:
         if not datums:
             ctx.skip(f"online {name}", f"the recording has no {name}.pldata from Capture")
             continue
-        text, _ = build(datums, ctx.rec.world_timestamps, ctx.window)
+        text, count = build(datums, ctx.rec.world_timestamps, ctx.window)
         ctx.staging.path(f"online_{name}.csv").write_text(text, encoding="utf-8", newline="")
+        # Capture repeats a fixation while it grows: one row per id, as the file has
+        total = len({d.get("id") for d in datums}) if name == "fixations" else len(datums)
+        unit = "fixations" if name == "fixations" else "blink events"
+        ctx.count(f"online_{name}.csv", count, unit, total - count)
 
 
 def _video_progress(ctx: TaskContext, share: float, offset: float) -> Callable[[float, str], None]:
@@ -131,6 +147,8 @@ def _record_video(ctx: TaskContext, name: str, outcome: VideoOutcome | None, rea
         return
     for path in outcome.files:
         ctx.add_file(path)
+        unit = "frames" if path.suffix == ".mp4" else "timestamps"
+        ctx.count(path.relative_to(ctx.folder).as_posix(), outcome.frames, unit)
     if outcome.frames:
         ctx.result.frames[name] = outcome.frames
     elif not outcome.files:

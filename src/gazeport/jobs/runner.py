@@ -257,6 +257,7 @@ def job_record(job: Job, outcome: str) -> str:
         with suppress(importlib.metadata.PackageNotFoundError):
             versions[module] = importlib.metadata.version(module)
     files = ["export_info.csv"] + [p.name for t in job.tasks for p in t.files] + [JOB_RECORD]
+    written = {p.relative_to(result.export_dir).as_posix() for t in job.tasks for p in t.files}
     record = {
         "recording": str(rec.path),
         "recording_kind": rec.kind.value,
@@ -268,6 +269,7 @@ def job_record(job: Job, outcome: str) -> str:
         "tasks": {t.name: t.to_record() for t in job.tasks},
         "rows": result.rows,
         "frames": result.frames,
+        "counts": {name: asdict(held) for name, held in result.counts.items() if name in written},
         "skipped": result.skipped,
         "warnings": result.warnings,
         "files": files,
