@@ -89,6 +89,7 @@ def demo(
         Path,
         typer.Option(
             "--out",
+            "--dir",  # the option's name before 0.x; kept so older scripts keep working
             file_okay=False,
             help="Folder for the sample recording: new, empty, or made by an earlier gazeport "
             "demo (replaced).",
