@@ -73,6 +73,17 @@ class TaskContext:
         self.task.skipped[key] = reason
         self.result.skipped[key] = reason
 
+    def fail_part(self, key: str, exc: BaseException) -> None:
+        """Record that part ``key`` (e.g. the ``gaze`` stream) failed while the task goes on
+        with the others; the job then ends ``failed`` and raises ``exc`` at the end."""
+        self.task.failures[key] = str(exc)
+        if self.task.part_exception is None:
+            self.task.part_exception = exc
+
+    def warn(self, message: str) -> None:
+        """A note for the export summary and the job record (``result.warnings``)."""
+        self.result.warnings.append(message)
+
     def add_file(self, path: Path) -> None:
         """A finished file the task wrote itself (not through ``staging``)."""
         self.task.files.append(path)
