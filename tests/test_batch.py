@@ -73,8 +73,11 @@ def test_batch_goes_on_after_a_failure(study: Path, tmp_path: Path, jobs: int):
     assert "damaged" in items[2].error and "gaze.pldata" in items[2].error
     assert items[0].export_dir == tmp_path / "out" / "p01" / "rec"
     assert (tmp_path / "out" / "p02" / "rec" / "gaze_positions.csv").exists()
-    # the failed export left nothing behind, not even its folder
-    assert not (tmp_path / "out" / "p03" / "broken").exists()
+    # the damaged gaze stream failed alone: the pupil data of that recording was exported
+    broken = tmp_path / "out" / "p03" / "broken"
+    assert (broken / "pupil_positions.csv").exists()
+    assert not (broken / "gaze_positions.csv").exists()
+    assert not [p for p in broken.iterdir() if p.name.endswith(".part")]
     assert items[1].rows == {"pupil": 949, "gaze": 949}
     report = tmp_path / "report.csv"
     write_report(items, report)

@@ -292,7 +292,16 @@ def test_export_reports_skipped_streams(rec_copy):
     result = run("export", rec)
     assert result.exit_code == 0, result.output
     assert "Skipped" in result.stdout
-    assert "gaze: " in result.stdout
+    assert "gaze: gaze.pldata is missing" in result.stdout
+    # Pupil Player writes the header-only file for a recording without gaze data; so does gazeport
+    gaze = rec / "exports" / "000" / "gaze_positions.csv"
+    assert gaze.read_bytes() == (
+        b"gaze_timestamp,world_index,confidence,norm_pos_x,norm_pos_y,base_data,"
+        b"gaze_point_3d_x,gaze_point_3d_y,gaze_point_3d_z,eye_center0_3d_x,eye_center0_3d_y,"
+        b"eye_center0_3d_z,gaze_normal0_x,gaze_normal0_y,gaze_normal0_z,eye_center1_3d_x,"
+        b"eye_center1_3d_y,eye_center1_3d_z,gaze_normal1_x,gaze_normal1_y,gaze_normal1_z\r\n"
+    )
+    assert "gaze_positions.csv" in result.stdout
 
 
 @needs_fixtures

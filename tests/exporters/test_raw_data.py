@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import json
 import math
 import shutil
 from pathlib import Path
@@ -28,6 +29,7 @@ from tests.factories import (
     gaze_binocular_3d,
     make_core_recording,
     make_legacy_recording,
+    make_world_only_recording,
     pupil_3d,
     tree_hashes,
     write_info_player_json,
@@ -92,7 +94,8 @@ def test_core_recording_csv_equals_oracle(core_export: tuple[Path, Any], name: s
     rec, result = core_export
     out = result.export_dir / f"{name}_positions.csv"
     if not oracle.has_stream(rec, name):
-        assert not out.exists()
+        assert out.read_bytes() == HEADER_LINES[name]  # Player writes the header-only file
+        assert result.rows[name] == 0
         return
     expected = oracle.expected_csv(rec, name)
     got = out.read_bytes()
@@ -106,7 +109,7 @@ def test_core_recording_row_counts(core_export: tuple[Path, Any]) -> None:
     expected = {
         "core358_artemisge_003": {"pupil": 3624, "gaze": 1811},
         "core121_eyedoit_001": {"pupil": 949, "gaze": 949},
-        "core116_vedb": {"pupil": 5144},
+        "core116_vedb": {"pupil": 5144, "gaze": 0},
     }[rec.name]
     assert result.rows == expected
     for name, n in expected.items():
@@ -114,7 +117,9 @@ def test_core_recording_row_counts(core_export: tuple[Path, Any]) -> None:
         assert text.count(b"\r\n") == n + 1
 
 
-def test_core116_without_gaze_pldata_skips_gaze(core_export: tuple[Path, Any]) -> None:
+def test_core116_without_gaze_pldata_writes_header_only_gaze(
+    core_export: tuple[Path, Any],
+) -> None:
     rec, result = core_export
     names = sorted(p.name for p in result.files)
     if rec.name != "core116_vedb":
@@ -131,10 +136,14 @@ def test_core116_without_gaze_pldata_skips_gaze(core_export: tuple[Path, Any]) -
         return
     assert (rec / "gaze_timestamps.npy").exists() and not (rec / "gaze.pldata").exists()
     assert list(result.skipped) == ["gaze"]
+    assert "gaze.pldata is missing" in result.skipped["gaze"]
+    assert "gaze_positions.csv holds only the header" in result.skipped["gaze"]
+    assert result.warnings == []  # a recording without gaze data is nothing to warn about
     assert names == [
-        "export_info.csv", "gazeport_export.json", "pupil_gaze_positions_info.txt",
-        "pupil_positions.csv",
+        "export_info.csv", "gaze_positions.csv", "gazeport_export.json",
+        "pupil_gaze_positions_info.txt", "pupil_positions.csv",
     ]  # fmt: skip
+    assert (result.export_dir / "gaze_positions.csv").read_bytes() == GAZE_HEADER_LINE
     assert sorted(p.name for p in result.export_dir.iterdir()) == names
 
 
@@ -175,7 +184,7 @@ def test_core358_trimmed_export_equals_oracle(
 # --- synthetic recordings -----------------------------------------------------------------------
 
 MISSING = r"_timestamps\.npy is missing"
-TRUNCATED = r"ends with an incomplete record"
+TRUNCATED = r"ends with an incomplete record|holds \d+ of the \d+ samples that \w+_timestamps"
 
 #: id -> (spec, regex of the GazeportWarning expected, or None)
 VARIANTS: dict[str, tuple[CoreSpec, str | None]] = {
@@ -266,7 +275,7 @@ def test_synthetic_export_equals_oracle(
     for name in ("pupil", "gaze"):
         out = result.export_dir / f"{name}_positions.csv"
         if name == "gaze" and spec.gaze == "none":
-            assert not out.exists() and "gaze" in result.skipped
+            assert out.read_bytes() == HEADER_LINES[name] and "gaze" in result.skipped
             continue
         expected = oracle.expected_csv(rec, name)
         got = out.read_bytes()
@@ -317,10 +326,38 @@ def test_garbage_in_the_middle_raises_corrupt_file_error(tmp_path: Path, name: s
     assert info.value.offset == offset
     assert info.value.path == rec / f"{name}.pldata"
     assert f"byte {offset}" in str(info.value)
-    assert list((rec / "exports").iterdir()) == []
+    # The damaged stream fails alone: the other one is exported, the record says what failed.
+    other = "gaze" if name == "pupil" else "pupil"
+    out = rec / "exports" / "000"
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["export_info.csv", f"{other}_positions.csv", "gazeport_export.json",
+         "pupil_gaze_positions_info.txt"]
+    )  # fmt: skip
+    assert_same_csv(oracle.expected_csv(rec, other), (out / f"{other}_positions.csv").read_bytes())
+    record = json.loads((out / "gazeport_export.json").read_text())
+    assert record["outcome"] == "failed"
+    assert record["tasks"]["raw"]["failed"] == {name: str(info.value)}
     assert tree_hashes(rec) == before
     with pytest.raises(CorruptFileError):
         getattr(gazeport.open(rec), name)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_recording_without_pupil_and_gaze_gets_header_only_files(tmp_path: Path, fmt: str) -> None:
+    """Player's Raw Data Exporter writes both files whatever the data (spec 6.1, 6.3, 6.4)."""
+    rec = make_world_only_recording(tmp_path / "rec", [10.0 + i / 30 for i in range(90)])
+    result = export_raw(rec, out_dir=tmp_path / "out", fmt=fmt)
+    assert result.rows == {"pupil": 0, "gaze": 0}
+    for name in ("pupil", "gaze"):
+        assert "holds only the header" in result.skipped[name] or fmt == "parquet"
+        out = tmp_path / "out" / f"{name}_positions.{fmt}"
+        if fmt == "csv":
+            assert out.read_bytes() == HEADER_LINES[name]
+        else:
+            pq = pytest.importorskip("pyarrow.parquet")
+            table = pq.read_table(out)
+            assert table.num_rows == 0
+            assert ",".join(table.schema.names).encode() + b"\r\n" == HEADER_LINES[name]
 
 
 # --- trimming -----------------------------------------------------------------------------------

@@ -32,6 +32,14 @@ def test_mobile_time_is_big_endian_float64(tmp_path: Path) -> None:
     assert sha(path) == before
 
 
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")], ids=["nan", "inf"])
+def test_mobile_time_with_nan_or_inf_is_corrupt(tmp_path: Path, bad: float) -> None:
+    path = tmp_path / "Pupil Cam1 ID2.time"
+    path.write_bytes(b"".join(struct.pack(">d", v) for v in (1.0, 2.0, bad, 4.0)))
+    with pytest.raises(CorruptFileError, match=rf"ID2\.time holds {bad!r} at index 2 "):
+        read_mobile_time(path)
+
+
 def test_invisible_time_is_little_endian_uint64_ns(tmp_path: Path) -> None:
     values = [1_600_000_000_123_456_789, 1_600_000_000_128_456_789, 2**63 - 1, 0]
     path = tmp_path / "gaze ps1.time"

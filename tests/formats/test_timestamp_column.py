@@ -26,7 +26,7 @@ def _save(tmp_path: Path, values: np.ndarray, name: str = "x_timestamps.npy") ->
     return path
 
 
-@pytest.mark.parametrize("dtype", ["<f8", ">f8", "<f4", "<i8", "<u4"])
+@pytest.mark.parametrize("dtype", ["<f8", ">f8", "<f4"])
 @pytest.mark.parametrize("sorted_", [True, False], ids=["sorted", "disordered"])
 def test_streamed_column_equals_numpy(tmp_path, streamed, dtype, sorted_):
     rng = np.random.default_rng(3)
@@ -68,10 +68,12 @@ def test_missing_file_is_none(tmp_path):
         pytest.param(np.zeros((3, 2)), id="2-d"),
         pytest.param(np.array([1 + 2j]), id="complex"),
         pytest.param(np.array(["a", "b"]), id="strings"),
+        pytest.param(np.arange(5, dtype="<i8"), id="int64"),
+        pytest.param(np.arange(5, dtype="<u4"), id="uint32"),
     ],
 )
 def test_unusable_arrays_are_refused(tmp_path, values):
-    with pytest.raises(CorruptFileError, match="not a usable timestamp file"):
+    with pytest.raises(CorruptFileError, match=r"x_timestamps\.npy (should hold|holds)"):
         TimestampColumn.open_npy(_save(tmp_path, values))
 
 

@@ -220,8 +220,12 @@ def test_relative_time_truncates_and_minutes_exceed_99(tmp_path: Path) -> None:
     )
     assert sorted(result.skipped) == ["gaze", "pupil"]
     assert names(result.export_dir) == [
-        "export_info.csv", "gazeport_export.json", "pupil_gaze_positions_info.txt",
-    ]  # fmt: skip
+        "export_info.csv",
+        "gaze_positions.csv",
+        "gazeport_export.json",
+        "pupil_gaze_positions_info.txt",
+        "pupil_positions.csv",
+    ]  # fmt: skip  (header-only data files, as Pupil Player writes them)
 
 
 def test_absolute_time_range_of_negative_timestamps(tmp_path: Path) -> None:

@@ -424,7 +424,7 @@ def test_invisible_export_raw_writes_players_gaze_csv(tmp_path, min_confidence):
     assert result.rows == {"gaze": n_rows}
     assert set(result.skipped) == {"pupil"}
     assert "pupil" in result.skipped["pupil"]
-    assert not (out / "pupil_positions.csv").exists()
+    assert not (out / "pupil_positions.csv").exists()  # Player has no pupil producer for PI
     assert sorted(p.name for p in result.files) == [
         "export_info.csv",
         "gaze_positions.csv",
@@ -625,11 +625,13 @@ def test_mobile_export_skips_pupil_and_gaze(tmp_path):
 
     assert result.export_dir == rec_dir / "exports" / "000"
     assert set(result.skipped) == {"pupil", "gaze"}
-    assert result.rows == {}
+    assert result.rows == {"pupil": 0, "gaze": 0}  # header-only files, as Player writes them
     assert sorted(p.name for p in result.export_dir.iterdir()) == [
         "export_info.csv",
+        "gaze_positions.csv",
         "gazeport_export.json",
         "pupil_gaze_positions_info.txt",
+        "pupil_positions.csv",
     ]
     n = len(MOBILE_WORLD)
     check_export_info(result.export_dir / "export_info.csv", MOBILE_WORLD, 0, n - 1)
@@ -793,7 +795,7 @@ def test_capture_export_of_a_range_in_the_second_part(tmp_path, make_range):
     assert 0 < n_rows < len(capture_expected())
     assert (out / "gaze_positions.csv").read_bytes() == expected
     assert result.frame_range == (left, right)
-    assert result.rows == {"gaze": n_rows}
+    assert result.rows == {"pupil": 0, "gaze": n_rows}
     assert set(result.skipped) == {"pupil"}
     check_export_info(out / "export_info.csv", frames, left, right)
     assert snapshot(rec_dir) == before

@@ -58,6 +58,7 @@ def _facts(rec: Recording) -> dict[str, Any]:
             "first_rel_s": None if s.first_s is None else s.first_s - start_pupil_s,
             "last_rel_s": None if s.last_s is None else s.last_s - start_pupil_s,
             "source": s.source,
+            "problem": s.problem,
         }
         for s in rec.stream_summaries()
     ]
@@ -153,3 +154,8 @@ def _print_facts(f: dict[str, Any]) -> None:
     _out.print()
     _out.print(streams)
     _out.print("[dim]first s / last s: seconds from the recording start[/]")
+    problems = [s for s in f["streams"] if s["problem"]]
+    if problems:
+        _out.print("[bold yellow]Problems[/]")
+        for s in problems:
+            _out.print(f"  {escape(s['name'])}: {escape(s['problem'])}", soft_wrap=True)

@@ -103,7 +103,10 @@ def job_bars(quiet: bool) -> Iterator[JobBars]:
 
 def task_summary(job: Job) -> str:
     """One line: what each task of a finished job ended as."""
-    parts = [f"{t.name} {t.state.value}" for t in job.tasks]
+    parts = [
+        f"{t.name} {t.state.value}" + (f" except {', '.join(t.failures)}" if t.failures else "")
+        for t in job.tasks
+    ]
     where = (
         f"; kept files are in {job.export_dir}"
         if job.export_dir and job.export_dir.exists()

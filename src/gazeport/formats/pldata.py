@@ -25,6 +25,7 @@ import numpy as np
 
 from ..errors import CorruptFileError, GazeportWarning
 from .payloads import Payloads
+from .timestamp_column import load_timestamp_file
 
 #: ExtType code Pupil uses for nested, separately serialized datums.
 SERIALIZED_DICT_EXT = 13
@@ -341,30 +342,13 @@ def timestamps_path(pldata_path: Path) -> Path:
 
 
 def load_timestamps(path: Path) -> np.ndarray | None:
-    """Load a ``*_timestamps.npy`` as float64, or ``None`` when it is missing.
+    """Load a ``*_timestamps.npy`` as float64 seconds, or ``None`` when it is missing.
 
-    A file that is not a readable 1-D numeric array raises :class:`CorruptFileError`.
+    A file that is not a 1-D array of floats, is pickled, or holds NaN or infinity raises
+    :class:`CorruptFileError` naming the file and what to do
+    (:func:`gazeport.formats.timestamp_column.load_timestamp_file`).
     """
-    path = Path(path)
-    if not path.exists():
-        return None
-    try:
-        ts = np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError) as exc:
-        raise CorruptFileError(
-            f"{path} is not a readable NumPy timestamp file ({exc}); restore it or delete it so "
-            "gazeport can fall back to the timestamps stored with the data.",
-            path,
-        ) from exc
-    if ts.ndim != 1 or not (
-        np.issubdtype(ts.dtype, np.integer) or np.issubdtype(ts.dtype, np.floating)
-    ):
-        raise CorruptFileError(
-            f"{path} should hold a 1-D array of timestamps but has shape {ts.shape} and dtype "
-            f"{ts.dtype}; restore it or delete it.",
-            path,
-        )
-    return np.ascontiguousarray(ts, dtype=np.float64)
+    return load_timestamp_file(path)
 
 
 def _chmod_like_open(fd: int) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import CorruptFileError, GazeportWarning
+from .timestamp_column import check_finite
 
 _INT64_MAX = np.iinfo(np.int64).max
 
@@ -37,8 +38,13 @@ def _read_records(path: Path | str, dtype: str, per_record: int = 1) -> np.ndarr
 
 
 def read_mobile_time(path: Path | str) -> np.ndarray:
-    """Timestamps of a Pupil Mobile ``.time`` file: shape (n,), native float64 seconds."""
-    return _read_records(path, ">f8").astype(np.float64)
+    """Timestamps of a Pupil Mobile ``.time`` file: shape (n,), native float64 seconds.
+
+    NaN or infinity raises :class:`CorruptFileError` naming the file and the index.
+    """
+    ts = _read_records(path, ">f8").astype(np.float64)
+    check_finite(Path(path), ts)
+    return ts
 
 
 def read_invisible_time(path: Path | str) -> np.ndarray:

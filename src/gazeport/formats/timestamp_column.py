@@ -22,22 +22,101 @@ MIN_BLOCK = 1 << 12
 LOAD_BELOW = 1 << 20
 
 
+#: What Pupil Capture writes: float64 seconds; other float widths are read too.
+_FLOAT_KINDS = "f"
+_RESAVE = "np.save(path, np.asarray(ts, dtype=np.float64))"
+
+
+def _hint(path: Path) -> str:
+    """What the user can do about a bad timestamp file (a pldata sidecar can simply go)."""
+    data = path.with_name(path.name.removesuffix("_timestamps.npy") + ".pldata")
+    if path.name.endswith("_timestamps.npy") and (data.exists() or data.is_symlink()):
+        return (
+            f"restore it from a backup, or delete it so gazeport uses the timestamps stored in "
+            f"{data.name}"
+        )
+    return "restore it from a backup"
+
+
 def _bad(path: Path, why: str) -> CorruptFileError:
-    return CorruptFileError(
-        f"{path} is not a usable timestamp file ({why}); restore it or delete it so gazeport can "
-        "fall back to the timestamps stored with the data.",
-        path,
-    )
+    return CorruptFileError(f"{path} is not a usable timestamp file ({why}); {_hint(path)}.", path)
 
 
-def _load_whole(path: Path) -> np.ndarray:
+def _check_header(path: Path, shape: tuple[int, ...], dtype: np.dtype) -> None:
+    """Refuse anything but a 1-D array of floats, with a message saying what the file holds."""
+    if dtype.hasobject:
+        raise CorruptFileError(
+            f"{path} is not a plain NumPy array of numbers: it holds pickled Python objects, "
+            "which gazeport never loads because unpickling a file can run code in it; re-save "
+            f"the timestamps as float64 seconds with {_RESAVE}, or {_hint(path)}.",
+            path,
+        )
+    if len(shape) != 1:
+        raise CorruptFileError(
+            f"{path} should hold a 1-D array with one timestamp per record but holds an array "
+            f"of shape {shape}; {_hint(path)}.",
+            path,
+        )
+    if dtype.kind not in _FLOAT_KINDS or dtype.fields is not None:
+        raise CorruptFileError(
+            f"{path} holds {dtype} values, not float64 seconds as Pupil Capture writes them; if "
+            f"they are seconds of Pupil time, re-save them with {_RESAVE}, otherwise "
+            f"{_hint(path)}.",
+            path,
+        )
+
+
+def check_finite(path: Path, values: np.ndarray, start: int = 0) -> None:
+    """Raise :class:`CorruptFileError` naming ``path`` if ``values`` (entries from index
+    ``start`` of the file) hold NaN or infinity; Pupil Player repairs neither."""
+    bad = np.flatnonzero(~np.isfinite(values))
+    if bad.size:
+        first = int(bad[0])
+        more = f" (and {bad.size - 1} more)" if bad.size > 1 else ""
+        raise CorruptFileError(
+            f"{path} holds {float(values[first])!r} at index {start + first}{more} where a "
+            f"timestamp must be a finite number of seconds; {_hint(path)}, or re-save it with "
+            "those entries replaced by real times.",
+            path,
+        )
+
+
+def _read_header(path: Path) -> tuple[tuple[int, ...], np.dtype, int]:
+    """Shape, dtype and data offset of a ``.npy`` file (any header version)."""
+    readers = {(1, 0): npy_format.read_array_header_1_0, (2, 0): npy_format.read_array_header_2_0}
+    try:
+        with path.open("rb") as fh:
+            reader = readers.get(npy_format.read_magic(fh))
+            if reader is not None:
+                shape, _fortran, dtype = reader(fh)
+                return tuple(shape), np.dtype(dtype), fh.tell()
+    except (ValueError, OSError, EOFError, SyntaxError) as exc:
+        raise _bad(path, f"not a readable NumPy file: {exc}") from exc
+    try:  # rare newer header versions: let NumPy parse the header, map the data lazily
+        mapped = np.load(path, mmap_mode="r", allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        raise _bad(path, "not a plain NumPy array of numbers") from exc
+    return tuple(mapped.shape), mapped.dtype, int(mapped.offset)
+
+
+def load_timestamp_file(path: Path) -> np.ndarray | None:
+    """A whole ``*_timestamps.npy`` as float64 seconds, or ``None`` when it is missing.
+
+    Validates header (1-D, floats, not pickled), size and values (no NaN or infinity) and
+    raises :class:`CorruptFileError` with one sentence naming the file and what to do.
+    """
+    path = Path(path)
+    if not path.exists():
+        return None
+    shape, dtype, _offset = _read_header(path)
+    _check_header(path, shape, dtype)
     try:
         ts = np.load(path, allow_pickle=False)
     except (ValueError, OSError, EOFError) as exc:
-        raise _bad(path, str(exc)) from exc
-    if ts.ndim != 1 or ts.dtype.kind not in "iuf":
-        raise _bad(path, f"shape {ts.shape} and dtype {ts.dtype}, not a 1-D array of numbers")
-    return np.asarray(ts, dtype=np.float64)
+        raise _bad(path, f"the file is shorter than its header says or damaged: {exc}") from exc
+    ts = np.ascontiguousarray(ts, dtype=np.float64)
+    check_finite(path, ts)
+    return ts
 
 
 class TimestampColumn:
@@ -66,26 +145,18 @@ class TimestampColumn:
         path = Path(path)
         if not path.exists():
             return None
-        try:
-            with path.open("rb") as fh:
-                version = npy_format.read_magic(fh)
-                if version == (1, 0):
-                    shape, _fortran, dtype = npy_format.read_array_header_1_0(fh)
-                elif version == (2, 0):
-                    shape, _fortran, dtype = npy_format.read_array_header_2_0(fh)
-                else:  # rare newer header versions: load the whole file
-                    return cls(_load_whole(path))
-                offset = fh.tell()
-        except (ValueError, OSError, EOFError) as exc:
-            raise _bad(path, str(exc)) from exc
-        if len(shape) != 1 or dtype.kind not in "iuf" or dtype.hasobject:
-            raise _bad(path, f"shape {shape} and dtype {dtype}, not a 1-D array of numbers")
+        shape, dtype, offset = _read_header(path)
+        _check_header(path, shape, dtype)
         count = int(shape[0])
         if path.stat().st_size < offset + count * dtype.itemsize:
             raise _bad(path, "the file is shorter than its header says")
         column = cls(path=path, dtype=dtype, offset=offset, count=count)
         if count < LOAD_BELOW:
             column._array = column.read(0, count)
+            check_finite(path, column._array)
+        else:  # one pass in blocks keeps memory flat however long the recording is
+            for start, block in column.blocks():
+                check_finite(path, block, start)
         return column
 
     def __len__(self) -> int:

@@ -91,6 +91,17 @@ class TaskContext:
         """Record what the file ``name`` (relative to the export folder) holds."""
         self.result.counts[name] = FileCount(count, unit, outside)
 
+    def fail_part(self, key: str, exc: BaseException) -> None:
+        """Record that part ``key`` (e.g. the ``gaze`` stream) failed while the task goes on
+        with the others; the job then ends ``failed`` and raises ``exc`` at the end."""
+        self.task.failures[key] = str(exc)
+        if self.task.part_exception is None:
+            self.task.part_exception = exc
+
+    def warn(self, message: str) -> None:
+        """A note for the export summary and the job record (``result.warnings``)."""
+        self.result.warnings.append(message)
+
     def add_file(self, path: Path) -> None:
         """A finished file the task wrote itself (not through ``staging``)."""
         self.task.files.append(path)

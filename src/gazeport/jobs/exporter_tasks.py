@@ -8,9 +8,12 @@ tasks of a kind run at once) and ``weight`` its share of the job's progress bar.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
 
+from ..errors import ExportCancelled, GazeportError
 from ..exporters import raw_data
 from ..exporters.annotations_csv import annotations_csv
 from ..exporters.event_files import EventFiles, blink_files, fixation_files
@@ -33,14 +36,39 @@ class ExporterTask:
     heading: str = ""
 
 
+def _absent(ctx: TaskContext, name: str, header_only: bool) -> str:
+    """Why stream ``name`` has no rows, and what was written instead."""
+    problem = next((s.problem for s in ctx.rec.stream_summaries() if s.name == name), None)
+    why = (problem or f"the recording has no {name} data").rstrip(".")
+    if not header_only:
+        return why
+    if ctx.options.fmt == "csv":
+        return f"{why}; {RAW_FILES[name]}.csv holds only the header, as Pupil Player writes it"
+    return f"{why}; {RAW_FILES[name]}.{ctx.options.fmt} has no rows"
+
+
 def run_raw(ctx: TaskContext) -> None:
-    """``pupil_positions`` and ``gaze_positions`` (+ the field description)."""
+    """``pupil_positions`` and ``gaze_positions`` (+ the field description).
+
+    Like Player, a stream without data gets a header-only file (gaze always, pupil unless the
+    recording is a Pupil Invisible one). A stream whose files cannot be read fails alone
+    (:meth:`TaskContext.fail_part`): the other stream is still written.
+    """
     rec, window, opts = ctx.rec, ctx.window, ctx.options
-    streams = [name for name in RAW_FILES if rec.has_stream(name)]
+    present = [name for name in RAW_FILES if rec.has_stream(name)]
+    written = [name for name in RAW_FILES if name in present or name in rec.raw_streams()]
     for name in RAW_FILES:
-        if name not in streams:
-            ctx.skip(name, f"the recording has no {name} data")
-    totals = {name: rec.count(name, window) for name in streams}
+        if name not in present:
+            ctx.skip(name, _absent(ctx, name, name in written))
+    totals: dict[str, int] = {}
+    for name in present:
+        try:
+            totals[name] = rec.count(name, window)
+        except ExportCancelled:
+            raise
+        except GazeportError as exc:  # e.g. an unusable gaze_timestamps.npy
+            ctx.fail_part(name, exc)
+            written.remove(name)
     grand_total = max(sum(totals.values()), 1)
     done = 0
 
@@ -49,35 +77,51 @@ def run_raw(ctx: TaskContext) -> None:
         done += n
         ctx.progress(min(done / grand_total, 1.0), f"{done:,} of {grand_total:,} rows")
 
-    for name in streams:
-        stem = RAW_FILES[name]
-        chunks = rec.iter_batches(name, window)
-        if opts.fmt == "csv":
-            n_workers = opts.workers or (
-                default_workers() if totals[name] >= raw_data.PARALLEL_MIN_ROWS else 1
-            )
-            with ctx.staging.path(f"{stem}.csv").open("wb") as out:
-                rows = raw_data.write_csv(
-                    name,
-                    chunks,
-                    out,
-                    min_confidence=opts.min_confidence,
-                    on_rows=on_rows,
-                    workers=n_workers,
-                )
-        else:
-            rows = raw_data.write_parquet(
-                name,
-                chunks,
-                ctx.staging.path(f"{stem}.parquet"),
-                min_confidence=opts.min_confidence,
-                on_rows=on_rows,
-            )
+    for name in written:
+        target = ctx.staging.path(f"{RAW_FILES[name]}.{opts.fmt}")
+        chunks = rec.iter_batches(name, window) if name in totals else iter(())
+        try:
+            rows = _write_raw(ctx, name, chunks, target, totals.get(name, 0), on_rows)
+        except ExportCancelled:
+            raise
+        except GazeportError as exc:  # a damaged pldata file: this stream fails alone
+            ctx.staging.forget(target)
+            ctx.fail_part(name, exc)
+            continue
         ctx.result.rows[name] = rows
-        ctx.count(f"{stem}.{opts.fmt}", rows, "rows")
+        ctx.count(f"{RAW_FILES[name]}.{opts.fmt}", rows, "rows")
+        shortfall = rec.stream_shortfall(name)
+        if shortfall:
+            ctx.warn(shortfall)
     if opts.field_info:
         ctx.staging.path("pupil_gaze_positions_info.txt").write_text(
             FIELD_INFO, encoding="utf-8", newline=""
+        )
+
+
+def _write_raw(
+    ctx: TaskContext,
+    name: str,
+    chunks: Iterator[Any],
+    target: Path,
+    total: int,
+    on_rows: Callable[[int], None],
+) -> int:
+    """Write one raw stream to its staged file; returns the rows written."""
+    opts = ctx.options
+    if opts.fmt != "csv":
+        return raw_data.write_parquet(
+            name, chunks, target, min_confidence=opts.min_confidence, on_rows=on_rows
+        )
+    n_workers = opts.workers or (default_workers() if total >= raw_data.PARALLEL_MIN_ROWS else 1)
+    with target.open("wb") as out:
+        return raw_data.write_csv(
+            name,
+            chunks,
+            out,
+            min_confidence=opts.min_confidence,
+            on_rows=on_rows,
+            workers=n_workers,
         )
 
 

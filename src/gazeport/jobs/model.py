@@ -71,9 +71,14 @@ class Task:
     status: str = "queued"  #: short text for a progress bar
     error: str = ""  #: why it failed (one sentence)
     skipped: dict[str, str] = field(default_factory=dict)  #: parts with nothing to export
+    #: Parts that failed while the task completed the others (e.g. a damaged gaze.pldata in
+    #: the raw task): part -> reason; the job then ends ``failed``.
+    failures: dict[str, str] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
     seconds: float = 0.0
     exception: BaseException | None = field(default=None, repr=False)
+    #: The exception of the first failed part (raised by ``raise_for_outcome``).
+    part_exception: BaseException | None = field(default=None, repr=False)
     _cancel: threading.Event = field(default_factory=threading.Event, repr=False)
 
     def cancel(self) -> None:
@@ -111,8 +116,16 @@ class Task:
             entry["reason"] = self.error
         if self.skipped:
             entry["skipped"] = dict(self.skipped)
+        if self.failures:
+            entry["failed"] = dict(self.failures)
         entry["files"] = [p.name for p in self.files]
         return entry
+
+
+def _fraction(task: Task) -> float:
+    if task.state is TaskState.COMPLETED:
+        return 0.99 if task.failures else 1.0
+    return task.progress
 
 
 Listener = Callable[["Job", "Task | None"], None]
@@ -158,11 +171,13 @@ class Job:
 
     @property
     def progress(self) -> float:
-        """Weighted mean of the task fractions, 0..1 (1 only when every task completed)."""
+        """Weighted mean of the task fractions, 0..1 (1 only when every task completed).
+
+        A task that completed with a failed part (e.g. the raw task without its damaged gaze
+        stream) counts as not quite done, so a failed job never shows 100 %.
+        """
         total = sum(t.weight for t in self.tasks) or 1.0
-        done = sum(
-            t.weight * (1.0 if t.state is TaskState.COMPLETED else t.progress) for t in self.tasks
-        )
+        done = sum(t.weight * _fraction(t) for t in self.tasks)
         return done / total
 
     @property

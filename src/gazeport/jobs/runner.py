@@ -212,7 +212,7 @@ def finish_job(job: Job) -> None:
         if job.done:
             return
         states = {t.state for t in job.tasks}
-        if TaskState.FAILED in states:
+        if TaskState.FAILED in states or any(t.failures for t in job.tasks):
             outcome = "failed"
         elif TaskState.CANCELLED in states or job.cancel_requested:
             outcome = "cancelled"
@@ -312,6 +312,8 @@ def raise_for_outcome(job: Job) -> None:
             if isinstance(exc, BaseException):
                 raise exc
             raise ExportError(task.error)
+        if task.part_exception is not None:
+            raise task.part_exception
     if job.outcome == "cancelled":
         raise cancelled_error()
 

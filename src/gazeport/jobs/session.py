@@ -116,6 +116,12 @@ class Staging:
         self.pending = []
         return done
 
+    def forget(self, tmp: Path) -> None:
+        """Delete one staged file (a part that failed) and never commit it."""
+        with suppress(FileNotFoundError):
+            tmp.unlink()
+        self.pending = [(t, f) for t, f in self.pending if t != tmp]
+
     def discard(self) -> None:
         for tmp, _ in self.pending:
             with suppress(FileNotFoundError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -51,6 +52,8 @@ class DatumStream:
             raise ValueError(f"unknown datum stream kind {kind!r}")
         self._data_ts: TimestampColumn | None = None
         self.description = self.path.name
+        #: After a full read: what the file lacks of what its timestamps file lists (or None).
+        self.shortfall: str | None = None
 
     def data_ts(self) -> TimestampColumn:
         """Sort/window key of every record (file order), float64 seconds."""
@@ -91,8 +94,10 @@ class DatumStream:
         data_ts = self.data_ts()
         n_ts = len(data_ts)
         warned = False
+        seen = 0
         for rc in self._source():
             n = len(rc)
+            seen = rc.start + n
             idx = np.arange(rc.start, rc.start + n, dtype=np.int64)
             if rc.start + n <= n_ts:
                 key = data_ts.read(rc.start, rc.start + n)
@@ -111,6 +116,35 @@ class DatumStream:
                 continue
             values = {"data_ts": np.asarray(key, dtype=np.float64), "file_index": idx}
             yield RecordBatch(self.kind, str(self.path), rc.payloads, values)
+        already = self.shortfall
+        self.shortfall = self._shortfall(seen, n_ts) if self._has_file_source else None
+        if self.shortfall and self.shortfall != already:  # once, however often it is read
+            warnings.warn(self.shortfall, GazeportWarning, stacklevel=2)
+
+    def _shortfall(self, seen: int, listed: int) -> str | None:
+        """The sentence saying that the file holds fewer records than its timestamps list."""
+        if seen >= listed:
+            return None
+        missing = listed - seen
+        why = ""
+        if self.path.is_symlink() and not self.path.exists():
+            why = f" (it is a link to {os.readlink(self.path)}, which does not exist)"
+        elif not self.path.exists():
+            why = " (the file is missing)"
+        elif self.path.stat().st_size == 0:
+            why = " (the file is empty)"
+        return (
+            f"{self.path.name} holds {seen:,} of the {listed:,} samples that "
+            f"{timestamps_path(self.path).name} lists{why}, so {missing:,} "
+            f"{'sample' if missing == 1 else 'samples'} cannot be exported; restore "
+            f"{self.path.name} from a backup of the recording."
+        )
+
+    def file_problem(self) -> str | None:
+        """Cheap check (no decoding): an empty or dangling file whose timestamps list samples."""
+        if not self._has_file_source or (self.path.exists() and self.path.stat().st_size > 0):
+            return None
+        return self._shortfall(0, len(self.data_ts()))
 
     def _timestamps_of(self, rc: RecordChunk) -> np.ndarray:
         cols = decode_columns(

@@ -49,6 +49,8 @@ class StreamSummary:
     first_s: float | None
     last_s: float | None
     source: str
+    #: What is wrong with the stream's files (one sentence), e.g. an empty ``gaze.pldata``.
+    problem: str | None = None
 
     @property
     def rate_hz(self) -> float | None:
@@ -355,11 +357,16 @@ class Recording:
         return self._load("gaze", GAZE_DTYPE)
 
     def stream_summaries(self) -> list[StreamSummary]:
-        """Every stream with its count and time span (cheap: timestamps only)."""
+        """Every stream with its count and time span (cheap: timestamps only).
+
+        A stream whose files have a problem (an unusable timestamp file, an empty or missing
+        ``gaze.pldata`` whose timestamps list samples) says so in ``problem``.
+        """
         out = []
-        for name, (ts, source) in self._sources.all_timestamps().items():
-            if ts is None:
+        for name, (ts, source, problem) in self._sources.all_timestamps().items():
+            if ts is None and problem is None:
                 continue
+            ts = np.empty(0) if ts is None else ts
             finite = ts[np.isfinite(ts)] if ts.size else ts
             out.append(
                 StreamSummary(
@@ -368,9 +375,26 @@ class Recording:
                     float(finite.min()) if finite.size else None,
                     float(finite.max()) if finite.size else None,
                     source,
+                    problem,
                 )
             )
         return out
+
+    def raw_streams(self) -> tuple[str, ...]:
+        """The streams Pupil Player's Raw Data Exporter writes a file for, data or not.
+
+        Player writes ``gaze_positions.csv`` always and ``pupil_positions.csv`` whenever a
+        pupil producer is available, which is every recording but Pupil Invisible ones; a
+        stream without data gets a header-only file.
+        """
+        return ("gaze",) if self.is_invisible else DATA_STREAMS
+
+    def stream_shortfall(self, name: str) -> str | None:
+        """After stream ``name`` was read in full: the sentence saying that its data file
+        holds fewer samples than its timestamps file lists (None when nothing is missing)."""
+        if not self._sources.has(name):
+            return None
+        return getattr(self._sources.stream(name), "shortfall", None)
 
     # --- context manager -----------------------------------------------------------------------
 

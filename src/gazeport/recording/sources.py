@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ..errors import GazeportWarning
+from ..errors import CorruptFileError, GazeportWarning
 from ..formats.info_files import RecordingInfo
 from ..formats.msgpack_file import iter_legacy_pupil_data
 from ..formats.pldata import RecordChunk, load_timestamps
@@ -71,8 +71,9 @@ class Sources:
         self.path = path
         self._streams: dict[str, Stream] = {}
         for name in ("pupil", "gaze"):
-            if (path / f"{name}.pldata").exists():
-                self._streams[name] = DatumStream(path / f"{name}.pldata", name)
+            data = path / f"{name}.pldata"
+            if data.exists() or data.is_symlink():  # a dangling link is reported, not ignored
+                self._streams[name] = DatumStream(data, name)
         self.world_parts: list[Path] | None = None
         self.timestamps_for: Callable[[Path], np.ndarray | None] | None = None
         self.extra_timestamps: dict[str, np.ndarray] = {}
@@ -101,19 +102,42 @@ class Sources:
         nor timestamps exist."""
         return build_frame_table(self.path, name, timestamps_for=self.timestamps_for, parts=parts)
 
-    def all_timestamps(self) -> dict[str, tuple[np.ndarray | None, str]]:
-        """Stream name -> (timestamps or None, where they come from)."""
-        out: dict[str, tuple[np.ndarray | None, str]] = {}
+    def all_timestamps(self) -> dict[str, tuple[np.ndarray | None, str, str | None]]:
+        """Stream name -> (timestamps or None, where they come from, problem or None).
+
+        A timestamp file that cannot be used gives ``None`` and the reason; a pupil or gaze
+        file that is missing, empty or a dangling link while its timestamps list samples gives
+        the timestamps and says so (cheap: no data file is decoded).
+        """
+        out: dict[str, tuple[np.ndarray | None, str, str | None]] = {}
         for entry in sorted(self.path.iterdir()):
             m = _TIMESTAMPS.fullmatch(entry.name)
             if m and entry.is_file():
-                out[m.group(1)] = (load_timestamps(entry), entry.name)
+                try:
+                    out[m.group(1)] = (load_timestamps(entry), entry.name, None)
+                except CorruptFileError as exc:
+                    out[m.group(1)] = (None, entry.name, str(exc))
         for name, ts in self.extra_timestamps.items():
-            out[name] = (ts, "converted in memory")
-        for name, stream in self._streams.items():
+            out[name] = (ts, "converted in memory", None)
+        for name in ("pupil", "gaze"):
+            stream = self._streams.get(name)
+            if stream is None:
+                listed, source, problem = out.get(name, (None, "", None))
+                if listed is not None and listed.size and problem is None:
+                    problem = (
+                        f"{name}.pldata is missing, so the {listed.size:,} samples that "
+                        f"{source} lists have no data."
+                    )
+                    out[name] = (listed, source, problem)
+                continue
+            if name in out and out[name][2] is not None:
+                continue
             if name not in out or out[name][0] is None:
                 ts = stream.data_ts().to_array()
-                out[name] = (ts, getattr(stream, "description", "in memory"))
+                out[name] = (ts, getattr(stream, "description", "in memory"), None)
+            problem = stream.file_problem() if isinstance(stream, DatumStream) else None
+            if problem is not None:
+                out[name] = (out[name][0], out[name][1], problem)
         return out
 
 
