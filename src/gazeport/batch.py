@@ -170,17 +170,15 @@ def _export_one(
 ) -> BatchItem:
     rec, out_dir, options = job
     item = BatchItem(rec)
-    if _worker_state["stop"]:
-        item.status = "cancelled"
-        item.error = f"the batch was stopped by {signal_name(_worker_state['stop'])}"
-        return item
     started = time.perf_counter()
     sender = _progress_sender(index, channel)
     if sender is not None:
         options = {**options, "progress": sender}
     try:
-        _worker_state["busy"] = True
+        _worker_state["busy"] = True  # from here on a stop signal raises Interrupted
         try:
+            if _worker_state["stop"]:  # it came while this worker was idle
+                raise Interrupted(_worker_state["stop"])
             result = export_recording(rec, out_dir=out_dir, **options)
         finally:
             _worker_state["busy"] = False

@@ -105,7 +105,7 @@ def test_stop_signal_cancels_a_single_export_like_ctrl_c(
     proc = start(["export", str(rec), "--only", "raw", "--workers", "2", "-q"], tmp_path)
     kids = wait_mid_export(proc, rec, children=2)
     proc.send_signal(signum)
-    assert proc.wait(timeout=10) == code
+    assert proc.wait(timeout=10) == code, (tmp_path / "stderr.txt").read_text()
     assert alive(kids) == []
     assert leftovers(rec) == []  # no .part file, and the empty exports/000 is gone
     lines = (tmp_path / "stderr.txt").read_text().splitlines()
@@ -127,7 +127,7 @@ def test_sigterm_stops_a_batch_and_its_workers(
         os.killpg(proc.pid, signal.SIGTERM)
     else:  # kill PID
         proc.send_signal(signal.SIGTERM)
-    assert proc.wait(timeout=10) == 143
+    assert proc.wait(timeout=10) == 143, (tmp_path / "stderr.txt").read_text()
     assert alive(kids) == []
     assert leftovers(study) == []
     assert (tmp_path / "stderr.txt").read_text().strip() == "cancelled"

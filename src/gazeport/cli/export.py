@@ -386,7 +386,7 @@ def export(
             with contextlib.suppress(OSError):  # after SIGHUP the terminal may be gone
                 _report_unfinished(bars.last_job, interrupted=True)
             raise
-        except GazeportError:
+        except Exception:  # ours or not: say which tasks kept their files
             _report_unfinished(bars.last_job, interrupted=False)
             raise
     _print_export(result)

@@ -49,7 +49,7 @@ def ordered_map(
     finished = False
     try:
         for item in items:
-            pending.append(pool.submit(fn, item))
+            pending.append(_submit(pool, fn, item))
             if len(pending) >= limit:
                 yield pending.popleft().result()
         while pending:
@@ -61,6 +61,19 @@ def ordered_map(
             # are not wanted, so end the workers instead of waiting for them.
             stop_workers(pool)
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _submit(pool: ProcessPoolExecutor, fn: Callable[[T], R], item: T) -> Future[R]:
+    """``pool.submit`` that Ctrl-C or a stop signal cannot cut in two: the first call starts
+    the workers and the pool's thread, and an interrupt between the two leaves a pool that
+    cannot be shut down. The signal is handled right after."""
+    if not hasattr(signal, "pthread_sigmask"):
+        return pool.submit(fn, item)
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _PARENT_SIGNALS)
+    try:
+        return pool.submit(fn, item)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 #: Signals a worker leaves to its parent, which cancels the export and cleans up.

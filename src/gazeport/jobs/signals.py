@@ -75,3 +75,22 @@ def interrupt_on_signals(signals: tuple[int, ...] = STOP_SIGNALS) -> Iterator[No
     finally:
         for signum, old in previous.items():
             signal.signal(signum, old)
+
+
+@contextlib.contextmanager
+def signals_deferred() -> Iterator[None]:
+    """Hold Ctrl-C and the stop signals back while the block runs (this thread only).
+
+    For steps that must not be cut in two, such as creating an export folder and recording
+    that it is the export's, or renaming finished files: a signal that arrives meanwhile is
+    handled as soon as the block ends. Where the platform cannot block signals (Windows), the
+    block runs as it is.
+    """
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, *STOP_SIGNALS})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
