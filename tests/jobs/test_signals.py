@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from gazeport.jobs import clean_exports
 from gazeport.jobs.signals import Interrupted, exit_code, interrupt_on_signals
 from gazeport.synthetic import generate_capture_recording
 
@@ -139,7 +140,7 @@ def test_no_worker_outlives_a_killed_export(recording: Path, tmp_path: Path, bat
     """After SIGKILL nothing runs in the parent; the workers must still go."""
     rec = copy_of(recording, tmp_path / "rec")
     args = ["export", str(rec), "--only", "raw", "-q"]
-    args += ["--out-root", str(tmp_path / "out"), "--jobs", "2"] if batch else ["--workers", "2"]
+    args += ["--jobs", "2"] if batch else ["--workers", "2"]
     if batch:
         copy_of(recording, tmp_path / "rec2")
         args.insert(2, str(tmp_path / "rec2"))
@@ -148,6 +149,13 @@ def test_no_worker_outlives_a_killed_export(recording: Path, tmp_path: Path, bat
     proc.send_signal(signal.SIGKILL)
     assert proc.wait(timeout=10) == -signal.SIGKILL
     assert alive(kids) == []
+    if batch:  # the workers were told (SIGTERM) and cancelled their exports themselves
+        assert leftovers(tmp_path) == []
+    else:  # nothing could run: gazeport clean removes what is left, the next export would too
+        assert ".pupil_positions.csv.part" in "".join(leftovers(rec))
+        (entry,) = clean_exports(rec)
+        assert entry.state == "gone" and entry.folder_removed
+        assert leftovers(rec) == []
 
 
 # --- in this process --------------------------------------------------------------------------

@@ -22,6 +22,7 @@ import json
 import os
 import socket
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -143,7 +144,7 @@ class StaleExport:
 
 
 def clean_exports(
-    paths: list[Path | str] | Path | str, *, dry_run: bool = False
+    paths: Iterable[Path | str] | Path | str, *, dry_run: bool = False
 ) -> list[StaleExport]:
     """Remove what exports that were killed left in ``paths``; returns one entry per folder
     that holds a running-export record, cleaned or not.

@@ -180,8 +180,9 @@ def _clean_before(where: Path) -> list[str]:
     except (OSError, GazeportError):
         return []  # never a reason not to export
     return [
-        f"Removed what an interrupted export ({entry.describe_process}, which is gone) left in "
-        f"{entry.folder}" + ("." if entry.folder_removed else "; its finished files stay.")
+        f"Before this export, removed the temporary files of an earlier export that was killed "
+        f"({entry.describe_process}) from {entry.folder}"
+        + (", and the then empty folder." if entry.folder_removed else "; its other files stay.")
         for entry in entries
         if entry.state == "gone"
     ]
