@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from gazeport import cli
-from gazeport.errors import RecordingNotFoundError
+from gazeport.errors import NotARecordingError, RecordingNotFoundError
 from gazeport.jobs import JOB_RECORD, JobQueue, clean_exports, export_recording, prepare_export
 from gazeport.jobs.cleanup import PROGRESS_RECORD, process_identity, process_state
 from tests.factories import CoreSpec, make_core_recording
@@ -178,9 +178,12 @@ def test_dry_run_removes_nothing(rec: Path, dead: dict[str, Any]) -> None:
     assert tree(rec) == before
 
 
-def test_missing_path_is_an_error(tmp_path: Path) -> None:
+def test_missing_path_or_a_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(RecordingNotFoundError):
         clean_exports(tmp_path / "nope")
+    (tmp_path / "file.txt").write_text("x")
+    with pytest.raises(NotARecordingError, match="is a file"):
+        clean_exports(tmp_path / "file.txt")
 
 
 # --- exports write the record and clean up before they start -----------------------------------

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import RecordingNotFoundError
+from ..errors import NotARecordingError, RecordingNotFoundError
 
 #: The export's own record: what ran, with which parameters and versions, how long, the outcome.
 JOB_RECORD = "gazeport_export.json"
@@ -151,15 +151,20 @@ def clean_exports(
 
     A path is a recording (its ``exports/*`` folders are looked at) or an export folder (e.g.
     one given to ``--out``). With ``dry_run`` nothing is removed; the entries say what would be.
-    Raises :class:`RecordingNotFoundError` for a path that does not exist.
+    Raises :class:`RecordingNotFoundError` for a path that does not exist and
+    :class:`NotARecordingError` for a file.
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]
     found = []
     for raw in paths:
         path = Path(raw).expanduser()
-        if not path.is_dir():
+        if not path.exists():
             raise RecordingNotFoundError(path)
+        if not path.is_dir():
+            raise NotARecordingError(
+                f"{path} is a file; give a recording folder or an export folder."
+            )
         for folder in _candidates(path):
             entry = _clean_folder(folder, dry_run)
             if entry is not None:
