@@ -20,6 +20,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import shutil
 import socket
 import sys
 from collections.abc import Iterable
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import NotARecordingError, RecordingNotFoundError
+from ..errors import GazeportError, NotARecordingError, RecordingNotFoundError
 
 #: The export's own record: what ran, with which parameters and versions, how long, the outcome.
 JOB_RECORD = "gazeport_export.json"
@@ -259,3 +260,30 @@ def _remove_empty_tree(folder: Path) -> None:
             return
     with contextlib.suppress(OSError):
         folder.rmdir()
+
+
+def notes_after_cleaning(where: Path) -> list[str]:
+    """Before an export into ``where`` (a recording or an ``--out`` folder): clean up after
+    killed exports there; one note per folder cleaned, for the export's notes."""
+    if not where.is_dir():
+        return []
+    try:
+        entries = clean_exports([where])
+    except (OSError, GazeportError):  # e.g. a permission problem
+        return []  # never a reason not to export
+    return [
+        f"Before this export, removed the temporary files of an earlier export that was killed "
+        f"({entry.describe_process}) from {entry.folder}"
+        + (", and the then empty folder." if entry.folder_removed else "; its other files stay.")
+        for entry in entries
+        if entry.state == "gone"
+    ]
+
+
+def remove_export_folder(folder: Path, created: bool) -> None:
+    """Remove an export folder the job created, or only its running-export record."""
+    if created:
+        shutil.rmtree(folder, ignore_errors=True)
+    else:
+        with contextlib.suppress(OSError):
+            (folder / PROGRESS_RECORD).unlink()

@@ -14,7 +14,6 @@ import datetime as dt
 import importlib.metadata
 import json
 import platform
-import shutil
 import time
 from contextlib import suppress
 from dataclasses import asdict, dataclass
@@ -30,9 +29,9 @@ from ..exporters.world_video import VideoOptions
 from ..recording import Recording, open_recording
 from .cleanup import (
     JOB_RECORD,
-    PROGRESS_RECORD,
-    clean_exports,
+    notes_after_cleaning,
     process_identity,
+    remove_export_folder,
     write_progress_record,
 )
 from .context import ExportOptions, ExportResult, TaskContext
@@ -141,7 +140,7 @@ def begin_job(job: Job) -> None:
         spec.started = time.perf_counter()
         job.started_utc = dt.datetime.now(dt.timezone.utc)
         out_dir = spec.out_dir
-        cleaned = _clean_before(spec.rec.path if out_dir is None else out_dir)
+        cleaned = notes_after_cleaning(spec.rec.path if out_dir is None else out_dir)
         spec.folder_created = out_dir is None or not out_dir.exists()
         folder = None
         try:
@@ -156,7 +155,7 @@ def begin_job(job: Job) -> None:
                 )
         except BaseException as exc:  # Ctrl-C too: no folder without its record stays
             if folder is not None:
-                _remove_folder(folder, spec.folder_created)
+                remove_export_folder(folder, spec.folder_created)
             spec.folder_created = False
             if not isinstance(exc, OSError):
                 raise
@@ -169,32 +168,6 @@ def begin_job(job: Job) -> None:
         spec.result = ExportResult(spec.rec.path, folder, spec.frame_range, tasks=job.tasks)
         spec.result.warnings.extend(cleaned)
     job.changed(None)
-
-
-def _clean_before(where: Path) -> list[str]:
-    """Clean up after killed exports in ``where``; one note per folder cleaned."""
-    if not where.is_dir():
-        return []
-    try:
-        entries = clean_exports([where])
-    except (OSError, GazeportError):
-        return []  # never a reason not to export
-    return [
-        f"Before this export, removed the temporary files of an earlier export that was killed "
-        f"({entry.describe_process}) from {entry.folder}"
-        + (", and the then empty folder." if entry.folder_removed else "; its other files stay.")
-        for entry in entries
-        if entry.state == "gone"
-    ]
-
-
-def _remove_folder(folder: Path, created: bool) -> None:
-    """Remove an export folder the job created, or only its running-export record."""
-    if created:
-        shutil.rmtree(folder, ignore_errors=True)
-    else:
-        with suppress(OSError):
-            (folder / PROGRESS_RECORD).unlink()
 
 
 def run_task(job: Job, task: Task) -> None:
@@ -294,7 +267,7 @@ def _finish(job: Job) -> str:
     folder = result.export_dir
     result.outcome = outcome
     if outcome != "completed" and not produced:
-        _remove_folder(folder, spec.folder_created)
+        remove_export_folder(folder, spec.folder_created)
     else:
         staging = Staging(folder)
         try:
@@ -321,7 +294,7 @@ def _roll_back(job: Job, exc: BaseException) -> str:
         _remove_own_files(task)
     result = spec.result
     if result is not None:
-        _remove_folder(result.export_dir, spec.folder_created)
+        remove_export_folder(result.export_dir, spec.folder_created)
         result.files = []
     interrupted = not isinstance(exc, Exception)
     if not interrupted:
