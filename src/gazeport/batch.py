@@ -10,6 +10,7 @@ import contextlib
 import csv
 import multiprocessing
 import os
+import signal
 import threading
 import time
 import uuid
@@ -20,7 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from .errors import GazeportError, RecordingNotFoundError, UnsupportedRecordingError
+from .exporters.parallel import die_with_parent, stop_workers
 from .jobs import export_recording
+from .jobs.signals import Interrupted, signal_name
 from .recording.diagnose import SKIP_DIRS, looks_like_recording
 
 #: How long to try reaching a Dask scheduler before giving up.
@@ -85,11 +88,42 @@ def discover(paths: Iterable[Path | str], recursive: bool = False) -> list[tuple
 #: Progress of a running recording is sent at most this often [s] from worker processes.
 PROGRESS_INTERVAL_S = 0.25
 _progress_queue: Any = None  # set in pool worker processes by _init_worker
+#: In a pool worker: whether an export runs now, and the stop signal received (0: none).
+_worker_state = {"busy": False, "stop": 0, "parent": 0}
+_WORKER_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
 
 
-def _init_worker(queue: Any) -> None:
+def _init_worker(queue: Any, parent_pid: int = 0) -> None:
+    """Set up a batch worker process: progress channel, stop signals, death with the parent.
+
+    Ctrl-C, SIGTERM or SIGHUP (from the parent, the terminal, or the kernel when the parent is
+    gone) cancel the export running in this worker, which removes its partial files; the
+    recordings it has not started yet come back cancelled.
+    """
     global _progress_queue
     _progress_queue = queue
+    _worker_state["parent"] = parent_pid
+    for signum in _WORKER_SIGNALS:
+        signal.signal(signum, _worker_signal)
+    if parent_pid:
+        die_with_parent(signal.SIGTERM, parent_pid)
+
+
+def _worker_signal(signum: int, frame: Any) -> None:
+    first = not _worker_state["stop"]
+    _worker_state["stop"] = signum
+    if _worker_state["busy"]:
+        if first:
+            raise Interrupted(signum)  # the export cancels and removes what it wrote
+    elif _parent_gone():
+        os._exit(128 + signum)  # idle, and nobody will ever send more work or a sentinel
+
+
+def _parent_gone() -> bool:
+    parent = _worker_state["parent"]
+    return bool(parent) and os.getppid() != parent
 
 
 def _progress_sender(index: int, channel: str | None) -> Callable[[float, str], None] | None:
@@ -131,7 +165,22 @@ def _export_one(
     if sender is not None:
         options = {**options, "progress": sender}
     try:
-        result = export_recording(rec, out_dir=out_dir, **options)
+        _worker_state["busy"] = True  # from here on a stop signal raises Interrupted
+        try:
+            if _worker_state["stop"]:  # it came while this worker was idle
+                raise Interrupted(_worker_state["stop"])
+            result = export_recording(rec, out_dir=out_dir, **options)
+        finally:
+            _worker_state["busy"] = False
+    except Interrupted as exc:
+        if not _worker_state["parent"]:
+            raise  # not in a batch worker process: the caller stops the batch
+        item.status, item.error = (
+            "cancelled",
+            f"the export was stopped by {signal_name(exc.signum)}",
+        )
+        if _parent_gone():
+            os._exit(exc.exit_code)  # partial files are gone; nobody waits for the result
     except UnsupportedRecordingError as exc:
         item.status, item.error = "unsupported", str(exc)
     except GazeportError as exc:
@@ -208,7 +257,10 @@ def export_many(
     relay = _start_relay(queue, on_progress)
     try:
         with ProcessPoolExecutor(
-            max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(queue,)
+            max_workers=jobs,
+            mp_context=ctx,
+            initializer=_init_worker,
+            initargs=(queue, os.getpid()),
         ) as pool:
             channel = "queue" if queue is not None else None
             futures: dict[Future[BatchItem], int] = {
@@ -229,6 +281,9 @@ def export_many(
                         for fut in pending:
                             fut.cancel()
             except BaseException:
+                # Ctrl-C, a stop signal or an error here: the running exports are cancelled
+                # (each removes its partial files), the queued ones never start.
+                stop_workers(pool, signal.SIGTERM)
                 pool.shutdown(wait=True, cancel_futures=True)
                 raise
     finally:

@@ -33,6 +33,18 @@ def ignores_sigint(_: int) -> bool:
     return signal.getsignal(signal.SIGINT) == signal.SIG_IGN
 
 
+def ignores_stop_signals(_: int) -> bool:
+    return all(signal.getsignal(s) == signal.SIG_IGN for s in (signal.SIGTERM, signal.SIGHUP))
+
+
+def fail_first_then_hang(x: int) -> int:
+    if x == 0:
+        time.sleep(0.2)  # the others are running by now
+        raise ValueError("first item failed")
+    time.sleep(30)
+    return x
+
+
 class Counting:
     """An iterable that records how many items have been taken from it."""
 
@@ -120,3 +132,15 @@ def test_workers_leave_ctrl_c_to_the_parent() -> None:
     assert list(ordered_map(ignores_sigint, range(4), workers=2)) == [True] * 4
     assert signal.getsignal(signal.SIGINT) == before
     assert before != signal.SIG_IGN
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="POSIX signals")
+def test_workers_leave_stop_signals_to_the_parent() -> None:
+    assert list(ordered_map(ignores_stop_signals, range(4), workers=2)) == [True] * 4
+
+
+def test_an_error_ends_busy_workers_instead_of_waiting_for_them() -> None:
+    started = time.monotonic()
+    with pytest.raises(ValueError, match="first item failed"):
+        list(ordered_map(fail_first_then_hang, range(4), workers=2))
+    assert time.monotonic() - started < 10  # not the 30 s the other item would take

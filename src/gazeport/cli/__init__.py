@@ -1,6 +1,7 @@
 """The ``gazeport`` command (typer + rich live only in this package)."""
 
 from . import annotate as _annotate  # noqa: F401  (registers gazeport annotate)
+from . import clean as _clean  # noqa: F401  (registers gazeport clean)
 from . import demo as _demo  # noqa: F401  (registers gazeport demo)
 from . import events as _events  # noqa: F401  (registers the fixations and blinks commands)
 from . import export as _export  # noqa: F401  (registers gazeport export)

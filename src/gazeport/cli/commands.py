@@ -2,12 +2,17 @@
 
 Every command parses its options, calls the library, renders the result and exits: 0 on success,
 1 for a gazeport error or a file-system problem (one ``error: …`` line on stderr, no traceback),
-2 for a usage error, 130 when cancelled with Ctrl+C. typer and rich are used only here.
+2 for a usage error, 130 when cancelled with Ctrl+C, 143 (SIGTERM) or 129 (SIGHUP) when stopped
+by a signal (handled like Ctrl+C), 141 without a word when stdout is a pipe that was closed
+(``gazeport --help | head -1``), as for any Unix tool. typer and rich are used only here.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
+import select
+import sys
 import warnings
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any
@@ -20,6 +25,7 @@ from .._version import __version__
 from ..analysis.blinks import BlinkParams
 from ..analysis.fixations import FixationParams
 from ..errors import GazeportError, GazeportWarning
+from ..jobs.signals import exit_code, interrupt_on_signals
 from .help_text import App, Group
 
 ProgressCallback = Callable[[float, str], None]
@@ -41,12 +47,16 @@ class _Group(Group):
                 raise  # usage errors (exit 2), --help, explicit exits: typer's business
             except GazeportError as exc:
                 _fail(str(exc))
+            except BrokenPipeError:
+                raise  # stdout was closed by its reader: main() ends quietly
             except OSError as exc:
                 _fail(_os_error_text(exc))
-            except KeyboardInterrupt:
-                # the library already removed partial output
-                _err.print("cancelled")
-                raise typer.Exit(130) from None
+            except KeyboardInterrupt as exc:
+                # Ctrl+C, SIGTERM or SIGHUP: the library already removed partial output. The
+                # terminal may be gone (SIGHUP), so saying so must not fail.
+                with contextlib.suppress(OSError):
+                    _err.print("cancelled")
+                raise typer.Exit(exit_code(exc)) from None
             except Exception as exc:
                 if (ctx.obj or {}).get("traceback"):
                     raise
@@ -195,5 +205,56 @@ def check_detector_params(*params: FixationParams | BlinkParams) -> None:
 
 
 def main() -> None:
-    """Console-script entry point (``gazeport``, ``python -m gazeport``)."""
-    app(prog_name="gazeport")
+    """Console-script entry point (``gazeport``, ``python -m gazeport``).
+
+    SIGTERM and SIGHUP stop a command like Ctrl+C (exit 143 or 129); output into a pipe
+    whose reader has gone ends the command quietly with 141 (as if ended by SIGPIPE).
+    """
+    with _quiet_when_stdout_closes(), interrupt_on_signals():
+        app(prog_name="gazeport")
+
+
+#: Exit code of a process ended by SIGPIPE (128 + 13), what the shell reports for ``cat | head``.
+EXIT_BROKEN_PIPE = 141
+
+
+@contextlib.contextmanager
+def _quiet_when_stdout_closes() -> Iterator[None]:
+    """Turn a write into a closed pipe on stdout into a quiet exit with code 141.
+
+    click and rich both catch the ``BrokenPipeError`` themselves and exit 1; which stream
+    broke is seen here on a duplicate of stdout, whose pipe reports an error once its reader
+    has gone (``poll``; where there is none, nothing changes).
+    """
+    try:
+        watched: int | None = os.dup(sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):
+        watched = None
+    try:
+        yield
+        sys.stdout.flush()  # what is still buffered must not fail at interpreter exit
+    except (SystemExit, BrokenPipeError) as exc:
+        if watched is None or not _reader_gone(watched):
+            raise
+        _silence_stdout()
+        raise SystemExit(EXIT_BROKEN_PIPE) from exc
+    finally:
+        if watched is not None:
+            os.close(watched)
+
+
+def _reader_gone(fd: int) -> bool:
+    """Whether ``fd`` is a pipe whose reading end is closed (Linux, macOS)."""
+    if not hasattr(select, "poll"):
+        return False
+    poller = select.poll()
+    poller.register(fd, select.POLLOUT)
+    return any(events & select.POLLERR for _, events in poller.poll(0))
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device, so no later flush complains about the pipe."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import io
 from pathlib import Path
@@ -325,10 +326,11 @@ def export(
                 listener=bars.listener,
                 workers=workers,
             )
-        except KeyboardInterrupt:
-            _report_unfinished(bars.last_job, interrupted=True)
+        except KeyboardInterrupt:  # Ctrl+C, SIGTERM or SIGHUP
+            with contextlib.suppress(OSError):  # after SIGHUP the terminal may be gone
+                _report_unfinished(bars.last_job, interrupted=True)
             raise
-        except GazeportError:
+        except Exception:  # ours or not: say which tasks kept their files
             _report_unfinished(bars.last_job, interrupted=False)
             raise
     _print_export(result)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
 import os
 import signal
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -39,20 +42,83 @@ def ordered_map(
     # ``__main__`` guard from every user script); elsewhere the platform default.
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_ignore_sigint)
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(os.getpid(),)
+    )
     pending: deque[Future[R]] = deque()
+    finished = False
     try:
         for item in items:
-            pending.append(pool.submit(fn, item))
+            pending.append(_submit(pool, fn, item))
             if len(pending) >= limit:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
+        finished = True
     finally:
-        # On Ctrl-C or an error: drop queued work; running items are short (one chunk each).
+        if not finished:
+            # Ctrl-C, a stop signal, an error or a consumer that stopped early: the results
+            # are not wanted, so end the workers instead of waiting for them.
+            stop_workers(pool)
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the parent, which cancels the queue and cleans up."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def _submit(pool: ProcessPoolExecutor, fn: Callable[[T], R], item: T) -> Future[R]:
+    """``pool.submit`` that Ctrl-C or a stop signal cannot cut in two: the first call starts
+    the workers and the pool's thread, and an interrupt between the two leaves a pool that
+    cannot be shut down. The signal is handled right after."""
+    if not hasattr(signal, "pthread_sigmask"):
+        return pool.submit(fn, item)
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _PARENT_SIGNALS)
+    try:
+        return pool.submit(fn, item)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+#: Signals a worker leaves to its parent, which cancels the export and cleans up.
+_PARENT_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
+def _init_worker(parent_pid: int) -> None:
+    for signum in _PARENT_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
+    # A worker holds no files; if the parent dies without shutting the pool down, end at once.
+    die_with_parent(getattr(signal, "SIGKILL", signal.SIGTERM), parent_pid)
+
+
+def stop_workers(pool: ProcessPoolExecutor, signum: int | None = None) -> None:
+    """Send ``signum`` (default: SIGKILL) to every worker process of ``pool`` that runs.
+
+    A ``ProcessPoolExecutor`` offers no public way to end its workers on Python < 3.14; its
+    process table is read here (``_processes``, pid -> process).
+    """
+    signum = signum if signum is not None else getattr(signal, "SIGKILL", signal.SIGTERM)
+    processes = getattr(pool, "_processes", None) or {}
+    for process in list(processes.values()):
+        if process.pid is not None and process.is_alive():
+            with contextlib.suppress(OSError):
+                os.kill(process.pid, signum)
+
+
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def die_with_parent(signum: int, parent_pid: int) -> None:
+    """Ask the kernel to send ``signum`` to this process when its parent ends (Linux only).
+
+    For worker processes, which must not outlive the export that started them, even when the
+    parent was killed with SIGKILL. (Strictly the signal comes when the parent's thread that
+    started this process ends; gazeport starts its pools in the thread that also shuts them
+    down.) ``parent_pid`` closes the race of a parent that died before the request was made:
+    then this process ends at once.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signum, 0, 0, 0)
+    if os.getppid() != parent_pid:
+        os._exit(128 + signum)

@@ -149,6 +149,9 @@ class Job:
     id: int = field(default_factory=lambda: next(_ids))
     tasks: list[Task] = field(default_factory=list)
     outcome: str | None = None
+    #: Why the job failed outside its tasks (e.g. while finishing), with the exception.
+    error: str = ""
+    exception: BaseException | None = field(default=None, repr=False)
     started_utc: dt.datetime | None = None
     finished_utc: dt.datetime | None = None
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)

@@ -14,7 +14,6 @@ import datetime as dt
 import importlib.metadata
 import json
 import platform
-import shutil
 import time
 from contextlib import suppress
 from dataclasses import asdict, dataclass
@@ -28,14 +27,20 @@ from ..errors import ExportCancelled, ExportError, GazeportError
 from ..exporters import raw_data
 from ..exporters.world_video import VideoOptions
 from ..recording import Recording, open_recording
+from .cleanup import (
+    JOB_RECORD,
+    notes_after_cleaning,
+    process_identity,
+    remove_export_folder,
+    write_progress_record,
+)
 from .context import ExportOptions, ExportResult, TaskContext
 from .exporter_tasks import DEFAULT_EXPORTERS, EXPORTER_TASKS
 from .model import Job, Listener, Task, TaskState, cancelled_error
 from .session import Staging, create_export_dir, export_info_text
+from .signals import signals_deferred
 
 FORMATS = ("csv", "parquet")
-#: The export's own record: what ran, with which parameters and versions, how long, the outcome.
-JOB_RECORD = "gazeport_export.json"
 
 
 @dataclass
@@ -121,7 +126,12 @@ def prepare_export(
 
 
 def begin_job(job: Job) -> None:
-    """Create the job's export folder (once); called before its first task runs."""
+    """Create the job's export folder (once); called before its first task runs.
+
+    What exports of the same recording (or into the same ``out_dir``) that were killed left
+    behind is removed first (:func:`gazeport.jobs.cleanup.clean_exports`). The new folder gets
+    its running-export record at once, so that a later clean-up can tell it apart.
+    """
     spec: ExportSpec = job.spec
     with job.lock:
         if spec.begun or job.done:  # done: every task was cancelled before one could start
@@ -130,19 +140,33 @@ def begin_job(job: Job) -> None:
         spec.started = time.perf_counter()
         job.started_utc = dt.datetime.now(dt.timezone.utc)
         out_dir = spec.out_dir
+        cleaned = notes_after_cleaning(spec.rec.path if out_dir is None else out_dir)
         spec.folder_created = out_dir is None or not out_dir.exists()
+        folder = None
         try:
-            folder = create_export_dir(spec.rec.path) if out_dir is None else out_dir
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            target = out_dir if out_dir is not None else spec.rec.path / "exports"
+            with signals_deferred():  # a Ctrl-C must not fall between mkdir and `folder =`
+                folder = create_export_dir(spec.rec.path) if out_dir is None else out_dir
+                folder.mkdir(parents=True, exist_ok=True)
+                write_progress_record(
+                    folder,
+                    recording=spec.rec.path,
+                    started_utc=job.started_utc,
+                    folder_created=spec.folder_created,
+                )
+        except BaseException as exc:  # Ctrl-C too: no folder without its record stays
+            if folder is not None:
+                remove_export_folder(folder, spec.folder_created)
             spec.folder_created = False
+            if not isinstance(exc, OSError):
+                raise
+            target = out_dir if out_dir is not None else spec.rec.path / "exports"
             raise ExportError(
                 f"Cannot create the export folder in {target} ({exc.strerror or exc}); "
                 "choose another place with --out or check the permissions."
             ) from exc
         job.export_dir = folder
         spec.result = ExportResult(spec.rec.path, folder, spec.frame_range, tasks=job.tasks)
+        spec.result.warnings.extend(cleaned)
     job.changed(None)
 
 
@@ -168,7 +192,8 @@ def run_task(job: Job, task: Task) -> None:
         task.check()
         EXPORTER_TASKS[task.name].run(ctx)
         task.check()
-        task.files.extend(staging.commit())
+        with signals_deferred():  # renamed files are the task's before an interrupt can land
+            task.files.extend(staging.commit())
     except BaseException as exc:
         staging.discard()
         _remove_own_files(task)
@@ -206,44 +231,81 @@ def _reason(exc: BaseException, folder: Path) -> str:
 
 def finish_job(job: Job) -> None:
     """After the last task: write ``export_info.csv`` and the job record, or remove the
-    folder when nothing was produced and something went wrong. Idempotent."""
-    spec: ExportSpec = job.spec
+    folder when nothing was produced and something went wrong. Idempotent.
+
+    If finishing itself fails (any exception), every file of the job and the folder it
+    created are removed and the job ends ``failed``, the reason in ``job.error`` (raised by
+    :func:`raise_for_outcome`); a ``KeyboardInterrupt`` ends it ``cancelled`` and is raised.
+    """
     with job.lock:
         if job.done:
             return
-        states = {t.state for t in job.tasks}
-        if TaskState.FAILED in states or any(t.failures for t in job.tasks):
-            outcome = "failed"
-        elif TaskState.CANCELLED in states or job.cancel_requested:
-            outcome = "cancelled"
-        else:
-            outcome = "completed"
-        result = spec.result
-        if result is None:  # never began: every task was cancelled while queued
-            job.mark_done(outcome)
-            return
-        produced = any(t.files for t in job.tasks)
-        folder = result.export_dir
-        result.outcome = outcome
-        if outcome != "completed" and not produced:
-            if spec.folder_created:
-                shutil.rmtree(folder, ignore_errors=True)
-        else:
-            staging = Staging(folder)
-            try:
-                with staging.path("export_info.csv").open("w", encoding="utf-8", newline="") as fh:
-                    fh.write(export_info_text(spec.rec, spec.frame_range))
-                job.finished_utc = dt.datetime.now(dt.timezone.utc)
-                staging.path(JOB_RECORD).write_text(
-                    job_record(job, outcome), encoding="utf-8", newline=""
-                )
-                info_files = staging.commit()
-            except BaseException:
-                staging.discard()
+        try:
+            outcome = _finish(job)
+        except BaseException as exc:
+            job.mark_done(_roll_back(job, exc))
+            if not isinstance(exc, Exception):
                 raise
-            result.files = info_files[:1] + [f for t in job.tasks for f in t.files] + info_files[1:]
-        result.seconds = time.perf_counter() - spec.started
+            return
         job.mark_done(outcome)
+
+
+def _finish(job: Job) -> str:
+    """Write the info file and the job record (or remove an empty folder); the outcome."""
+    spec: ExportSpec = job.spec
+    states = {t.state for t in job.tasks}
+    failed_part = any(t.failures for t in job.tasks)
+    if TaskState.FAILED in states or failed_part or job.exception is not None:
+        outcome = "failed"
+    elif TaskState.CANCELLED in states or job.cancel_requested:
+        outcome = "cancelled"
+    else:
+        outcome = "completed"
+    result = spec.result
+    if result is None:  # never began: every task was cancelled while queued
+        return outcome
+    produced = any(t.files for t in job.tasks)
+    folder = result.export_dir
+    result.outcome = outcome
+    if outcome != "completed" and not produced:
+        remove_export_folder(folder, spec.folder_created)
+    else:
+        staging = Staging(folder)
+        try:
+            with staging.path("export_info.csv").open("w", encoding="utf-8", newline="") as fh:
+                fh.write(export_info_text(spec.rec, spec.frame_range))
+            job.finished_utc = dt.datetime.now(dt.timezone.utc)
+            staging.path(JOB_RECORD).write_text(
+                job_record(job, outcome), encoding="utf-8", newline=""
+            )
+            info_files = staging.commit()
+        except BaseException:
+            staging.discard()
+            raise
+        result.files = info_files[:1] + [f for t in job.tasks for f in t.files] + info_files[1:]
+    result.seconds = time.perf_counter() - spec.started
+    return outcome
+
+
+def _roll_back(job: Job, exc: BaseException) -> str:
+    """Finishing failed: nothing of the job may stay, since nothing would explain it (no
+    ``export_info.csv``, no job record). Returns the outcome."""
+    spec: ExportSpec = job.spec
+    for task in job.tasks:
+        _remove_own_files(task)
+    result = spec.result
+    if result is not None:
+        remove_export_folder(result.export_dir, spec.folder_created)
+        result.files = []
+    interrupted = not isinstance(exc, Exception)
+    if not interrupted:
+        job.exception = exc
+        job.error = _reason(exc, result.export_dir if result else spec.rec.path)
+    outcome = "cancelled" if interrupted else "failed"
+    if result is not None:
+        result.outcome = outcome
+        result.seconds = time.perf_counter() - spec.started
+    return outcome
 
 
 def job_record(job: Job, outcome: str) -> str:
@@ -275,6 +337,9 @@ def job_record(job: Job, outcome: str) -> str:
         "files": files,
         "versions": versions,
     }
+    if job.error:
+        record["error"] = job.error
+    record["process"] = process_identity()  # who wrote the export (see jobs.cleanup)
     return json.dumps(record, indent=2, default=str) + "\n"
 
 
@@ -297,6 +362,13 @@ def run_job(job: Job) -> Job:
                 job.cancel()
                 break
             run_task(job, task)
+    except BaseException as exc:
+        # Outside any task (e.g. a listener that raised): the tasks not run end cancelled, and
+        # the job failed, unless it was interrupted.
+        if isinstance(exc, Exception) and job.exception is None:
+            job.exception, job.error = exc, _reason(exc, job.export_dir or job.recording)
+        job.cancel()
+        raise
     finally:
         finish_job(job)
     return job
@@ -314,6 +386,11 @@ def raise_for_outcome(job: Job) -> None:
             raise ExportError(task.error)
         if task.part_exception is not None:
             raise task.part_exception
+    exc = job.exception
+    if exc is not None:  # the job failed outside its tasks, e.g. while finishing
+        if isinstance(exc, OSError) and not isinstance(exc, GazeportError):
+            raise ExportError(job.error) from exc
+        raise exc
     if job.outcome == "cancelled":
         raise cancelled_error()
 

@@ -12,6 +12,7 @@ from .._version import __version__
 from ..errors import ExportError
 from ..formats.keyvalue_csv import key_value_text
 from ..recording import Recording
+from .signals import signals_deferred
 
 _NUMBERED = re.compile(r"\d{3,}")
 
@@ -109,11 +110,12 @@ class Staging:
     def commit(self) -> list[Path]:
         """Rename every staged file that was written; returns the final paths."""
         done = []
-        for tmp, final in self.pending:
-            if tmp.exists():
-                os.replace(tmp, final)
-                done.append(final)
-        self.pending = []
+        with signals_deferred():  # an interrupt must not leave a renamed file unlisted
+            for tmp, final in self.pending:
+                if tmp.exists():
+                    os.replace(tmp, final)
+                    done.append(final)
+            self.pending = []
         return done
 
     def forget(self, tmp: Path) -> None:
