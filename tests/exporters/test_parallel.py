@@ -144,3 +144,33 @@ def test_an_error_ends_busy_workers_instead_of_waiting_for_them() -> None:
     with pytest.raises(ValueError, match="first item failed"):
         list(ordered_map(fail_first_then_hang, range(4), workers=2))
     assert time.monotonic() - started < 10  # not the 30 s the other item would take
+
+
+_BIG_RESULTS = """
+import time
+from gazeport.exporters.parallel import ordered_map
+
+def big(x):
+    return bytes(128 << 20)  # far more than a pipe holds: sending it takes a while
+
+for trial in range(3):
+    it = ordered_map(big, range(8), workers=2)
+    next(it)  # the workers are now sending the next results
+    time.sleep(0.05 * trial)
+    started = time.perf_counter()
+    it.close()  # the consumer stops (as on Ctrl-C or a stop signal)
+    print(f"stopped in {time.perf_counter() - started:.2f} s")
+"""
+
+
+def test_stopping_while_workers_send_large_results_does_not_hang(tmp_path) -> None:
+    # Killed half-way through a result, a worker leaves a partial message in the pipe; the
+    # pool's reader thread must not wait for the rest of it forever.
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-c", _BIG_RESULTS], capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.count("stopped in") == 3

@@ -60,7 +60,28 @@ def ordered_map(
             # Ctrl-C, a stop signal, an error or a consumer that stopped early: the results
             # are not wanted, so end the workers instead of waiting for them.
             stop_workers(pool)
+            _release_results(pool)
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _release_results(pool: ProcessPoolExecutor) -> None:
+    """After killing the workers: let the pool's reader thread see the end of the results.
+
+    A worker killed half-way through sending a result (a block of CSV text, megabytes) leaves
+    a partial message in the result pipe, and the pool's thread would wait for its rest
+    forever (so would ``shutdown`` and the interpreter's exit). Once the dead workers' ends of
+    the pipe are closed, closing this process's own, unused, writing end makes that read end
+    with EOF; the pool then counts itself broken and shuts down. (``_result_queue`` is
+    internal to ``ProcessPoolExecutor`` on CPython 3.9-3.14; without it nothing is done.)
+    """
+    processes = getattr(pool, "_processes", None) or {}
+    for process in list(processes.values()):
+        with contextlib.suppress(Exception):
+            process.join(timeout=5.0)
+    writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
+    if writer is not None:
+        with contextlib.suppress(OSError):
+            writer.close()
 
 
 def _submit(pool: ProcessPoolExecutor, fn: Callable[[T], R], item: T) -> Future[R]:
