@@ -11,6 +11,7 @@ test derives its expectation by hand after damaging a file with the helpers belo
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -257,3 +258,11 @@ def empty_stream(root: Path, basename: str) -> None:
     """Make every ``<basename> psN.raw``/``.time`` 0 bytes (a stream with no samples)."""
     for path in root.glob(f"{basename} ps*"):
         path.write_bytes(b"")
+
+
+def tree_sha(folder: Path) -> str:
+    """One digest of every file name and content in ``folder`` (to prove nothing was written)."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.iterdir()):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()

@@ -95,6 +95,17 @@ def oracle_streams(folder: Path) -> dict[str, np.ndarray]:
     return out
 
 
+def assert_fields_equal(mine: np.ndarray, theirs: np.ndarray, what: str) -> None:
+    """Every field of ``theirs`` equals ``mine``'s: integers (timestamps) exactly, floats to
+    float32 (both are float32 on disk, so exactly too), text as text."""
+    assert len(mine) == len(theirs), what
+    for name in theirs.dtype.names:
+        a, b = mine[name], theirs[name]
+        if a.dtype.kind == "f":
+            a, b = a.astype(np.float32), b.astype(np.float32)
+        assert np.array_equal(a, b, equal_nan=a.dtype.kind == "f"), f"{what}: {name}"
+
+
 def link_copy(source: Path, target: Path, *, without: tuple[str, ...] = ()) -> Path:
     """A folder of symlinks to ``source``'s files except ``without`` (cheap and read-only-safe:
     the decoder and the oracle only read)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import warnings
 from pathlib import Path
@@ -10,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from tests import fixtures
-from tests.neon_oracle import FIELDS, link_copy, oracle_streams
+from tests.neon_factories import tree_sha as sha
+from tests.neon_oracle import FIELDS, assert_fields_equal, link_copy, oracle_streams
 
 from gazeport.errors import GazeportWarning, StreamNotFoundError
 from gazeport.formats.neon_inventory import list_neon_streams
@@ -20,17 +20,6 @@ from gazeport.formats.neon_streams import STREAM_NAMES, neon_stream
 RECORDINGS = ["neon_demo", "neon23_multipart"]
 
 
-def assert_fields_equal(mine: np.ndarray, theirs: np.ndarray, what: str) -> None:
-    """Every field of ``theirs`` equals ``mine``'s: integers (timestamps) exactly, floats to
-    float32 (both are float32 on disk, so exactly too), text as text."""
-    assert len(mine) == len(theirs), what
-    for name in theirs.dtype.names:
-        a, b = mine[name], theirs[name]
-        if a.dtype.kind == "f":
-            a, b = a.astype(np.float32), b.astype(np.float32)
-        assert np.array_equal(a, b, equal_nan=a.dtype.kind == "f"), f"{what}: {name}"
-
-
 def decode(folder: Path, name: str) -> np.ndarray:
     """``neon_stream`` with the warnings the real recordings are known to give collected."""
     with warnings.catch_warnings(record=True) as caught:
@@ -38,13 +27,6 @@ def decode(folder: Path, name: str) -> np.ndarray:
         data = neon_stream(folder, name)
     assert all(issubclass(w.category, GazeportWarning) for w in caught)
     return data
-
-
-def sha(folder: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(folder.iterdir()):
-        digest.update(path.name.encode() + path.read_bytes())
-    return digest.hexdigest()
 
 
 @pytest.fixture(scope="module", params=RECORDINGS)

@@ -81,24 +81,28 @@ def _span(values: np.ndarray) -> tuple[int | None, int | None]:
     return int(values.min()), int(values.max())
 
 
-def _summarise_part(part: NeonPart, spec: StreamSpec | None, dtype: np.dtype | None) -> PartSummary:
+def _time_only(part: NeonPart, data_file: Path | None, video_file: Path | None) -> PartSummary:
     times = _times(part.time_file)
-    if part.data_file is None or dtype is None:
-        first, last = _span(times[:1]) if len(times) else (None, None)
-        last = int(times[-1]) if len(times) else None
-        return PartSummary(part.number, part.data_file, part.time_file, None, len(times),
-                           len(times), first, last)  # fmt: skip
+    first, last = (int(times[0]), int(times[-1])) if len(times) else (None, None)
+    return PartSummary(part.number, data_file, part.time_file, None, len(times), len(times),
+                       first, last, video_file)  # fmt: skip
+
+
+def _summarise_part(part: NeonPart, spec: StreamSpec, dtype: np.dtype) -> PartSummary:
+    if part.data_file is None:
+        return _time_only(part, None, None)
+    times = _times(part.time_file)
     records = part.data_file.stat().st_size // dtype.itemsize
     used = min(records, len(times))
-    if spec is not None and spec.event_type is not None:
+    if spec.event_type is not None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", GazeportWarning)
             rows = map_records(part.data_file, dtype)[:used]
         starts = np.asarray(rows["start_timestamp_ns"][rows["event_type"] == spec.event_type])
         first, last = _span(starts)
-        return PartSummary(part.number, part.data_file, part.time_file, records, len(times),
-                           len(starts), first, last)  # fmt: skip
-    first, last = (int(times[0]), int(times[used - 1])) if used else (None, None)
+        used = len(starts)
+    else:
+        first, last = (int(times[0]), int(times[used - 1])) if used else (None, None)
     return PartSummary(part.number, part.data_file, part.time_file, records, len(times), used,
                        first, last)  # fmt: skip
 
@@ -123,38 +127,23 @@ def list_neon_streams(folder: Path | str) -> dict[str, StreamSummary]:
         dtype, layout = record_dtype(folder, spec, parts)
         summaries = [_summarise_part(part, spec, dtype) for part in parts]
         found[name] = StreamSummary(name, layout, _in_time_order(summaries))
-    extimu = find_parts(folder, "extimu")
+    extimu = [_time_only(part, part.data_file, None) for part in find_parts(folder, "extimu")]
     if extimu:
-        summaries = [_summarise_part(NeonPart(p.number, None, p.time_file), None, None)
-                     for p in extimu]  # fmt: skip
-        data = {p.number: p.data_file for p in extimu}
-        summaries = [
-            PartSummary(s.number, data[s.number], s.time_file, None, s.timestamps, s.used,
-                        s.first_ns, s.last_ns)
-            for s in summaries
-        ]  # fmt: skip
-        found["extimu"] = StreamSummary("extimu", "protobuf", _in_time_order(summaries))
+        found["extimu"] = StreamSummary("extimu", "protobuf", _in_time_order(extimu))
     text_file, time_file = (folder / name for name in EVENTS_FILES)
     if text_file.is_file() and time_file.is_file():
-        lines = text_file.read_bytes().count(b"\n")
-        lines += 0 if text_file.read_bytes().endswith(b"\n") or not text_file.stat().st_size else 1
+        lines = text_file.read_bytes().split(b"\n")
+        count = len(lines) - (lines[-1] == b"")
         times = _times(time_file)
         first, last = _span(times)
-        events = PartSummary(None, text_file, time_file, lines, len(times),
-                             min(lines, len(times)), first, last)  # fmt: skip
+        events = PartSummary(None, text_file, time_file, count, len(times),
+                             min(count, len(times)), first, last)  # fmt: skip
         found["events"] = StreamSummary("events", "text", (events,))
     for camera, basename in VIDEOS.items():
-        parts = video_parts(folder, camera)
-        if not parts:
-            continue
         summaries = []
-        for part in parts:
-            summary = _summarise_part(part, None, None)
+        for part in video_parts(folder, camera):
             video = folder / f"{basename} ps{part.number}.mp4"
-            summaries.append(
-                PartSummary(
-                    **{**summary.__dict__, "video_file": video if video.is_file() else None}
-                )
-            )
-        found[camera] = StreamSummary(camera, "built-in", _in_time_order(summaries))
+            summaries.append(_time_only(part, None, video if video.is_file() else None))
+        if summaries:
+            found[camera] = StreamSummary(camera, "built-in", _in_time_order(summaries))
     return found

@@ -50,9 +50,9 @@ def find_parts(
     """The numbered parts ``<basename> psN<ext>`` in ``folder`` whose time file exists, by number.
 
     ``time_basename`` names the stream whose ``psN.time`` times this one (``worn`` is timed by
-    ``gaze psN.time``); its own ``.time`` is used first when it exists. With ``ext=".time"`` the
-    time files themselves are the parts (video timestamps; also ``.time_aux``). Files whose suffix after ``" ps"`` is
-    not a number are ignored.
+    ``gaze psN.time``); its own ``.time`` is used first when it exists. With ``ext=".time"`` (or
+    ``".time_aux"``) the time files themselves are the parts (video timestamps). Files whose
+    suffix after ``" ps"`` is not a number are ignored.
     """
     parts = []
     for path in folder.glob(f"{glob.escape(basename)} ps*{ext}"):
