@@ -89,19 +89,20 @@ def _default_min_player_version(meta: tuple[int, ...]) -> str:
     return "1.16" if meta < (2, 2) else "2.0"
 
 
-def _read_json_object(path: Path) -> dict[str, Any]:
+def read_json_object(path: Path, remedy: str = "fix or restore the file") -> dict[str, Any]:
+    """The JSON object in ``path``; :class:`InvalidInfoFileError` (ending with ``remedy``) when
+    the file is not JSON or holds something else than an object."""
     text = read_text(path)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InvalidInfoFileError(
             f"{path} is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); "
-            "fix or restore the file."
+            f"{remedy}."
         ) from exc
     if not isinstance(data, dict):
         raise InvalidInfoFileError(
-            f"{path} should hold a JSON object but holds a JSON {type(data).__name__}; "
-            "restore the original file."
+            f"{path} should hold a JSON object but holds a JSON {type(data).__name__}; {remedy}."
         )
     return data
 
@@ -136,7 +137,7 @@ def read_player_info(path: Path) -> RecordingInfo:
     with the 2.3 layout and a :class:`GazeportWarning`.
     """
     path = Path(path)
-    data = _read_json_object(path)
+    data = read_json_object(path)
     inferred: list[str] = []
 
     def optional_str(key: str) -> str | None:
@@ -389,7 +390,7 @@ def read_invisible_info(path: Path) -> tuple[RecordingInfo, dict[str, Any]]:
     :class:`UnsupportedRecordingError`.
     """
     path = Path(path)
-    data = _read_json_object(path)
+    data = read_json_object(path)
     inferred: list[str] = []
     if "data_format_version" not in data:
         raise InvalidInfoFileError(

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import GazeportWarning, InvalidInfoFileError, UnsupportedRecordingError
-from .keyvalue_csv import read_text
+from .info_files import read_json_object
 from .lfs_pointer import check_not_lfs_pointer
 
 #: Neon data-format versions this reader knows (2.3 and 2.5 are tested on real recordings; 2.4
@@ -127,20 +127,7 @@ class TemplateAnswer:
 
 def _read_object(path: Path) -> dict[str, Any]:
     check_not_lfs_pointer(path)
-    text = read_text(path)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidInfoFileError(
-            f"{path} is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); "
-            "restore the file from the original recording."
-        ) from exc
-    if not isinstance(data, dict):
-        raise InvalidInfoFileError(
-            f"{path} should hold a JSON object but holds a JSON {type(data).__name__}; "
-            "restore the file from the original recording."
-        )
-    return data
+    return read_json_object(path, "restore the file from the original recording")
 
 
 class _Fields:
