@@ -734,3 +734,18 @@ def test_batch_summary_off_a_terminal_keeps_each_row_on_one_line(tmp_path: Path)
         assert line.startswith(f" {item.recording}  ")
         assert line.endswith(str(item.export_dir or item.error))
         assert f" {item.status} " in line
+
+
+def test_batch_export_lists_neon_as_unsupported_with_the_reason(tmp_path: Path):
+    truth = write_neon(tmp_path / "study" / "p01" / "neon")
+    before = tree_hashes(truth.root)
+    report = tmp_path / "report.csv"
+    result = run(
+        "export", tmp_path / "study", "-r", "--report", report, "--out-root", tmp_path / "out"
+    )
+    assert result.exit_code == 1, result.output
+    rows = csv_rows(report)
+    assert [(r["status"], r["error"]) for r in rows] == [
+        ("unsupported", f"{truth.root} {NEON_NOT_YET}")
+    ]
+    assert tree_hashes(truth.root) == before
