@@ -141,3 +141,11 @@ def test_core_only_tools_refuse_neon_with_one_sentence(tmp_path: Path) -> None:
         f"{truth.root} is a native Neon recording: exporting or annotating Neon recordings is "
         "not available yet; `gazeport info` and `gazeport.open()` read them."
     )
+
+
+def test_exporting_an_opened_neon_recording_is_the_same_sentence(tmp_path: Path) -> None:
+    truth = write_neon(tmp_path / "rec")
+    rec = gazeport.open(truth.root)
+    with pytest.raises(UnsupportedRecordingError, match=r"is a native Neon recording: exporting"):
+        gazeport.export_raw(rec)  # type: ignore[arg-type]
+    assert not (truth.root / "exports").exists()

@@ -104,7 +104,12 @@ def prepare_export(
     options = options or ExportOptions()
     exporters = tuple(dict.fromkeys(exporters))  # keep order, drop repeats
     _validate(exporters, options)
-    rec = recording if isinstance(recording, Recording) else Recording(recording)
+    # another kind's object (a NeonRecording) is refused by its path, in one sentence
+    rec = (
+        recording
+        if isinstance(recording, Recording)
+        else Recording(getattr(recording, "path", recording))
+    )
     frame_range = rec.frame_range(start_frame, end_frame, start_s, end_s)
     window = rec.ts_window(frame_range)
     parameters = {
