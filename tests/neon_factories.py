@@ -3,7 +3,7 @@
 :func:`write_neon` writes a folder the way the Companion app does (spec neon-format.md §1):
 ``<stream> psN.raw`` + ``.time`` per part, ``worn`` timed by ``gaze psN.time``, ``.dtype`` files
 in 2.5 only, 14 eye-state floats in 2.3 and 20 in 2.5, fixations/saccades/blinks and
-``imu psN.raw`` in 2.5, ``event.txt``/``event.time`` (unsorted on purpose), scene and eye video
+``imu psN.raw`` in 2.5 (the protobuf ``extimu psN.raw`` in 2.3), ``event.txt``/``event.time`` (unsorted on purpose), scene and eye video
 ``.time``/``.time_aux`` (no MP4), ``info.json``, and optionally Pupil Cloud's ``gaze_200hz``
 files. It returns a :class:`NeonTruth`: what each part holds, in gazeport's field names, so a
 test derives its expectation by hand after damaging a file with the helpers below.
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,6 +149,32 @@ def _floats(rng: np.random.Generator, times: np.ndarray, dtype: np.dtype) -> np.
     return records
 
 
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        out.append((value & 0x7F) | (0x80 if value > 0x7F else 0))
+        value >>= 7
+        if not value:
+            return bytes(out)
+
+
+def extimu_bytes(records: np.ndarray) -> bytes:
+    """``records`` (fields of :data:`DTYPES` ``"imu"``) as an ``extimu psN.raw``: each sample a
+    uint16 length and an ImuPacket (tsNs, accelData, gyroData, rotVecData), zeros left out."""
+    out = bytearray()
+    for row in records:
+        msg = _varint(1 << 3) + _varint(int(row["timestamp_ns"]))
+        for number, kind, axes in ((2, "accel", "xyz"), (3, "gyro", "xyz"), (4, "quaternion", "wxyz")):  # fmt: skip
+            body = b"".join(
+                _varint((i << 3) | 5) + struct.pack("<f", float(row[f"{kind}_{a}"]))
+                for i, a in enumerate(axes, 1)
+                if float(row[f"{kind}_{a}"]) != 0.0
+            )
+            msg += _varint((number << 3) | 2) + _varint(len(body)) + body
+        out += struct.pack("<H", len(msg)) + msg
+    return bytes(out)
+
+
 def write_neon(
     root: Path,
     *,
@@ -184,9 +211,12 @@ def write_neon(
         _write(root, "eye_state" + stem, gaze_t, eye)
         streams = {"gaze": (gaze_t, gaze), "gaze_right": (right_t, right), "worn": (gaze_t, worn),
                    "eye_state": (gaze_t, eye)}  # fmt: skip
+        imu_t = _times(start, duration, 110.0, jitter_ns=77)
+        imu = _floats(rng, imu_t, DTYPES["imu"])
+        streams["imu"] = (imu_t, imu)
+        _write(root, "extimu" + stem, imu_t, None)
+        (root / f"extimu{stem}.raw").write_bytes(extimu_bytes(imu))
         if v25:
-            imu_t = _times(start, duration, 110.0, jitter_ns=77)
-            imu = _floats(rng, imu_t, DTYPES["imu"])
             _write(root, "imu" + stem, imu_t, imu)
             starts = gaze_t[:: max(len(gaze_t) // 6, 1)][:6]
             fixations = _floats(rng, starts, DTYPES["fixations"])
@@ -200,7 +230,6 @@ def write_neon(
             blinks["end_timestamp_ns"] = blink_t + 150_000_000
             _write(root, "blinks" + stem, blink_t, blinks)
             streams |= {
-                "imu": (imu_t, imu),
                 "fixations": (starts, fixations),
                 "blinks": (blink_t, blinks),
             }

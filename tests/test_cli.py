@@ -24,6 +24,8 @@ import gazeport
 from gazeport import cli
 from gazeport.cli import export as cli_export
 from tests import fixtures
+from tests.factories import tree_hashes
+from tests.neon_factories import START_NS, write_neon
 
 FIXTURES = fixtures.RECORDINGS
 CORE358 = FIXTURES / "core358_artemisge_003"
@@ -183,11 +185,68 @@ def test_info_text_fixtures_exit_0(name: str):
     assert "world frames" in result.stdout
 
 
-@needs_fixtures
-def test_info_neon_is_one_plain_error():
-    result = run("info", NEON)
-    assert_one_error_line(result, contains="Neon")
-    assert result.stdout == ""
+NEON_NOT_YET = (
+    "is a native Neon recording: exporting or annotating Neon recordings is not available yet; "
+    "`gazeport info` and `gazeport.open()` read them."
+)
+
+
+@pytest.mark.parametrize("name", ["neon_demo", "neon23_multipart"])
+def test_info_neon_real_recordings(name: str):
+    folder = fixtures.recording(name)
+    before = tree_hashes(folder)
+    text = run("info", folder)
+    assert text.exit_code == 0, text.output
+    facts = json.loads(run("info", folder, "--json").stdout)
+    assert facts["kind"] == "neon" and facts["wearer_name"] in text.stdout
+    assert f"Neon Companion {facts['app_version']}" in text.stdout
+    assert f"data format {facts['data_format_version']}" in text.stdout
+    assert facts["start_utc"].endswith("+00:00") and facts["start_utc"] in text.stdout
+    streams = {s["name"]: s for s in facts["streams"]}
+    assert streams["gaze"]["rate_hz"] == pytest.approx(200, abs=1)
+    assert 90 < streams["imu"]["rate_hz"] < 115 and "extimu" not in streams
+    assert "Manifest" in text.stdout
+    if name == "neon23_multipart":
+        assert facts["data_format_version"] == "2.3" and streams["imu"]["layout"] == "protobuf"
+        assert [round(g["seconds"], 2) for g in streams["gaze"]["gaps"]] == [13.56, 14.28]
+        assert "gaze, worn, eye_state: gap of 13.56 s between parts at +7.076 s" in text.stdout
+        scene = facts["videos"]["scene"]
+        assert scene["parts"] == [1, 2, 3] and scene["missing_video_parts"] == [
+            "Neon Scene Camera v1 ps2.mp4", "Neon Scene Camera v1 ps3.mp4"]  # fmt: skip
+        assert facts["videos"]["eye"]["missing_video_parts"] == []
+        assert "worn part 1: 640 records but 639 timestamps; 639 used" in text.stdout
+        assert any(m["problem"] == "manifest-crc" for m in facts["manifest"]["problems"])
+    else:
+        assert streams["fixations"]["count"] == 23 and streams["fixations"]["rate_hz"] is None
+    assert tree_hashes(folder) == before
+
+
+def test_info_neon_synthetic(tmp_path: Path):
+    truth = write_neon(tmp_path / "rec", data_format="2.3", parts=((0.5, 1.0), (3.0, 0.5)))
+    (truth.root / "Neon Scene Camera v1 ps2.mp4").write_bytes(b"")
+    before = tree_hashes(truth.root)
+    facts = json.loads(run("info", truth.root, "--json").stdout)
+    assert facts["start_time_ns"] == START_NS
+    assert facts["start_utc"] == "2023-11-14T22:13:20+00:00"
+    assert facts["wearer_name"] == "Synthetic"
+    streams = {s["name"]: s for s in facts["streams"]}
+    assert streams["gaze"]["count"] == 300 and streams["gaze"]["rate_hz"] == pytest.approx(200)
+    assert [len(s["parts"]) for s in (streams["gaze"], streams["imu"])] == [2, 2]
+    assert streams["gaze"]["gaps"][0]["seconds"] == pytest.approx(1.505, abs=0.01)
+    assert facts["videos"]["scene"]["missing_video_parts"] == ["Neon Scene Camera v1 ps1.mp4"]
+    assert facts["manifest"] == {"present": False, "problems": []}
+    text = run("info", truth.root)
+    assert text.exit_code == 0 and "manifest.json is missing" in text.stdout
+    assert tree_hashes(truth.root) == before
+
+
+def test_export_neon_is_one_plain_error(tmp_path: Path):
+    truth = write_neon(tmp_path / "rec")
+    before = tree_hashes(truth.root)
+    result = run("export", truth.root)
+    line = assert_one_error_line(result, contains=NEON_NOT_YET)
+    assert line == f"error: {truth.root} {NEON_NOT_YET}"
+    assert tree_hashes(truth.root) == before and not (truth.root / "exports").exists()
 
 
 @needs_fixtures
@@ -578,7 +637,7 @@ def test_python_dash_m_version():
 @needs_fixtures
 def test_python_dash_m_error_has_no_traceback():
     done = subprocess.run(
-        [sys.executable, "-m", "gazeport", "info", str(NEON)],
+        [sys.executable, "-m", "gazeport", "export", str(NEON)],
         capture_output=True,
         text=True,
         timeout=60,
@@ -675,3 +734,18 @@ def test_batch_summary_off_a_terminal_keeps_each_row_on_one_line(tmp_path: Path)
         assert line.startswith(f" {item.recording}  ")
         assert line.endswith(str(item.export_dir or item.error))
         assert f" {item.status} " in line
+
+
+def test_batch_export_lists_neon_as_unsupported_with_the_reason(tmp_path: Path):
+    truth = write_neon(tmp_path / "study" / "p01" / "neon")
+    before = tree_hashes(truth.root)
+    report = tmp_path / "report.csv"
+    result = run(
+        "export", tmp_path / "study", "-r", "--report", report, "--out-root", tmp_path / "out"
+    )
+    assert result.exit_code == 1, result.output
+    rows = csv_rows(report)
+    assert [(r["status"], r["error"]) for r in rows] == [
+        ("unsupported", f"{truth.root} {NEON_NOT_YET}")
+    ]
+    assert tree_hashes(truth.root) == before

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ._version import __version__
 from .errors import GazeportError
-from .recording import Recording, open_recording
+from .recording import NeonRecording, Recording, open_recording
 
 open = open_recording
 
@@ -29,5 +29,5 @@ def export(*args, **kwargs):
 
 
 __all__ = [
-    "GazeportError", "Recording", "__version__", "export", "export_raw", "open", "open_recording",
+    "GazeportError", "NeonRecording", "Recording", "__version__", "export", "export_raw", "open", "open_recording",
 ]  # fmt: skip

@@ -49,8 +49,6 @@ def _ours_for(folder: Path, oracle_name: str) -> np.ndarray:
 )
 def test_stream_equals_the_vendor_reader(real, oracle_name: str) -> None:
     folder, oracle = real
-    if oracle_name == "imu" and not list(folder.glob("imu ps*.raw")):
-        pytest.skip("format 2.3 has only the protobuf extimu, which formats.neon_meta decodes")
     if oracle_name not in oracle:
         with pytest.raises((StreamNotFoundError, KeyError)):
             ours = _ours_for(folder, oracle_name)

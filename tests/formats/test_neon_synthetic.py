@@ -86,7 +86,7 @@ def test_clean_recording_equals_the_truth_and_the_vendor_reader(tmp_path: Path, 
     else:
         assert "eyelid" not in oracle
         assert "eyelid_aperture_left_mm" not in quiet(truth.root, "eye_state").dtype.names
-        for name in ("imu", "fixations", "saccades", "blinks"):
+        for name in ("fixations", "saccades", "blinks"):
             with pytest.raises(StreamNotFoundError, match=rf"has no {name} stream"):
                 neon_stream(truth.root, name)
     events = quiet(truth.root, "events")
@@ -305,3 +305,21 @@ def test_the_listing_reports_parts_counts_and_spans(tmp_path: Path) -> None:
     assert listing["fixations"].count + listing["saccades"].count == 18
     assert listing["events"].count == 4
     assert all(p.video_file is None for p in listing["scene"].parts)
+
+
+def test_format_23_imu_is_read_from_extimu_part_by_part_and_joined_by_time(tmp_path: Path) -> None:
+    """Without ``imu psN.raw`` the protobuf ``extimu`` parts give the same fields; a part with
+    a lost timestamp is cut on its own and parts out of number order are joined by time."""
+    truth = write_neon(tmp_path / "rec", data_format="2.3", numbers=(3, 1, 2))
+    assert not list(truth.root.glob("imu ps*"))
+    oracle = oracle_streams(truth.root)
+    ours = quiet(truth.root, "imu")
+    assert ours.dtype == quiet(write_neon(tmp_path / "v25").root, "imu").dtype
+    assert_fields_equal(ours, truth.expected("imu"), "imu")
+    assert np.all(np.diff(ours["timestamp_ns"]) > 0)
+    assert not np.all(np.diff(oracle["imu"]["timestamp_ns"]) > 0)  # the reader joins by number
+    cut_records(truth.root / "extimu ps3.time", 8, count=2)
+    data, messages = decode(truth.root, "imu")
+    drop_last(truth, "imu", 0, count=2)
+    assert_fields_equal(data, truth.expected("imu"), "imu")
+    assert len(messages) == 1 and "extimu ps3.raw holds" in messages[0]

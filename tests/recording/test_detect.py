@@ -238,13 +238,8 @@ def test_read_only_folder_is_fine(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
 
 def test_check_recording_neon(tmp_path: Path) -> None:
-    folder = make_folder(tmp_path, add_neon)
-    with pytest.raises(UnsupportedRecordingError) as info:
-        check_recording(folder)
-    assert str(info.value) == (
-        f"{folder} is a native Neon recording; gazeport cannot open Neon recordings yet — use "
-        "Neon Player or the pupil-labs-neon-recording package for now."
-    )
+    """Neon recordings are no longer refused: they open as NeonRecording."""
+    assert check_recording(make_folder(tmp_path, add_neon)) is RecordingKind.NEON
 
 
 def test_check_recording_cloud_csv(tmp_path: Path) -> None:
@@ -298,8 +293,7 @@ def test_real_core_recordings_are_new_style(name: str) -> None:
 def test_real_neon_recording() -> None:
     folder = RECORDINGS / "neon_demo"
     assert detect_kind(folder) is RecordingKind.NEON
-    with pytest.raises(UnsupportedRecordingError, match=r"is a native Neon recording"):
-        check_recording(folder)
+    assert check_recording(folder) is RecordingKind.NEON
 
 
 # --- what a folder is when it is not a recording ----------------------------------------------

@@ -10,8 +10,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from ..recording import Recording
 from ..recording import annotations as notes
-from ..recording import open_recording
 from .commands import _out, app
 from .help_text import App
 
@@ -44,7 +44,7 @@ def _recording(
 
 def _rec(ctx: typer.Context) -> Any:
     if "rec" not in ctx.obj:
-        ctx.obj["rec"] = open_recording(ctx.obj["path"])
+        ctx.obj["rec"] = Recording(ctx.obj["path"])
     return ctx.obj["rec"]
 
 

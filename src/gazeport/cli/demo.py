@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 
 from ..jobs import export_recording
-from ..recording import open_recording
+from ..recording import Recording
 from ..synthetic import generate_capture_recording
 from .commands import _QUIET, _out, app
 from .export import _print_export
@@ -104,7 +104,7 @@ def demo(
         generate_capture_recording(
             rec_dir, minutes=minutes, progress=phase("Writing the sample recording")
         )
-        rec = open_recording(rec_dir)
+        rec = Recording(rec_dir)
         result = export_recording(rec, progress=phase("Exporting"))
     _out.print(f"Sample recording: {escape(str(rec.path))}", soft_wrap=True)
     _out.print(

@@ -13,7 +13,7 @@ from ..analysis.blinks import BlinkParams
 from ..analysis.fixations import FixationParams
 from ..errors import GazeportError
 from ..exporters.event_files import blink_summary, fixation_summary
-from ..recording import open_recording
+from ..recording import Recording
 from .commands import (
     _BP,
     _FP,
@@ -78,7 +78,7 @@ def fixations(
     """``gazeport fixations``: count, mean duration and rate of the recording's fixations."""
     params = FixationParams(max_dispersion, min_duration, max_duration, gaze_confidence)
     check_detector_params(params)
-    rec = open_recording(recording)
+    rec = Recording(recording)
     if rec.is_invisible:
         raise GazeportError(
             f"{rec.path} is a Pupil Invisible recording; like Pupil Player, gazeport does not "
@@ -105,5 +105,5 @@ def blinks(
     """``gazeport blinks``: count, mean duration and rate of the recording's blinks."""
     params = BlinkParams(history_length, onset_threshold, offset_threshold)
     check_detector_params(params)
-    rec = open_recording(recording)
+    rec = Recording(recording)
     _print_summary("Blinks", blink_summary(rec, params), as_json)

@@ -18,7 +18,7 @@ from ..analysis.fixations import FixationParams
 from ..batch import BatchItem, discover, export_many, write_report
 from ..errors import GazeportError
 from ..jobs import DEFAULT_EXPORTERS, EXPORTERS, ExportResult, Job, export_recording
-from ..recording import open_recording
+from ..recording import Recording
 from .commands import (
     _BP,
     _FP,
@@ -305,7 +305,7 @@ def export(
             {**options, "scheduler": scheduler},
         )
         return
-    rec = open_recording(recordings[0])
+    rec = Recording(recordings[0])
     with job_bars(quiet) as bars:
         try:
             result = export_recording(

@@ -10,14 +10,17 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ..recording import Recording, open_recording
+from ..recording import NeonRecording, Recording, open_recording
 from .commands import _out, app
+from .info_neon import neon_facts, print_neon_facts
 
 
 @app.command(
     help=(
         "Show what a recording holds: software, start times, world frames and streams.\n\n"
-        "Stream times are seconds from the recording start (Pupil time). Nothing is written."
+        "Stream times are seconds from the recording start (Pupil time). Nothing is written. "
+        "For a Neon recording: app and data-format version, wearer, streams with their parts "
+        "and gaps, scene and eye frames, and the manifest check."
     ),
     epilog=(
         "[bold]Examples[/]\n"
@@ -34,11 +37,15 @@ def info(
     ] = False,
 ) -> None:
     """``gazeport info``: the facts of one recording, as text or JSON."""
-    facts = _facts(open_recording(recording))
+    rec = open_recording(recording)
+    if isinstance(rec, NeonRecording):
+        facts, show = neon_facts(rec), print_neon_facts
+    else:
+        facts, show = _facts(rec), _print_facts
     if as_json:
         typer.echo(json.dumps(facts, indent=2, ensure_ascii=False, allow_nan=False))
     else:
-        _print_facts(facts)
+        show(facts)
 
 
 def _facts(rec: Recording) -> dict[str, Any]:

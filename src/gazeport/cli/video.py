@@ -12,7 +12,7 @@ from rich.markup import escape
 from ..analysis.fixations import FixationParams
 from ..exporters.world_video import VideoOptions
 from ..jobs import export_recording
-from ..recording import open_recording
+from ..recording import Recording
 from ..render import (
     CircleStyle,
     CrossStyle,
@@ -116,7 +116,7 @@ def transcode(
     quiet: Annotated[bool, _QUIET] = False,
 ) -> None:
     """``gazeport transcode``: the ``transcode`` exporter over the whole recording."""
-    rec = open_recording(recording)
+    rec = Recording(recording)
     with job_bars(quiet) as bars:
         result = export_recording(
             rec,

@@ -152,7 +152,14 @@ def pair_part(part: NeonPart, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
     times = map_times(part.time_file)
     if part.data_file is None:
         return times, times
-    records = map_records(part.data_file, dtype)
+    return pair_records(part, times, map_records(part.data_file, dtype))
+
+
+def pair_records(
+    part: NeonPart, times: np.ndarray, records: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(times, records)`` of one part, both cut to the shorter count, with a warning naming
+    the part's files when the counts differ (records decoded by the caller, e.g. protobuf)."""
     if len(records) != len(times):
         keep = min(len(records), len(times))
         warnings.warn(

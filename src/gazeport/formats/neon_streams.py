@@ -24,8 +24,9 @@ stream                    fields (besides ``timestamp_ns``)
 ========================  ==================================================================
 
 Values are the file's, untouched: the fixation means of app versions before 2.9.31 lack the
-gaze offset (the recording layer adds it, knowing ``info.json``). ``extimu`` (the protobuf IMU of
-format 2.3) is decoded elsewhere; :func:`list_neon_streams` only lists its parts.
+gaze offset (the recording layer adds it, knowing ``info.json``). A recording without
+``imu psN.raw`` (format 2.3) has its ``imu`` stream decoded from the protobuf ``extimu psN.raw``
+parts (:mod:`.neon_extimu`), with the same fields, each part paired with its own ``.time``.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import CorruptFileError, GazeportWarning, StreamNotFoundError
+from .neon_extimu import EXTIMU_DTYPE, read_extimu
 from .neon_parts import (
     TIME_DTYPE,
     NeonPart,
@@ -44,11 +46,14 @@ from .neon_parts import (
     map_times,
     order_by_time,
     pair_part,
+    pair_records,
     read_dtype_file,
     warn_if_unsorted,
 )
 
 SCENE_VIDEO = "Neon Scene Camera v1"
+#: Basename of format 2.3's protobuf IMU parts, read when there is no ``imu psN.raw``.
+EXTIMU = "extimu"
 EYE_VIDEO = "Neon Sensor Module v1"
 
 _F4 = "<f4"
@@ -220,18 +225,28 @@ def output_dtype(spec: StreamSpec, dtype: np.dtype, source: Path) -> np.dtype:
     return np.dtype(head + body)
 
 
+def _extimu_pair(part: NeonPart) -> tuple[np.ndarray, np.ndarray]:
+    """``(times, records)`` of one ``extimu psN`` part, decoded and cut to the shorter count."""
+    data_file = part.data_file if part.data_file is not None else part.time_file.with_suffix(".raw")
+    return pair_records(part, map_times(part.time_file), read_extimu(data_file))
+
+
 def read_stream(folder: Path | str, spec: StreamSpec) -> np.ndarray:
     """One binary stream, all parts joined by time (see the module docstring for the fields)."""
     folder = Path(folder)
     parts = stream_parts(folder, spec)
-    if not parts:
+    extimu = find_parts(folder, EXTIMU) if spec.name == "imu" and not parts else []
+    if not parts and not extimu:
         raise StreamNotFoundError(
             f"{folder} has no {spec.name} stream (no '{spec.basename} psN.raw' with its .time "
             "file); list what the recording has with `gazeport info`."
         )
-    dtype, source = record_dtype(folder, spec, parts)
+    if extimu:
+        parts, dtype, source = extimu, EXTIMU_DTYPE, str(folder / "imu.proto")
+    else:
+        dtype, source = record_dtype(folder, spec, parts)
     out_dtype = output_dtype(spec, dtype, Path(source))
-    pairs = [pair_part(part, dtype) for part in parts]
+    pairs = [_extimu_pair(part) if extimu else pair_part(part, dtype) for part in parts]
     ordered = order_by_time(parts, pairs)
     selections = []
     for _, times, records in ordered:
@@ -286,8 +301,9 @@ def read_eye_state(folder: Path | str) -> np.ndarray:
 
 
 def read_imu(folder: Path | str) -> np.ndarray:
-    """IMU from ``imu psN.raw`` (format ≥ 2.5): gyro (deg/s), acceleration (g) and the
-    orientation quaternion (w, x, y, z); ``timestamp_ns`` from the records themselves."""
+    """IMU from ``imu psN.raw`` (format ≥ 2.5), else from the protobuf ``extimu psN.raw``
+    (format 2.3): gyro (deg/s), acceleration (g) and the orientation quaternion (w, x, y, z);
+    ``timestamp_ns`` from the records themselves (equal to the ``.time`` entries)."""
     return read_stream(folder, SPECS["imu"])
 
 

@@ -26,7 +26,7 @@ from ..analysis.fixations import FixationParams
 from ..errors import ExportCancelled, ExportError, GazeportError
 from ..exporters import raw_data
 from ..exporters.world_video import VideoOptions
-from ..recording import Recording, open_recording
+from ..recording import Recording
 from .cleanup import (
     JOB_RECORD,
     notes_after_cleaning,
@@ -104,7 +104,12 @@ def prepare_export(
     options = options or ExportOptions()
     exporters = tuple(dict.fromkeys(exporters))  # keep order, drop repeats
     _validate(exporters, options)
-    rec = recording if isinstance(recording, Recording) else open_recording(recording)
+    # another kind's object (a NeonRecording) is refused by its path, in one sentence
+    rec = (
+        recording
+        if isinstance(recording, Recording)
+        else Recording(getattr(recording, "path", recording))
+    )
     frame_range = rec.frame_range(start_frame, end_frame, start_s, end_s)
     window = rec.ts_window(frame_range)
     parameters = {

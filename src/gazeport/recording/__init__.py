@@ -1,5 +1,5 @@
 """Read-only access to recordings: detection, in-memory upgrade, lazy streams, frame table."""
 
-from .facade import Recording, StreamSummary, open_recording
+from .facade import AnyRecording, NeonRecording, Recording, StreamSummary, open_recording
 
-__all__ = ["Recording", "StreamSummary", "open_recording"]
+__all__ = ["AnyRecording", "NeonRecording", "Recording", "StreamSummary", "open_recording"]

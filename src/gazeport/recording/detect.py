@@ -118,14 +118,10 @@ def detect_kind(path: Path | str) -> RecordingKind:
 
 
 def check_recording(path: Path | str) -> RecordingKind:
-    """The kind from :func:`detect_kind`; UnsupportedRecordingError for kinds not supported."""
+    """The kind from :func:`detect_kind`; UnsupportedRecordingError for kinds not supported
+    (Neon recordings open as :class:`~gazeport.recording.neon.NeonRecording`)."""
     path = Path(path)
     kind = detect_kind(path)
-    if kind is RecordingKind.NEON:
-        raise UnsupportedRecordingError(
-            f"{path} is a native Neon recording; gazeport cannot open Neon recordings yet — use "
-            "Neon Player or the pupil-labs-neon-recording package for now."
-        )
     if kind is RecordingKind.CLOUD_CSV:
         raise UnsupportedRecordingError(
             f"{path} looks like a Pupil Cloud CSV export, not a recording; open the CSV files "

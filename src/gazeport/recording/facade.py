@@ -16,7 +16,13 @@ import numpy as np
 
 from .._types import GAZE_DTYPE, PUPIL_DTYPE
 from ..coords import norm_to_pixels, pixels_to_norm
-from ..errors import CorruptFileError, GazeportWarning, StreamNotFoundError, TrimRangeError
+from ..errors import (
+    CorruptFileError,
+    GazeportWarning,
+    StreamNotFoundError,
+    TrimRangeError,
+    UnsupportedRecordingError,
+)
 from ..formats.info_files import (
     RecordingInfo,
     first_video_timestamp,
@@ -34,6 +40,7 @@ from . import sources
 from .columns import ColumnChunk, decode_rows, sorted_chunks
 from .detect import RecordingKind, check_recording
 from .frame_table import FrameTable
+from .neon import NOT_YET, NeonRecording
 
 DATA_STREAMS = ("pupil", "gaze")
 #: Videos a recording can have frame tables for.
@@ -71,6 +78,8 @@ class Recording:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(os.path.abspath(Path(path).expanduser()))
         self.kind: RecordingKind = check_recording(self.path)
+        if self.kind in OPENERS:
+            raise UnsupportedRecordingError(f"{self.path} is a native Neon recording: {NOT_YET}.")
         self._invisible_raw: dict[str, Any] | None = None
         self.info: RecordingInfo = self._read_info()
         self._sources = sources.for_recording(self.path, self.kind, self.info, self._invisible_raw)
@@ -418,9 +427,17 @@ class Recording:
         return f"<Recording {self.path.name!r} {self.kind.value} {self.info.duration_s:.1f} s>"
 
 
-def open_recording(path: Path | str) -> Recording:
-    """Open a recording folder read-only (see :class:`Recording`)."""
-    return Recording(path)
+#: A recording of any kind :func:`open_recording` returns.
+AnyRecording = Recording | NeonRecording
+#: Kinds with a class of their own (every other kind opens as a Core-family :class:`Recording`).
+OPENERS: dict[RecordingKind, type[NeonRecording]] = {RecordingKind.NEON: NeonRecording}
 
 
-__all__ = ["Recording", "StreamSummary", "open_recording"]
+def open_recording(path: Path | str) -> AnyRecording:
+    """Open a recording folder read-only: a :class:`NeonRecording` for native Neon folders,
+    else a :class:`Recording` (Pupil Core, Mobile, Invisible)."""
+    opener = OPENERS.get(check_recording(path))
+    return Recording(path) if opener is None else opener(path)
+
+
+__all__ = ["AnyRecording", "NeonRecording", "Recording", "StreamSummary", "open_recording"]
