@@ -128,8 +128,11 @@ class _Part:
             return False
         self.stack, self.container = stack, container
         self.stream = container.streams.video[0]
-        # Frame and slice threads; sequential reading hides their latency.
-        self.stream.thread_type = "AUTO"
+        # Slice threads only: FFmpeg's frame threads can deadlock in avcodec_free_context when
+        # a context that met damaged data is closed (seen once in the suite, on the
+        # garbage-in-the-middle video), which would hang an export for good. The encoder, not
+        # decoding, bounds the speed of a video export (benchmarks/video_export.py).
+        self.stream.thread_type = "SLICE"
         self.packets = container.demux(self.stream)
         self.drop_frames()
         self.pos, self.eof, self.since_key = -1, False, None
