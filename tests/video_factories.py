@@ -104,13 +104,13 @@ def write_video(
 def decoded_pts(path: Path, fmt: str | None = None) -> list[int]:
     """Oracle: sorted pts of every frame that decodes, packet by packet, errors skipped.
 
-    Decodes with frame threads like a reader would: which frames of a damaged stream survive
+    Decodes with slice threads like the reader does: which frames of a damaged stream survive
     can depend on the threading.
     """
     out: list[int] = []
     with av.open(str(path), format=fmt) as container:
         stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
+        stream.thread_type = "SLICE"
         for packet in container.demux(stream):
             try:
                 frames = stream.decode(packet)
@@ -125,7 +125,7 @@ def decoded_numbers(path: Path, fmt: str | None = None) -> dict[int, int | None]
     out: dict[int, int | None] = {}
     with av.open(str(path), format=fmt) as container:
         stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
+        stream.thread_type = "SLICE"
         for packet in container.demux(stream):
             try:
                 frames = stream.decode(packet)
