@@ -29,10 +29,10 @@ from typer.testing import CliRunner
 
 from gazeport import cli
 from gazeport.synthetic import generate_capture_recording
+from tests import fixtures
 from tests.video.test_writer import make_audio, tone
 from tests.video_factories import frame_number, write_video
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "recordings"
 WORLD = (320, 240)  #: world frame (width, height): room for both eye pictures and the cross
 EYE = (192, 192)  #: eye frames as Capture records them (the synthetic ellipses fit them)
 NO_GAZE = ("--no-gaze-circle", "--no-gaze-polyline")
@@ -406,9 +406,7 @@ def test_every_advertised_video_option_is_rendered() -> None:
 
 def test_all_options_on_a_real_core_recording(tmp_path: Path) -> None:
     """core358 (binocular, real gaze and fixations) with generated videos: every overlay at once."""
-    src = FIXTURES / "core358_artemisge_003"
-    if not src.is_dir():
-        pytest.skip("fixture recordings are not available")
+    src = fixtures.recording("core358_artemisge_003")
     rec = Path(shutil.copytree(src, tmp_path / src.name))
     for root, dirs, files in os.walk(rec):
         for name in dirs + files:

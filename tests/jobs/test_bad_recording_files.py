@@ -26,11 +26,11 @@ from typer.testing import CliRunner
 from gazeport import cli
 from gazeport.errors import CorruptFileError, GazeportWarning
 from gazeport.jobs import export_recording
-from tests import oracle
+from tests import fixtures, oracle
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "recordings"
+FIXTURES = fixtures.RECORDINGS
 CORE358 = FIXTURES / "core358_artemisge_003"
-pytestmark = pytest.mark.skipif(not CORE358.is_dir(), reason="real recordings not available")
+pytestmark = fixtures.needs_recordings
 
 GAZE_HEADER = (
     b"gaze_timestamp,world_index,confidence,norm_pos_x,norm_pos_y,base_data,"
