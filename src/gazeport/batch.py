@@ -164,6 +164,16 @@ def _export_one(
     sender = _progress_sender(index, channel)
     if sender is not None:
         options = {**options, "progress": sender}
+    seen: list[Any] = []  # the job, to report what a failed export kept
+    outer = options.get("listener")
+
+    def listener(job: Any, task: Any) -> None:
+        if not seen:
+            seen.append(job)
+        if outer is not None:
+            outer(job, task)
+
+    options = {**options, "listener": listener}
     try:
         _worker_state["busy"] = True  # from here on a stop signal raises Interrupted
         try:
@@ -185,6 +195,7 @@ def _export_one(
         item.status, item.error = "unsupported", str(exc)
     except GazeportError as exc:
         item.status, item.error = "failed", str(exc)
+        _note_kept_files(item, seen[0] if seen else None)
     except OSError as exc:
         item.status, item.error = "failed", f"{exc.filename or rec}: {exc.strerror or exc}"
     except Exception as exc:  # one broken recording must not stop the batch
@@ -194,6 +205,15 @@ def _export_one(
         item.rows, item.skipped, item.export_dir = result.rows, result.skipped, result.export_dir
     item.seconds = time.perf_counter() - started
     return item
+
+
+def _note_kept_files(item: BatchItem, job: Any) -> None:
+    """A failed export whose other tasks completed keeps their files: say where, with rows."""
+    result = getattr(getattr(job, "spec", None), "result", None)
+    if result is None or not result.files or not result.export_dir.is_dir():
+        return
+    item.rows, item.skipped, item.export_dir = result.rows, result.skipped, result.export_dir
+    item.error = f"{item.error.rstrip()} The files that were exported are in {result.export_dir}."
 
 
 def export_many(

@@ -390,7 +390,7 @@ def _summary_cells(items: list[BatchItem]) -> list[tuple[str, str, str, str, str
             item.status,
             f"{item.total_rows:,}",
             f"{item.seconds:.2f}",
-            str(item.export_dir) if item.export_dir else item.error,
+            item.error or str(item.export_dir or ""),
         )
         for item in items
     ]
