@@ -149,7 +149,8 @@ def _floats(rng: np.random.Generator, times: np.ndarray, dtype: np.dtype) -> np.
     return records
 
 
-def _varint(value: int) -> bytes:
+def varint(value: int) -> bytes:
+    """``value`` as a protobuf base-128 varint."""
     out = bytearray()
     while True:
         out.append((value & 0x7F) | (0x80 if value > 0x7F else 0))
@@ -163,14 +164,14 @@ def extimu_bytes(records: np.ndarray) -> bytes:
     uint16 length and an ImuPacket (tsNs, accelData, gyroData, rotVecData), zeros left out."""
     out = bytearray()
     for row in records:
-        msg = _varint(1 << 3) + _varint(int(row["timestamp_ns"]))
+        msg = varint(1 << 3) + varint(int(row["timestamp_ns"]))
         for number, kind, axes in ((2, "accel", "xyz"), (3, "gyro", "xyz"), (4, "quaternion", "wxyz")):  # fmt: skip
             body = b"".join(
-                _varint((i << 3) | 5) + struct.pack("<f", float(row[f"{kind}_{a}"]))
+                varint((i << 3) | 5) + struct.pack("<f", float(row[f"{kind}_{a}"]))
                 for i, a in enumerate(axes, 1)
                 if float(row[f"{kind}_{a}"]) != 0.0
             )
-            msg += _varint((number << 3) | 2) + _varint(len(body)) + body
+            msg += varint((number << 3) | 2) + varint(len(body)) + body
         out += struct.pack("<H", len(msg)) + msg
     return bytes(out)
 

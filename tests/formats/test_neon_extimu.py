@@ -10,21 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests import fixtures
+from tests.neon_factories import varint
 from tests.neon_meta_oracle import oracle_values
 
 from gazeport.errors import CorruptFileError, GazeportWarning
 from gazeport.formats.neon_extimu import EXTIMU_DTYPE, decode_extimu, read_extimu
 
 NAMES = EXTIMU_DTYPE.names or ()
-
-
-def varint(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        out.append((value & 0x7F) | (0x80 if value > 0x7F else 0))
-        value >>= 7
-        if not value:
-            return bytes(out)
 
 
 def float_fields(values: list[float], extra: bytes = b"") -> bytes:
