@@ -229,8 +229,9 @@ def test_every_folder_that_looks_like_a_recording_gets_a_status(mixed_study: Pat
     statuses = ["ok", "ok", "failed", "unsupported", "unsupported", "failed"]
     assert [i.status for i in items] == statuses
     assert items[3].error == (
-        f"{mixed_study / 'p04' / 'neon'} is a native Neon recording: exporting or annotating Neon "
-        "recordings is not available yet; `gazeport info` and `gazeport.open()` read them."
+        f"{mixed_study / 'p04' / 'neon'} is a native Neon recording: exporting, annotating, "
+        "detecting fixations or blinks in and transcoding Neon recordings is not available yet; "
+        "`gazeport info` and `gazeport.open()` read them."
     )
     assert "Pupil Cloud CSV export" in items[4].error
     assert "no info.player.json or info.csv" in items[5].error

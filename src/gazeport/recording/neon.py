@@ -68,10 +68,11 @@ STREAMS: dict[str, tuple[str, ...]] = {
 }
 #: Before this app version the fixation means lack the gaze offset (pupil-labs-neon-recording).
 FIXATION_OFFSET_FIXED_IN = (2, 9, 31)
-#: The end of the sentence for tools that cannot handle Neon recordings yet (exports, annotations).
+#: The end of the sentence for tools that cannot handle Neon recordings yet (exports,
+#: annotations, the fixation and blink commands, transcoding).
 NOT_YET = (
-    "exporting or annotating Neon recordings is not available yet; `gazeport info` and "
-    "`gazeport.open()` read them"
+    "exporting, annotating, detecting fixations or blinks in and transcoding Neon recordings "
+    "is not available yet; `gazeport info` and `gazeport.open()` read them"
 )
 
 
