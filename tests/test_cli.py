@@ -241,13 +241,14 @@ def test_info_neon_synthetic(tmp_path: Path):
     assert tree_hashes(truth.root) == before
 
 
-def test_export_neon_is_one_plain_error(tmp_path: Path):
+def test_export_neon_writes_only_its_export_folder(tmp_path: Path):
     truth = write_neon(tmp_path / "rec")
     before = tree_hashes(truth.root)
     result = run("export", truth.root)
-    line = assert_one_error_line(result, contains=NEON_NOT_YET)
-    assert line == f"error: {truth.root} {NEON_NOT_YET}"
-    assert tree_hashes(truth.root) == before and not (truth.root / "exports").exists()
+    assert result.exit_code == 0, result.output
+    assert "exports/000" in result.stdout
+    after = {k: v for k, v in tree_hashes(truth.root).items() if not k.startswith("exports")}
+    assert after == before
 
 
 @needs_fixtures
@@ -638,12 +639,13 @@ def test_python_dash_m_version():
 @needs_fixtures
 def test_python_dash_m_error_has_no_traceback():
     done = subprocess.run(
-        [sys.executable, "-m", "gazeport", "export", str(NEON)],
+        [sys.executable, "-m", "gazeport", "export", str(NEON), "--start-s", "9999"],
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
+    assert not (NEON / "exports").exists()
     assert done.returncode == 1
     assert done.stdout == ""
     assert done.stderr.startswith("error: ")
@@ -737,16 +739,14 @@ def test_batch_summary_off_a_terminal_keeps_each_row_on_one_line(tmp_path: Path)
         assert f" {item.status} " in line
 
 
-def test_batch_export_lists_neon_as_unsupported_with_the_reason(tmp_path: Path):
+def test_batch_export_exports_neon_recordings(tmp_path: Path):
     truth = write_neon(tmp_path / "study" / "p01" / "neon")
     before = tree_hashes(truth.root)
     report = tmp_path / "report.csv"
     result = run(
         "export", tmp_path / "study", "-r", "--report", report, "--out-root", tmp_path / "out"
     )
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 0, result.output
     rows = csv_rows(report)
-    assert [(r["status"], r["error"]) for r in rows] == [
-        ("unsupported", f"{truth.root} {NEON_NOT_YET}")
-    ]
+    assert [(r["status"], r["error"]) for r in rows] == [("ok", "")]
     assert tree_hashes(truth.root) == before

@@ -144,9 +144,10 @@ def test_core_only_tools_refuse_neon_with_one_sentence(tmp_path: Path) -> None:
     )
 
 
-def test_exporting_an_opened_neon_recording_is_the_same_sentence(tmp_path: Path) -> None:
+def test_an_opened_neon_recording_exports_into_its_exports_folder(tmp_path: Path) -> None:
     truth = write_neon(tmp_path / "rec")
     rec = gazeport.open(truth.root)
-    with pytest.raises(UnsupportedRecordingError, match=r"is a native Neon recording: exporting"):
-        gazeport.export_raw(rec)  # type: ignore[arg-type]
-    assert not (truth.root / "exports").exists()
+    before = sorted(p.name for p in truth.root.iterdir())
+    result = gazeport.export_raw(rec)
+    assert result.export_dir == truth.root / "exports" / "000"
+    assert sorted(p.name for p in truth.root.iterdir()) == sorted([*before, "exports"])

@@ -17,8 +17,9 @@ from ..analysis.blinks import BlinkParams
 from ..analysis.fixations import FixationParams
 from ..batch import BatchItem, discover, export_many, write_report
 from ..errors import GazeportError
+from ..exporters.dialects import DIALECT_NAMES
 from ..jobs import DEFAULT_EXPORTERS, EXPORTERS, ExportResult, Job, export_recording
-from ..recording import Recording
+from ..recording import open_recording
 from .commands import (
     _BP,
     _FP,
@@ -76,6 +77,9 @@ def _exporters(only: str | None, skip: str | None, with_: str | None = None) -> 
 # --- export ---------------------------------------------------------------------------------------
 
 
+Dialect = enum.Enum("Dialect", {name.replace("-", "_"): name for name in DIALECT_NAMES}, type=str)  # type: ignore[misc]
+
+
 class ExportFormat(str, enum.Enum):
     """The raw data formats :func:`gazeport.jobs.export_recording` writes (``jobs.FORMATS``)."""
 
@@ -123,6 +127,21 @@ def export(
     ] = None,
     end_s: Annotated[
         float | None, typer.Option(min=0.0, help="End, in seconds after the first world frame.")
+    ] = None,
+    from_event: Annotated[
+        str | None,
+        typer.Option(help="Neon: start at the first event of this name (as a Cloud section)."),
+    ] = None,
+    to_event: Annotated[
+        str | None,
+        typer.Option(help="Neon: end at the first event of this name after the start."),
+    ] = None,
+    dialect: Annotated[
+        Dialect | None,
+        typer.Option(
+            help="Files to write: pupil-player, neon-player or cloud "
+            "(default: the recording's own tool's, neon-player for Neon)."
+        ),
     ] = None,
     only: Annotated[
         str | None,
@@ -266,6 +285,9 @@ def export(
         "end_frame": end_frame,
         "start_s": start_s,
         "end_s": end_s,
+        "from_event": from_event,
+        "to_event": to_event,
+        "dialect": None if dialect is None else dialect.value,
         "fmt": fmt.value,
         "min_confidence": min_confidence,
         "field_info": not no_field_info,
@@ -305,7 +327,7 @@ def export(
             {**options, "scheduler": scheduler},
         )
         return
-    rec = Recording(recordings[0])
+    rec = open_recording(recordings[0])
     with job_bars(quiet) as bars:
         try:
             result = export_recording(
@@ -316,6 +338,9 @@ def export(
                 end_frame=end_frame,
                 start_s=start_s,
                 end_s=end_s,
+                from_event=from_event,
+                to_event=to_event,
+                dialect=options["dialect"],
                 fmt=fmt.value,
                 min_confidence=min_confidence,
                 field_info=not no_field_info,

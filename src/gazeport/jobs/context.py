@@ -7,8 +7,9 @@ from pathlib import Path
 
 from ..analysis.blinks import BlinkParams
 from ..analysis.fixations import FixationParams
+from ..errors import ExportError
 from ..exporters.world_video import VideoOptions
-from ..recording import Recording
+from ..recording import AnyRecording, Recording
 from .model import Task
 from .session import Staging
 
@@ -25,6 +26,9 @@ class ExportOptions:
     workers: int | None = None
     #: Options of the video exporters (codec, overlays, audio, ...).
     video: VideoOptions = field(default_factory=VideoOptions)
+    #: ``"pupil-player"``, ``"neon-player"`` or ``"cloud"``; ``None``: the recording kind's own
+    #: tool's (Neon Player v6 for Neon, Cloud for Cloud downloads, else Pupil Player).
+    dialect: str | None = None
 
 
 @dataclass
@@ -64,12 +68,27 @@ class TaskContext:
     """Handed to an exporter task: the recording, the range, the options, where to write."""
 
     task: Task
-    rec: Recording
+    rec: AnyRecording
     frame_range: tuple[int, int]
     window: tuple[float, float]
     options: ExportOptions
     result: ExportResult
     staging: Staging
+    #: The window in UTC ns, both ends inclusive (:class:`~gazeport.recording.window.ExportWindow`).
+    window_ns: tuple[int, int] = (0, 0)
+    #: The resolved dialect name (never ``None``).
+    dialect: str = "pupil-player"
+
+    @property
+    def core(self) -> Recording:
+        """The recording as a Pupil Core-family :class:`Recording`, for the Pupil Player
+        exporters; another kind raises :class:`ExportError` naming the task."""
+        if not isinstance(self.rec, Recording):
+            raise ExportError(
+                f"The {self.task.name} exporter needs a Pupil Core, Mobile or Invisible "
+                f"recording; {self.rec.path.name} is a {self.rec.kind} recording."
+            )
+        return self.rec
 
     @property
     def folder(self) -> Path:

@@ -16,6 +16,7 @@ from typing import Any
 from ..errors import ExportCancelled, GazeportError
 from ..exporters import raw_data
 from ..exporters.annotations_csv import annotations_csv
+from ..exporters.dialects import TABLE_DIALECTS
 from ..exporters.event_files import EventFiles, blink_files, fixation_files
 from ..exporters.eye_video import export_eye_video
 from ..exporters.field_info import FIELD_INFO
@@ -38,7 +39,7 @@ class ExporterTask:
 
 def _absent(ctx: TaskContext, name: str, header_only: bool) -> str:
     """Why stream ``name`` has no rows, and what was written instead."""
-    problem = next((s.problem for s in ctx.rec.stream_summaries() if s.name == name), None)
+    problem = next((s.problem for s in ctx.core.stream_summaries() if s.name == name), None)
     why = (problem or f"the recording has no {name} data").rstrip(".")
     if not header_only:
         return why
@@ -54,7 +55,7 @@ def run_raw(ctx: TaskContext) -> None:
     recording is a Pupil Invisible one). A stream whose files cannot be read fails alone
     (:meth:`TaskContext.fail_part`): the other stream is still written.
     """
-    rec, window, opts = ctx.rec, ctx.window, ctx.options
+    rec, window, opts = ctx.core, ctx.window, ctx.options
     present = [name for name in RAW_FILES if rec.has_stream(name)]
     written = [name for name in RAW_FILES if name in present or name in rec.raw_streams()]
     for name in RAW_FILES:
@@ -143,21 +144,21 @@ def _write_events(ctx: TaskContext, name: str, found: EventFiles | str) -> None:
 
 def run_annotations(ctx: TaskContext) -> None:
     ctx.progress(0.0, "reading annotations")
-    notes = load_annotations(ctx.rec.path)
-    text, count = annotations_csv(notes, ctx.rec.world_timestamps, ctx.window)
+    notes = load_annotations(ctx.core.path)
+    text, count = annotations_csv(notes, ctx.core.world_timestamps, ctx.window)
     _write_files(ctx, {"annotations.csv": text})
     ctx.count("annotations.csv", count, "annotations", len(notes) - count)
 
 
 def run_fixations(ctx: TaskContext) -> None:
     ctx.progress(0.0, "detecting fixations")
-    found = fixation_files(ctx.rec, ctx.window, ctx.options.fixation_params)
+    found = fixation_files(ctx.core, ctx.window, ctx.options.fixation_params)
     _write_events(ctx, "fixations", found)
 
 
 def run_blinks(ctx: TaskContext) -> None:
     ctx.progress(0.0, "detecting blinks")
-    _write_events(ctx, "blinks", blink_files(ctx.rec, ctx.window, ctx.options.blink_params))
+    _write_events(ctx, "blinks", blink_files(ctx.core, ctx.window, ctx.options.blink_params))
 
 
 def run_online_events(ctx: TaskContext) -> None:
@@ -166,11 +167,11 @@ def run_online_events(ctx: TaskContext) -> None:
         (("fixations", online_fixations_csv), ("blinks", online_blinks_csv))
     ):
         ctx.progress(i / 2, f"online {name}")
-        datums = ctx.rec.datums(name)
+        datums = ctx.core.datums(name)
         if not datums:
             ctx.skip(f"online {name}", f"the recording has no {name}.pldata from Capture")
             continue
-        text, count = build(datums, ctx.rec.world_timestamps, ctx.window)
+        text, count = build(datums, ctx.core.world_timestamps, ctx.window)
         ctx.staging.path(f"online_{name}.csv").write_text(text, encoding="utf-8", newline="")
         # Capture repeats a fixation while it grows: one row per id, as the file has
         total = len({d.get("id") for d in datums}) if name == "fixations" else len(datums)
@@ -206,7 +207,7 @@ def _world_video(
 ) -> None:
     path = ctx.staging.final_path(f"{folder}world.mp4")
     outcome = export_world_video(
-        ctx.rec, ctx.frame_range, path, options, _video_progress(ctx, share, 0.0)
+        ctx.core, ctx.frame_range, path, options, _video_progress(ctx, share, 0.0)
     )
     _record_video(ctx, f"{label}world video", outcome, "")
 
@@ -218,7 +219,7 @@ def _eye_videos(
     for eye in (0, 1):
         path = ctx.staging.final_path(f"{folder}eye{eye}.mp4")
         outcome = export_eye_video(
-            ctx.rec, eye, ctx.frame_range, path, options,
+            ctx.core, eye, ctx.frame_range, path, options,
             _video_progress(ctx, share, offset + share * eye),
         )  # fmt: skip
         _record_video(
@@ -241,15 +242,34 @@ def run_transcode(ctx: TaskContext) -> None:
     """Browser-playable H.264 copies of the world and eye videos in ``transcoded/``, without
     overlays; a recording without a decodable world video gets only its eye videos."""
     plain = replace(ctx.options.video, codec="h264", overlay=None, pupil_overlay=False)
-    if ctx.rec.frame_table.real_mask().any():
+    if ctx.core.frame_table.real_mask().any():
         _world_video(ctx, "transcoded/", plain, 0.5, "transcoded ")
     else:
         ctx.skip("transcoded world video", "the recording has no decodable world video")
     _eye_videos(ctx, "transcoded/", plain, 0.5, "transcoded ")
 
 
+def run_tables(ctx: TaskContext) -> None:
+    """Every table of the job's dialect (Neon Player v6, Pupil Cloud) whose streams the
+    recording has; the others are skipped with the streams they lack."""
+    dialect = TABLE_DIALECTS[ctx.dialect]
+    specs = dialect.tables
+    for i, spec in enumerate(specs):
+        ctx.progress(i / max(len(specs), 1), spec.file)
+        missing = dialect.missing(ctx.rec, spec)
+        if missing:
+            ctx.skip(spec.file, f"the recording has no {' or '.join(missing)} data")
+            continue
+        with ctx.staging.path(spec.file).open("wb") as out:
+            count = spec.write(ctx.rec, ctx.window_ns, out)
+        if spec.unit:
+            ctx.count(spec.file, count, spec.unit)
+            ctx.result.rows[spec.file.rsplit(".", 1)[0]] = count
+
+
 #: Every exporter by name, in the order a job runs them.
 EXPORTER_TASKS: dict[str, ExporterTask] = {
+    "tables": ExporterTask(run_tables, weight=6.0, heading="Tables"),
     "raw": ExporterTask(run_raw, weight=6.0, heading="Raw data"),
     "annotations": ExporterTask(run_annotations, heading="Annotations"),
     "fixations": ExporterTask(run_fixations, heading="Fixations"),
@@ -261,3 +281,14 @@ EXPORTER_TASKS: dict[str, ExporterTask] = {
 }
 #: What ``gazeport export`` runs when no exporter is named.
 DEFAULT_EXPORTERS = ("raw", "annotations", "fixations", "blinks")
+#: The Pupil Player data exporters; a table dialect writes its own tables instead of them.
+PLAYER_DATA_EXPORTERS = frozenset({"raw", "annotations", "fixations", "blinks", "online-events"})
+
+
+def exporters_for(dialect: str, exporters: tuple[str, ...]) -> tuple[str, ...]:
+    """The exporters a job in ``dialect`` runs for the requested ``exporters``: a table
+    dialect runs ``tables`` in place of Pupil Player's data exporters (the video ones stay)."""
+    if dialect not in TABLE_DIALECTS:
+        return tuple(n for n in exporters if n != "tables")
+    mapped = ["tables" if n in PLAYER_DATA_EXPORTERS else n for n in exporters]
+    return tuple(dict.fromkeys(mapped))

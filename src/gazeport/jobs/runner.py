@@ -25,8 +25,9 @@ from ..analysis.blinks import BlinkParams
 from ..analysis.fixations import FixationParams
 from ..errors import ExportCancelled, ExportError, GazeportError
 from ..exporters import raw_data
+from ..exporters.dialects import PUPIL_PLAYER, TABLE_DIALECTS, resolve_dialect
 from ..exporters.world_video import VideoOptions
-from ..recording import Recording
+from ..recording import AnyRecording, NeonRecording, Recording, open_recording
 from .cleanup import (
     JOB_RECORD,
     notes_after_cleaning,
@@ -35,7 +36,7 @@ from .cleanup import (
     write_progress_record,
 )
 from .context import ExportOptions, ExportResult, TaskContext
-from .exporter_tasks import DEFAULT_EXPORTERS, EXPORTER_TASKS
+from .exporter_tasks import DEFAULT_EXPORTERS, EXPORTER_TASKS, exporters_for
 from .model import Job, Listener, Task, TaskState, cancelled_error
 from .session import Staging, create_export_dir, export_info_text
 from .signals import signals_deferred
@@ -47,12 +48,14 @@ FORMATS = ("csv", "parquet")
 class ExportSpec:
     """What a prepared job needs to run (kept on ``job.spec``)."""
 
-    rec: Recording
+    rec: AnyRecording
     frame_range: tuple[int, int]
     window: tuple[float, float]
     options: ExportOptions
     out_dir: Path | None
     parameters: dict[str, Any]
+    window_ns: tuple[int, int] = (0, 0)
+    dialect: str = PUPIL_PLAYER
     result: ExportResult | None = None
     folder_created: bool = False
     begun: bool = False
@@ -84,7 +87,7 @@ def _validate(exporters: tuple[str, ...], options: ExportOptions) -> None:
 
 
 def prepare_export(
-    recording: Recording | Path | str,
+    recording: AnyRecording | Path | str,
     *,
     exporters: tuple[str, ...] = DEFAULT_EXPORTERS,
     out_dir: Path | str | None = None,
@@ -92,6 +95,8 @@ def prepare_export(
     end_frame: int | None = None,
     start_s: float | None = None,
     end_s: float | None = None,
+    from_event: str | None = None,
+    to_event: str | None = None,
     options: ExportOptions | None = None,
     listener: Listener | None = None,
     cancel: Any = None,
@@ -104,16 +109,17 @@ def prepare_export(
     options = options or ExportOptions()
     exporters = tuple(dict.fromkeys(exporters))  # keep order, drop repeats
     _validate(exporters, options)
-    # another kind's object (a NeonRecording) is refused by its path, in one sentence
     rec = (
         recording
-        if isinstance(recording, Recording)
-        else Recording(getattr(recording, "path", recording))
+        if isinstance(recording, (Recording, NeonRecording))
+        else open_recording(recording)
     )
-    frame_range = rec.frame_range(start_frame, end_frame, start_s, end_s)
-    window = rec.ts_window(frame_range)
-    parameters = {
-        "exporters": list(exporters), "format": options.fmt,
+    dialect = resolve_dialect(rec, options.dialect)
+    exporters = exporters_for(dialect, exporters)
+    span = rec.export_window(start_frame, end_frame, start_s, end_s, from_event, to_event)
+    frame_range, window = span.frame_range, span.window_s
+    parameters: dict[str, Any] = {
+        "exporters": list(exporters), "dialect": dialect, "format": options.fmt,
         "min_confidence": options.min_confidence, "frame_range": list(frame_range),
         "window_s": list(window), "fixations": asdict(options.fixation_params),
         "blinks": asdict(options.blink_params),
@@ -121,9 +127,14 @@ def prepare_export(
     if any(EXPORTER_TASKS[name].kind == "video" for name in exporters):
         parameters["video"] = asdict(options.video)
     job = Job(rec.path, listener=listener, external_cancel=cancel)
+    if from_event is not None or to_event is not None:
+        parameters["events"] = [from_event, to_event]
+    if dialect != PUPIL_PLAYER:
+        parameters["window_ns"] = list(span.window_ns)
     job.spec = ExportSpec(
-        rec, frame_range, window, options, None if out_dir is None else Path(out_dir), parameters
-    )
+        rec, frame_range, window, options, None if out_dir is None else Path(out_dir), parameters,
+        span.window_ns, dialect,
+    )  # fmt: skip
     for name in exporters:
         spec = EXPORTER_TASKS[name]
         job.add_task(name, spec.kind, spec.weight)
@@ -188,8 +199,9 @@ def run_task(job: Job, task: Task) -> None:
     assert spec.result is not None  # begin_job ran
     staging = Staging(spec.result.export_dir)
     ctx = TaskContext(
-        task, spec.rec, spec.frame_range, spec.window, spec.options, spec.result, staging
-    )
+        task, spec.rec, spec.frame_range, spec.window, spec.options, spec.result, staging,
+        spec.window_ns, spec.dialect,
+    )  # fmt: skip
     started = time.perf_counter()
     interrupted: KeyboardInterrupt | None = None
     try:
@@ -277,8 +289,10 @@ def _finish(job: Job) -> str:
     else:
         staging = Staging(folder)
         try:
-            with staging.path("export_info.csv").open("w", encoding="utf-8", newline="") as fh:
-                fh.write(export_info_text(spec.rec, spec.frame_range))
+            info = _export_info(spec)
+            if info is not None:
+                with staging.path("export_info.csv").open("w", encoding="utf-8", newline="") as fh:
+                    fh.write(info)
             job.finished_utc = dt.datetime.now(dt.timezone.utc)
             staging.path(JOB_RECORD).write_text(
                 job_record(job, outcome), encoding="utf-8", newline=""
@@ -287,9 +301,22 @@ def _finish(job: Job) -> str:
         except BaseException:
             staging.discard()
             raise
-        result.files = info_files[:1] + [f for t in job.tasks for f in t.files] + info_files[1:]
+        first = [f for f in info_files if f.name == "export_info.csv"]
+        last = [f for f in info_files if f.name != "export_info.csv"]
+        result.files = first + [f for t in job.tasks for f in t.files] + last
     result.seconds = time.perf_counter() - spec.started
     return outcome
+
+
+def _export_info(spec: ExportSpec) -> str | None:
+    """``export_info.csv`` in the job's dialect (``None`` when it writes none)."""
+    table_dialect = TABLE_DIALECTS.get(spec.dialect)
+    if table_dialect is None:
+        assert isinstance(spec.rec, Recording)  # resolve_dialect: Pupil Player is Core's
+        return export_info_text(spec.rec, spec.frame_range)
+    if table_dialect.info_text is None:
+        return None
+    return table_dialect.info_text(spec.rec, spec.window_ns, spec.frame_range)
 
 
 def _roll_back(job: Job, exc: BaseException) -> str:
@@ -313,6 +340,12 @@ def _roll_back(job: Job, exc: BaseException) -> str:
     return outcome
 
 
+def _software(rec: AnyRecording) -> str:
+    if isinstance(rec, Recording):
+        return f"{rec.info.recording_software_name} {rec.info.recording_software_version}"
+    return f"Neon Companion {rec.info.app_version}"
+
+
 def job_record(job: Job, outcome: str) -> str:
     """JSON text of the job record written into the export folder."""
     spec: ExportSpec = job.spec
@@ -323,12 +356,16 @@ def job_record(job: Job, outcome: str) -> str:
     for module in ("numpy", "msgpack", "orjson", "scipy", "av", "opencv-python-headless"):
         with suppress(importlib.metadata.PackageNotFoundError):
             versions[module] = importlib.metadata.version(module)
-    files = ["export_info.csv"] + [p.name for t in job.tasks for p in t.files] + [JOB_RECORD]
+    table_dialect = TABLE_DIALECTS.get(spec.dialect)
+    info = (
+        [] if table_dialect is not None and table_dialect.info_text is None else ["export_info.csv"]
+    )
+    files = info + [p.name for t in job.tasks for p in t.files] + [JOB_RECORD]
     written = {p.relative_to(result.export_dir).as_posix() for t in job.tasks for p in t.files}
     record = {
         "recording": str(rec.path),
         "recording_kind": rec.kind.value,
-        "recording_software": f"{rec.info.recording_software_name} {rec.info.recording_software_version}",
+        "recording_software": _software(rec),
         "started_utc": job.started_utc.isoformat() if job.started_utc else None,
         "finished_utc": job.finished_utc.isoformat() if job.finished_utc else None,
         "outcome": outcome,
@@ -400,13 +437,13 @@ def raise_for_outcome(job: Job) -> None:
         raise cancelled_error()
 
 
-def export_raw(recording: Recording | Path | str, **kwargs: Any) -> ExportResult:
+def export_raw(recording: AnyRecording | Path | str, **kwargs: Any) -> ExportResult:
     """Export only pupil and gaze data (Player's Raw Data Exporter); see :func:`export_recording`."""
     return export_recording(recording, exporters=("raw",), **kwargs)
 
 
 def export_recording(
-    recording: Recording | Path | str,
+    recording: AnyRecording | Path | str,
     *,
     exporters: tuple[str, ...] = DEFAULT_EXPORTERS,
     out_dir: Path | str | None = None,
@@ -414,6 +451,9 @@ def export_recording(
     end_frame: int | None = None,
     start_s: float | None = None,
     end_s: float | None = None,
+    from_event: str | None = None,
+    to_event: str | None = None,
+    dialect: str | None = None,
     fmt: str = "csv",
     min_confidence: float | None = None,
     field_info: bool = True,
@@ -438,7 +478,12 @@ def export_recording(
     eye videos in ``transcoded/``); ``video`` (:class:`VideoOptions`) sets codec and overlays. The range is inclusive world frame indices
     (``start_frame``/``end_frame``) or seconds after the first world frame (``start_s``/``end_s``);
     samples with ``t[left] <= t < t[right]`` and events overlapping that window are exported
-    (Player's rules). Output goes to a new ``<rec>/exports/NNN`` folder unless ``out_dir`` is
+    (Player's rules). A Neon recording is exported in Neon Player v6's files by default
+    (``dialect="neon-player"``; ``"cloud"`` for Pupil Cloud's Timeseries files), its range also
+    given as event names (``from_event``/``to_event``: the first ``from_event`` and the first
+    ``to_event`` after it) or seconds from the recording start; samples with
+    ``start <= t <= stop`` and events overlapping the window are exported (Neon Player's rules).
+    Output goes to a new ``<rec>/exports/NNN`` folder unless ``out_dir`` is
     given. ``fmt`` ("csv" or "parquet") and ``min_confidence`` apply to the raw data.
     ``workers`` is the number of processes that build CSV text (default: one per CPU for large
     recordings).
@@ -464,6 +509,7 @@ def export_recording(
         blink_params=blink_params or BlinkParams(),
         workers=workers,
         video=video or VideoOptions(),
+        dialect=dialect,
     )
 
     def relay(job: Job, task: Task | None) -> None:
@@ -482,6 +528,8 @@ def export_recording(
         end_frame=end_frame,
         start_s=start_s,
         end_s=end_s,
+        from_event=from_event,
+        to_event=to_event,
         options=options,
         listener=relay,
         cancel=cancel,

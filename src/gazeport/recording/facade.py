@@ -41,6 +41,7 @@ from .columns import ColumnChunk, decode_rows, sorted_chunks
 from .detect import RecordingKind, check_recording
 from .frame_table import FrameTable
 from .neon import NOT_YET, NeonRecording
+from .window import END_OF_TIME_NS, ExportWindow
 
 DATA_STREAMS = ("pupil", "gaze")
 #: Videos a recording can have frame tables for.
@@ -251,6 +252,32 @@ class Recording:
     def ts_window(self, frame_range: tuple[int, int]) -> tuple[float, float]:
         """Player's data window ``(t[left], t[right])`` for an inclusive frame range."""
         return exact_window(self.world_timestamps, frame_range)
+
+    def export_window(
+        self,
+        start_frame: int | None = None,
+        end_frame: int | None = None,
+        start_s: float | None = None,
+        end_s: float | None = None,
+        from_event: str | None = None,
+        to_event: str | None = None,
+    ) -> ExportWindow:
+        """The export window of :meth:`frame_range` and :meth:`ts_window`, with its UTC ns
+        equivalent (an open right end stays open). Event names are for Neon and Cloud
+        recordings, whose events carry names; here they raise :class:`TrimRangeError`."""
+        if from_event is not None or to_event is not None:
+            raise TrimRangeError(
+                f"{self.path.name} is a {self.kind} recording: --from-event/--to-event take the "
+                "events of Neon and Cloud recordings; give frames or seconds instead."
+            )
+        frame_range = self.frame_range(start_frame, end_frame, start_s, end_s)
+        lo, hi = self.ts_window(frame_range)
+        offset = self.wall_clock_offset_s
+
+        def ns(t: float) -> int:
+            return END_OF_TIME_NS if not np.isfinite(t) else round((t + offset) * 1e9)
+
+        return ExportWindow(frame_range, (lo, hi), (ns(lo), ns(hi)))
 
     def norm_to_pixels(self, norm: Any) -> np.ndarray:
         """``(..., 2)`` normalized positions (origin bottom-left) -> world image pixels."""

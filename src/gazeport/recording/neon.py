@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import GazeportError, GazeportWarning, StreamNotFoundError
+from ..errors import GazeportError, GazeportWarning, StreamNotFoundError, TrimRangeError
 from ..formats.neon_calibration import NeonCalibration, read_calibration_or_default
 from ..formats.neon_info import NeonInfo, NeonWearer, read_neon_info, read_neon_wearer
 from ..formats.neon_inventory import StreamSummary, list_neon_streams
@@ -46,6 +46,8 @@ from ..formats.neon_manifest import ManifestMismatch, check_manifest
 from ..formats.neon_parts import map_times
 from ..formats.neon_streams import SPECS, neon_stream, output_dtype, record_dtype
 from .detect import RecordingKind
+from .neon_timeline import NeonTimeline, neon_player_timeline
+from .window import ExportWindow
 
 #: Stream name → the decoder streams that can serve it, preferred first.
 STREAMS: dict[str, tuple[str, ...]] = {
@@ -267,12 +269,141 @@ class NeonRecording:
         """Recording events: ``timestamp_ns``, ``name``, sorted by time."""
         return self.stream("events")
 
+    @property
+    def recording_id(self) -> str:
+        """``info.json`` ``recording_id``: the ``recording id`` column of every export row."""
+        return self.info.recording_id
+
+    def event_table(self) -> np.ndarray:
+        """Every event as ``timestamp_ns`` (int64), ``name`` and ``type`` (``"recording"``
+        for ``event.txt``, ``"player"`` for events added in Neon Player or gazeport), sorted
+        by time (stable)."""
+        events = self.events if self.has_stream("events") else None
+        n = 0 if events is None else len(events)
+        out = np.empty(n, dtype=[("timestamp_ns", "<i8"), ("name", object), ("type", object)])
+        if events is not None:
+            out["timestamp_ns"] = events["timestamp_ns"]
+            out["name"] = events["name"]
+            out["type"] = "recording"
+        return out[np.argsort(out["timestamp_ns"], kind="stable")]
+
+    # --- world frames and export windows -------------------------------------------------------
+
+    @cached_property
+    def timeline(self) -> NeonTimeline:
+        """Neon Player's world frame timeline (scene frames plus gray frames)."""
+        if self.has_stream("scene"):
+            scene = self.stream("scene")
+        else:
+            scene = np.empty(
+                0, dtype=[("timestamp_ns", "<i8"), ("part", "<i8"), ("frame_in_part", "<i8")]
+            )
+        return neon_player_timeline(scene, self.start_time_ns, self.stop_time_ns)
+
+    def export_window(
+        self,
+        start_frame: int | None = None,
+        end_frame: int | None = None,
+        start_s: float | None = None,
+        end_s: float | None = None,
+        from_event: str | None = None,
+        to_event: str | None = None,
+    ) -> ExportWindow:
+        """The export window from world frames (Neon Player's timeline), seconds from the
+        recording start, or event names (the first ``from_event``, then the first ``to_event``
+        at or after it); without any, the whole recording (``info.json`` start to start plus
+        duration). Ranges outside the recording raise :class:`TrimRangeError` in the units given.
+        """
+        given = [
+            kind
+            for kind, values in (
+                ("frames", (start_frame, end_frame)),
+                ("seconds", (start_s, end_s)),
+                ("events", (from_event, to_event)),
+            )
+            if any(v is not None for v in values)
+        ]
+        if len(given) > 1:
+            raise TrimRangeError(
+                f"Give the export range in one way ({' or '.join(given)}), not {len(given)}."
+            )
+        start, stop = self.start_time_ns, self.stop_time_ns
+        if start_s is not None or end_s is not None:
+            start, stop = self._seconds_window(start_s, end_s)
+        elif from_event is not None or to_event is not None:
+            start, stop = self._event_window(from_event, to_event)
+        elif start_frame is not None or end_frame is not None:
+            start, stop = self._frame_window(start_frame, end_frame)
+        tl = self.timeline
+        left, right = tl.frame_at_or_before(start), tl.frame_at_or_before(stop)
+        frame_range = (max(left, 0), max(right, 0))
+        return ExportWindow(
+            frame_range,
+            ((start - self.start_time_ns) / 1e9, (stop - self.start_time_ns) / 1e9),
+            (start, stop),
+        )
+
+    def _seconds_window(self, start_s: float | None, end_s: float | None) -> tuple[int, int]:
+        duration = self.duration_s
+        lo = 0.0 if start_s is None else float(start_s)
+        hi = duration if end_s is None else float(end_s)
+        if not (0.0 <= lo <= duration) or hi < 0.0 or lo > hi:
+            raise TrimRangeError(
+                f"The range {lo:g} – {hi:g} s is outside {self.path.name}, which runs "
+                f"0 – {duration:.3f} s from its start; choose seconds in that range."
+            )
+        hi = min(hi, duration)
+        return self.start_time_ns + round(lo * 1e9), self.start_time_ns + round(hi * 1e9)
+
+    def _event_window(self, from_event: str | None, to_event: str | None) -> tuple[int, int]:
+        events = self.event_table()
+        names = list(dict.fromkeys(events["name"].tolist()))
+        start, stop = self.start_time_ns, self.stop_time_ns
+        if from_event is not None:
+            hits = events["timestamp_ns"][events["name"] == from_event]
+            if not hits.size:
+                raise TrimRangeError(self._no_event(from_event, names))
+            start = int(hits[0])
+        if to_event is not None:
+            mask = (events["name"] == to_event) & (events["timestamp_ns"] >= start)
+            hits = events["timestamp_ns"][mask]
+            if not hits.size:
+                after = f" at or after {from_event!r}" if from_event is not None else ""
+                raise TrimRangeError(self._no_event(to_event, names, after))
+            stop = int(hits[0])
+        return start, stop
+
+    def _no_event(self, name: str, names: list[str], after: str = "") -> str:
+        known = ", ".join(repr(n) for n in names) or "none"
+        return (
+            f"{self.path.name} has no event {name!r}{after}; its events are: {known} "
+            "(list them with `gazeport annotate REC list`)."
+        )
+
+    def _frame_window(self, start_frame: int | None, end_frame: int | None) -> tuple[int, int]:
+        ts = self.timeline.timestamps_ns
+        n = ts.shape[0]
+        if n == 0:
+            raise TrimRangeError(f"{self.path} has no world frames, so there is no range to trim.")
+        left = 0 if start_frame is None else start_frame
+        right = n - 1 if end_frame is None else end_frame
+        for name, frame in (("start", left), ("end", right)):
+            if not 0 <= frame <= n - 1:
+                raise TrimRangeError(
+                    f"The {name} frame {frame} is outside {self.path.name}'s world frames "
+                    f"0 - {n - 1}; choose a frame from 0 to {n - 1}."
+                )
+        if left > right:
+            raise TrimRangeError(f"The start frame {left} is after the end frame {right}.")
+        return int(ts[left]), int(ts[right])
+
     # --- context manager -----------------------------------------------------------------------
 
     def close(self) -> None:
         """Drop the decoded streams (no file stays open between calls)."""
         self._cache.clear()
         self.__dict__.pop("_inventory", None)
+        self.__dict__.pop("timeline", None)
 
     def __enter__(self) -> NeonRecording:
         return self

@@ -1,0 +1,49 @@
+"""Tables of a dialect: which file each is, which streams it needs, and how it is written.
+
+A dialect (Neon Player v6, Pupil Cloud) is an ordered tuple of :class:`TableSpec`. Each spec
+names the streams it needs; the recording says which it has (``rec.has_stream``), so an
+exporter never asks what kind a recording is. A table whose streams are missing is skipped
+with the reason, the others are written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+#: ``write(rec, window_ns, out) -> items written``: the window is ``(start_ns, stop_ns)`` in
+#: UTC nanoseconds, both ends inclusive; ``out`` is a binary file opened by the caller.
+TableWriter = Callable[[Any, tuple[int, int], BinaryIO], int]
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One file of a dialect."""
+
+    #: File name inside the export folder, e.g. ``"gaze.csv"``.
+    file: str
+    write: TableWriter
+    #: Streams the recording must have (:meth:`has_stream`); the table is skipped otherwise.
+    needs: tuple[str, ...] = ()
+    #: What ``write`` counts, plural (``"rows"``, ``"fixations"``); ``""`` for files without
+    #: countable items (``info.json``).
+    unit: str = "rows"
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """A family of export files: its name (``--dialect``) and tables, in writing order."""
+
+    name: str
+    tables: tuple[TableSpec, ...]
+    #: ``export_info.csv`` text: ``(rec, window_ns, frame_range) -> str``; ``None`` when the
+    #: dialect writes none.
+    info_text: Callable[[Any, tuple[int, int], tuple[int, int]], str] | None = None
+
+    def missing(self, rec: Any, spec: TableSpec) -> list[str]:
+        """The streams of ``spec`` that ``rec`` lacks."""
+        return [name for name in spec.needs if not rec.has_stream(name)]
+
+
+__all__ = ["Dialect", "TableSpec", "TableWriter"]
