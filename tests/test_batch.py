@@ -239,7 +239,7 @@ def test_every_folder_that_looks_like_a_recording_gets_a_status(mixed_study: Pat
          "--report", str(report), "--quiet"],
     )  # fmt: skip
     assert result.exit_code == 1, result.output
-    assert result.stdout.strip().splitlines()[-1] == "2 of 6 recordings exported."
+    assert result.stdout.strip().splitlines()[-1] == "3 of 6 recordings exported."
     rows = list(csv.DictReader(io.StringIO(report.read_text(encoding="utf-8"))))
     assert [(r["recording"], r["status"]) for r in rows] == [
         (str(mixed_study / name), status) for name, status in zip(names, statuses, strict=True)
