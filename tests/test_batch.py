@@ -171,6 +171,7 @@ def test_batch_on_a_local_dask_cluster(study: Path, tmp_path: Path):
     pytest.importorskip("distributed")
     from distributed import LocalCluster
 
+    _copy(FIXTURES / "neon23_multipart", study / "p04" / "neon")
     found = discover([study], recursive=True)
     cluster = LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
@@ -185,15 +186,22 @@ def test_batch_on_a_local_dask_cluster(study: Path, tmp_path: Path):
         )  # fmt: skip
     finally:
         cluster.close()
-    assert [i.status for i in items] == ["ok", "ok", "failed"]
-    assert progress[0][-1] == progress[1][-1] == 1.0  # progress came back from the workers
-    assert sorted(done) == ["failed", "ok", "ok"]
-    export_many(found[:2], out_root=tmp_path / "local", exporters=("raw",))
+    assert [i.status for i in items] == ["ok", "ok", "failed", "ok"]
+    assert progress[0][-1] == progress[1][-1] == progress[3][-1] == 1.0  # from the workers
+    assert sorted(done) == ["failed", "ok", "ok", "ok"]
+    export_many([*found[:2], found[3]], out_root=tmp_path / "local", exporters=("raw",))
     for name in ("pupil_positions.csv", "gaze_positions.csv"):
         for rel in ("p01/rec", "p02/rec"):
             assert (tmp_path / "dask" / rel / name).read_bytes() == (
                 tmp_path / "local" / rel / name
             ).read_bytes()
+    # the Neon recording is exported in Neon Player's files, the same wherever it ran
+    neon = {p.name for p in (tmp_path / "local" / "p04/neon").iterdir()} - {"export_info.csv"}
+    assert {p.name for p in (tmp_path / "dask" / "p04/neon").iterdir()} >= neon
+    for name in neon - {"gazeport_export.json"}:
+        assert (tmp_path / "dask" / "p04/neon" / name).read_bytes() == (
+            tmp_path / "local" / "p04/neon" / name
+        ).read_bytes()
 
 
 def test_unreachable_scheduler_is_a_plain_error(study: Path, monkeypatch: pytest.MonkeyPatch):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.neon_factories import START_NS, write_neon
 
 import gazeport
 from gazeport.errors import TrimRangeError
-from tests.neon_factories import START_NS, write_neon
 
 
 @pytest.fixture

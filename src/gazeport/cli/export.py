@@ -89,21 +89,27 @@ class ExportFormat(str, enum.Enum):
 
 @app.command(
     help=(
-        "Export a recording like Pupil Player: raw data, annotations, fixations and blinks.\n\n"
-        "Writes export_info.csv, pupil_positions and gaze_positions (CSV or Parquet) with "
+        "Export a recording like its own player does: Pupil Player's files for Pupil Core, "
+        "Mobile and Invisible recordings, Neon Player v6's for Neon recordings.\n\n"
+        "Core: export_info.csv, pupil_positions and gaze_positions (CSV or Parquet) with "
         "pupil_gaze_positions_info.txt, annotations.csv, fixations.csv with "
-        "fixation_report.csv and blinks.csv with blink_detection_report.csv into a new "
+        "fixation_report.csv and blinks.csv with blink_detection_report.csv. Neon: gaze.csv, "
+        "fixations.csv, saccades.csv, blinks.csv, events.csv, imu.csv, 3d_eye_states.csv, "
+        "world_timestamps.csv, info.json, calibration.json and export_info.csv; --dialect cloud "
+        "writes Pupil Cloud's Timeseries files instead. Everything goes into a new "
         "REC/exports/NNN folder. Choose exporters with --only, --skip or --with (raw, "
-        "annotations, fixations, blinks, online-events). Give the range in world frames or in "
-        "seconds, not both; without a range the whole recording is exported. The recording "
-        "itself is never changed."
+        "annotations, fixations, blinks, online-events, and the video exporters). Give the "
+        "range in world frames, in seconds or (Neon) as events, in one way only; without a "
+        "range the whole recording is exported. The recording itself is never changed."
     ),
     epilog=(
         "[bold]Examples[/]\n"
         "  gazeport export ~/recordings/2024_01_25/003\n"
         "  gazeport export ~/recordings/2024_01_25/003 --start-s 10 --end-s 20\n"
         "  gazeport export REC --only raw --format parquet --min-confidence 0.6\n"
-        "  gazeport export REC --skip blinks --max-dispersion 1.0 --min-duration 100"
+        "  gazeport export REC --skip blinks --max-dispersion 1.0 --min-duration 100\n"
+        "  gazeport export NEON_REC --from-event stim.on --to-event stim.off\n"
+        "  gazeport export NEON_REC --dialect cloud"
     ),
 )
 def export(
