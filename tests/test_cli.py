@@ -186,9 +186,8 @@ def test_info_text_fixtures_exit_0(name: str):
 
 
 NEON_NOT_YET = (
-    "is a native Neon recording: exporting, annotating, detecting fixations or blinks in and "
-    "transcoding Neon recordings is not available yet; `gazeport info` and `gazeport.open()` "
-    "read them."
+    "is a native Neon recording: detecting fixations or blinks in and transcoding Neon "
+    "recordings is not available yet; `gazeport info` and `gazeport.open()` read them."
 )
 
 

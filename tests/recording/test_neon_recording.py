@@ -138,8 +138,8 @@ def test_core_only_tools_refuse_neon_with_one_sentence(tmp_path: Path) -> None:
     with pytest.raises(UnsupportedRecordingError) as info:
         Recording(truth.root)
     assert str(info.value) == (
-        f"{truth.root} is a native Neon recording: exporting, annotating, detecting fixations or "
-        "blinks in and transcoding Neon recordings is not available yet; `gazeport info` and "
+        f"{truth.root} is a native Neon recording: detecting fixations or blinks in and "
+        "transcoding Neon recordings is not available yet; `gazeport info` and "
         "`gazeport.open()` read them."
     )
 

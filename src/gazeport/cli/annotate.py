@@ -10,15 +10,17 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ..recording import Recording
+from ..errors import GazeportError
 from ..recording import annotations as notes
+from ..recording.annotation_stores import AnnotationStore, annotation_store
 from .commands import _out, app
 from .help_text import App
 
 annotate_app = App(
     help=(
         "List, add, edit and delete annotations (annotation_player.pldata, shared with Pupil "
-        "Player), and manage the label hotkey definitions."
+        "Player; on Neon recordings Neon Player's events in .neon_player/), and manage the label "
+        "hotkey definitions."
     ),
     no_args_is_help=True,
 )
@@ -28,7 +30,9 @@ Field = Annotated[
     list[str] | None,
     typer.Option("--field", "-f", help="Custom field key=value (int, float, true/false or text)."),
 ]
-When = dict[str, Any]
+TimestampNs = Annotated[
+    int | None, typer.Option("--timestamp-ns", help="UTC ns since the epoch (Neon recordings).")
+]
 
 
 @annotate_app.callback()
@@ -42,13 +46,17 @@ def _recording(
     ctx.obj = {"path": recording}
 
 
-def _rec(ctx: typer.Context) -> Any:
-    if "rec" not in ctx.obj:
-        ctx.obj["rec"] = Recording(ctx.obj["path"])
-    return ctx.obj["rec"]
+def _store(ctx: typer.Context) -> AnnotationStore:
+    if "store" not in ctx.obj:
+        ctx.obj["store"] = annotation_store(ctx.obj["path"])
+    store: AnnotationStore = ctx.obj["store"]
+    return store
 
 
-def _usage(exc: ValueError, hint: str | None = None) -> typer.BadParameter:
+def _usage(exc: ValueError, hint: str | None = None) -> Exception:
+    """A usage error (exit 2) for a bad value; gazeport's own errors stay themselves (exit 1)."""
+    if isinstance(exc, GazeportError):
+        return exc
     return typer.BadParameter(str(exc), param_hint=hint)
 
 
@@ -63,77 +71,79 @@ def _fields(items: list[str] | None) -> dict[str, Any]:
     return out
 
 
-def _when(rec: Any, timestamp: float | None, frame: int | None, seconds: float | None) -> float:
+def _when(
+    store: AnnotationStore,
+    timestamp: float | None,
+    timestamp_ns: int | None,
+    frame: int | None,
+    seconds: float | None,
+) -> Any:
     try:
-        return notes.timestamp_for(
-            rec.world_timestamps, timestamp=timestamp, frame=frame, seconds=seconds
+        return store.when(
+            timestamp=timestamp, timestamp_ns=timestamp_ns, frame=frame, seconds=seconds
         )
     except ValueError as exc:
         raise _usage(exc, "'--timestamp/--frame/--seconds'") from None
 
 
-@annotate_app.command("list", help="Show the annotations, sorted by time.")
+@annotate_app.command("list", help="Show the annotations (Neon: the events), sorted by time.")
 def list_(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON array.")] = False,
 ) -> None:
-    rec = _rec(ctx)
-    items = notes.load_annotations(rec.path)
+    store = _store(ctx)
+    records = store.records()
     if as_json:
-        _out.print_json(json.dumps([
-            {"index": i, "timestamp": a.timestamp, "label": a.label, "duration": a.duration, **a.fields}
-            for i, a in enumerate(items)
-        ], default=str))  # fmt: skip
+        _out.print_json(json.dumps(records, default=str))
         return
-    if not items:
-        _out.print("No annotations.")
+    if not records:
+        _out.print(f"No {store.noun}s.")
         return
-    frames = rec.world_index([a.timestamp for a in items]) if len(rec.frame_table) else None
     table = Table(box=None, header_style="bold")
-    for column in ("#", "timestamp", "frame", "label", "duration", "fields"):
-        table.add_column(
-            column, justify="right" if column in ("#", "timestamp", "frame", "duration") else "left"
-        )
-    for i, a in enumerate(items):
-        frame = "" if frames is None else str(int(frames[i]))
-        extra = ", ".join(f"{k}={v!r}" for k, v in sorted(a.fields.items()))
-        table.add_row(
-            str(i), f"{a.timestamp:.6f}", frame, escape(a.label), f"{a.duration:g}", escape(extra)
-        )
+    for column, right in store.columns:
+        table.add_column(escape(column), justify="right" if right else "left")
+    for row in store.cells(records):
+        table.add_row(*(escape(cell) for cell in row))
     _out.print(table)
 
 
 @annotate_app.command(
-    help="Add an annotation at a timestamp, a world frame or seconds from the start."
+    help="Add an annotation (Neon: an event) at a timestamp, a world frame or seconds from the "
+    "start."
 )
 def add(
     ctx: typer.Context,
-    label: Annotated[str, typer.Argument(help="The annotation's label.")],
+    label: Annotated[str, typer.Argument(help="The annotation's label (Neon: event name).")],
     timestamp: Annotated[float | None, typer.Option(help="Pupil time [s].")] = None,
+    timestamp_ns: TimestampNs = None,
     frame: Annotated[int | None, typer.Option(help="World frame index.")] = None,
     seconds: Annotated[
-        float | None, typer.Option(help="Seconds after the first world frame.")
+        float | None,
+        typer.Option(help="Seconds after the first world frame (Neon: after the start)."),
     ] = None,
     duration: Annotated[float, typer.Option(min=0.0, help="Duration [s].")] = 0.0,
     field: Field = None,
 ) -> None:
-    rec = _rec(ctx)
+    store = _store(ctx)
     try:
-        label = notes.validate_label(label)
+        label = store.validate_label(label)
     except ValueError as exc:
         raise _usage(exc, "'LABEL'") from None
-    when = _when(rec, timestamp, frame, seconds)
-    item = notes.Annotation(when, label, duration, _fields(field))
-    notes.add_annotation(rec.path, item)
-    _out.print(f"Added {escape(label)!s} at {when:.6f}.")
+    when = _when(store, timestamp, timestamp_ns, frame, seconds)
+    try:
+        store.add(label, when, duration, _fields(field))
+    except ValueError as exc:
+        raise _usage(exc) from None
+    _out.print(f"Added {escape(label)!s} at {store.when_text(when)}.")
 
 
-@annotate_app.command(help="Change an annotation (by its number in `list`).")
+@annotate_app.command(help="Change an annotation or event (by its number in `list`).")
 def edit(
     ctx: typer.Context,
     index: Annotated[int, typer.Argument(help="Number shown by `gazeport annotate REC list`.")],
-    label: Annotated[str | None, typer.Option(help="New label.")] = None,
+    label: Annotated[str | None, typer.Option(help="New label (Neon: event name).")] = None,
     timestamp: Annotated[float | None, typer.Option(help="New Pupil time [s].")] = None,
+    timestamp_ns: TimestampNs = None,
     frame: Annotated[int | None, typer.Option(help="New world frame index.")] = None,
     seconds: Annotated[
         float | None, typer.Option(help="New time, seconds after the first frame.")
@@ -144,29 +154,33 @@ def edit(
         list[str] | None, typer.Option("--remove-field", help="Remove this custom field.")
     ] = None,
 ) -> None:
-    rec = _rec(ctx)
+    store = _store(ctx)
     when = None
-    if timestamp is not None or frame is not None or seconds is not None:
-        when = _when(rec, timestamp, frame, seconds)
+    if any(v is not None for v in (timestamp, timestamp_ns, frame, seconds)):
+        when = _when(store, timestamp, timestamp_ns, frame, seconds)
     if label is not None:
         try:
-            label = notes.validate_label(label)
+            label = store.validate_label(label)
         except ValueError as exc:
             raise _usage(exc, "'--label'") from None
-    notes.edit_annotation(
-        rec.path, index, label=label, timestamp=when, duration=duration,
-        fields=_fields(field) or None, remove_fields=tuple(remove_field or ()),
-    )  # fmt: skip
-    _out.print(f"Changed annotation {index}.")
+    try:
+        store.edit(
+            index, label=label, when=when, duration=duration, fields=_fields(field) or None,
+            remove_fields=tuple(remove_field or ()),
+        )  # fmt: skip
+    except ValueError as exc:
+        raise _usage(exc) from None
+    _out.print(f"Changed {store.noun} {index}.")
 
 
-@annotate_app.command(help="Delete an annotation (by its number in `list`).")
+@annotate_app.command(help="Delete an annotation or event (by its number in `list`).")
 def delete(
     ctx: typer.Context,
     index: Annotated[int, typer.Argument(help="Number shown by `gazeport annotate REC list`.")],
 ) -> None:
-    notes.delete_annotation(_rec(ctx).path, index)
-    _out.print(f"Deleted annotation {index}.")
+    store = _store(ctx)
+    store.delete(index)
+    _out.print(f"Deleted {store.noun} {index}.")
 
 
 @annotate_app.command(
@@ -179,7 +193,7 @@ def definitions(
     ] = None,
     remove: Annotated[list[str] | None, typer.Option("--remove", help="LABEL to remove.")] = None,
 ) -> None:
-    rec = _rec(ctx)
+    store = _store(ctx)
     changes: dict[str, str] = {}
     for item in set_ or []:
         label, sep, key = item.partition("=")
@@ -188,12 +202,12 @@ def definitions(
         changes[label.strip()] = key.strip()
     if changes or remove:
         try:  # one locked read-modify-write, so concurrent edits are not lost
-            defs = notes.update_definitions(rec.path, set_=changes, remove=remove or ())
+            defs = store.update_definitions(changes, remove or ())
         except KeyError as exc:
             raise typer.BadParameter(exc.args[0], param_hint="'--remove'") from None
         except ValueError as exc:
             raise _usage(exc) from None
     else:
-        defs = notes.load_definitions(rec.path)
+        defs = store.definitions()
     for label, key in defs.items():
         _out.print(f"  {escape(key)}  {escape(label)}")

@@ -45,6 +45,7 @@ from ..formats.neon_inventory import StreamSummary, list_neon_streams
 from ..formats.neon_manifest import ManifestMismatch, check_manifest
 from ..formats.neon_parts import map_times
 from ..formats.neon_streams import SPECS, neon_stream, output_dtype, record_dtype
+from . import neon_events
 from .detect import RecordingKind
 from .neon_timeline import NeonTimeline, neon_player_timeline
 from .window import ExportWindow
@@ -70,11 +71,11 @@ STREAMS: dict[str, tuple[str, ...]] = {
 }
 #: Before this app version the fixation means lack the gaze offset (pupil-labs-neon-recording).
 FIXATION_OFFSET_FIXED_IN = (2, 9, 31)
-#: The end of the sentence for tools that cannot handle Neon recordings yet (exports,
-#: annotations, the fixation and blink commands, transcoding).
+#: The end of the sentence for tools that cannot handle Neon recordings yet (the fixation and
+#: blink commands, transcoding).
 NOT_YET = (
-    "exporting, annotating, detecting fixations or blinks in and transcoding Neon recordings "
-    "is not available yet; `gazeport info` and `gazeport.open()` read them"
+    "detecting fixations or blinks in and transcoding Neon recordings is not available yet; "
+    "`gazeport info` and `gazeport.open()` read them"
 )
 
 
@@ -274,18 +275,18 @@ class NeonRecording:
         """``info.json`` ``recording_id``: the ``recording id`` column of every export row."""
         return self.info.recording_id
 
+    def native_events(self) -> np.ndarray:
+        """``event.txt``/``event.time`` as ``timestamp_ns``, ``name`` (no rows without them)."""
+        if self.has_stream("events"):
+            return self.events
+        return np.empty(0, dtype=[("timestamp_ns", "<i8"), ("name", object)])
+
     def event_table(self) -> np.ndarray:
-        """Every event as ``timestamp_ns`` (int64), ``name`` and ``type`` (``"recording"``
-        for ``event.txt``, ``"player"`` for events added in Neon Player or gazeport), sorted
-        by time (stable)."""
-        events = self.events if self.has_stream("events") else None
-        n = 0 if events is None else len(events)
-        out = np.empty(n, dtype=[("timestamp_ns", "<i8"), ("name", object), ("type", object)])
-        if events is not None:
-            out["timestamp_ns"] = events["timestamp_ns"]
-            out["name"] = events["name"]
-            out["type"] = "recording"
-        return out[np.argsort(out["timestamp_ns"], kind="stable")]
+        """Every event Neon Player shows as ``timestamp_ns`` (int64), ``name`` and ``type``
+        (``"recording"`` when name and time match an ``event.txt`` event, else ``"player"``
+        for events added in Neon Player or gazeport), sorted by time (stable); see
+        :mod:`gazeport.recording.neon_events`."""
+        return neon_events.event_table(self.path, self.native_events())
 
     # --- world frames and export windows -------------------------------------------------------
 
