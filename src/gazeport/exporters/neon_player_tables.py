@@ -6,7 +6,8 @@
 from __future__ import annotations
 
 from .tables import Dialect
+from .world_timestamps import WORLD_TIMESTAMPS
 
-NEON_PLAYER = Dialect("neon-player", tables=())
+NEON_PLAYER = Dialect("neon-player", tables=(WORLD_TIMESTAMPS,))
 
 __all__ = ["NEON_PLAYER"]

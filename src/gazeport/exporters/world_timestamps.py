@@ -1,0 +1,39 @@
+"""``world_timestamps.csv`` of the Neon Player v6 dialect: one row per world frame.
+
+Neon Player writes it beside ``world.mp4``: ``recording id,timestamp [ns]``, one row per frame of
+its world timeline (scene frames and 30 fps gray frames, :mod:`gazeport.recording.neon_timeline`)
+inside the export window ``start ≤ t ≤ stop``, CRLF line endings (``csv.DictWriter``). It writes
+the timestamps from a float64 array (``1.7606767882523333e+18``, ~256 ns steps); gazeport writes
+the same frames as exact integer nanoseconds (docs/compatibility.md, "Neon world timeline").
+"""
+
+from __future__ import annotations
+
+from typing import Any, BinaryIO
+
+from .csv_text import csv_cell, header_line, int_column
+from .tables import TableSpec
+
+#: The header Neon Player writes.
+COLUMNS = ("recording id", "timestamp [ns]")
+
+
+def write_world_timestamps(rec: Any, window_ns: tuple[int, int], out: BinaryIO) -> int:
+    """Write the rows of ``rec.timeline`` inside ``window_ns`` (UTC ns, both ends inclusive) to
+    ``out``; returns the number of rows."""
+    timeline = rec.timeline
+    stamps = timeline.timestamps_ns[timeline.in_window(window_ns)]
+    out.write(header_line(COLUMNS))
+    if not stamps.size:
+        return 0
+    prefix = csv_cell(str(rec.recording_id)) + b","
+    # One C-level join instead of a Python loop over the rows.
+    out.write(prefix + (b"\r\n" + prefix).join(int_column(stamps)) + b"\r\n")
+    return int(stamps.size)
+
+
+#: The table spec for :data:`gazeport.exporters.neon_player_tables.NEON_PLAYER`; it needs no
+#: stream (a recording without scene frames gets gray frames only).
+WORLD_TIMESTAMPS = TableSpec("world_timestamps.csv", write_world_timestamps, needs=(), unit="rows")
+
+__all__ = ["COLUMNS", "WORLD_TIMESTAMPS", "write_world_timestamps"]
