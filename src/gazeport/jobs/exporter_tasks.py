@@ -251,7 +251,8 @@ def run_transcode(ctx: TaskContext) -> None:
 
 def run_tables(ctx: TaskContext) -> None:
     """Every table of the job's dialect (Neon Player v6, Pupil Cloud) whose streams the
-    recording has; the others are skipped with the streams they lack."""
+    recording has; the others are skipped with the streams they lack. A table whose streams
+    cannot be read fails alone (:meth:`TaskContext.fail_part`): the others are still written."""
     dialect = TABLE_DIALECTS[ctx.dialect]
     specs = dialect.tables
     for i, spec in enumerate(specs):
@@ -260,8 +261,16 @@ def run_tables(ctx: TaskContext) -> None:
         if missing:
             ctx.skip(spec.file, f"the recording has no {' or '.join(missing)} data")
             continue
-        with ctx.staging.path(spec.file).open("wb") as out:
-            count = spec.write(ctx.rec, ctx.window_ns, out)
+        tmp = ctx.staging.path(spec.file)
+        try:
+            with tmp.open("wb") as out:
+                count = spec.write(ctx.rec, ctx.window_ns, out)
+        except ExportCancelled:
+            raise
+        except GazeportError as exc:  # e.g. a damaged stream: this table fails, the rest goes on
+            ctx.staging.forget(tmp)
+            ctx.fail_part(spec.file, exc)
+            continue
         if spec.unit:
             ctx.count(spec.file, count, spec.unit)
             ctx.result.rows[spec.file.rsplit(".", 1)[0]] = count
