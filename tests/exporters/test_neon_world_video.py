@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from gazeport import cli
+from gazeport.exporters.neon_world_video import _MeanGaze
 from tests import fixtures
 from tests.neon_factories import SCENE, START_NS, write_neon
 
@@ -122,3 +123,34 @@ def test_multipart_recording_on_neon_players_timeline(tmp_path: Path):
         found = mean_gaze(g_ns, xy, int(scene[i]), int(scene[i + 1]))
         assert found is not None
         assert_ring_at(frames[k], *found, on_gray=not real[k])
+
+
+class _Rec:
+    """Just the streams the circle needs."""
+
+    def __init__(self, gaze: np.ndarray, worn: np.ndarray | None) -> None:
+        self.gaze, self.worn = gaze, worn
+
+    def has_stream(self, name: str) -> bool:
+        return getattr(self, name) is not None
+
+
+def test_circle_rules_follow_neon_player():
+    scene = np.array([100, 200, 300], dtype=np.int64)
+    g_ns = np.arange(50, 400, 10, dtype=np.int64)
+    gaze = np.zeros(
+        g_ns.size, [("timestamp_ns", "<i8"), ("gaze_x_px", "<f4"), ("gaze_y_px", "<f4")]
+    )
+    gaze["timestamp_ns"], gaze["gaze_x_px"], gaze["gaze_y_px"] = g_ns, g_ns, 2 * g_ns
+    worn = np.zeros(g_ns.size, [("timestamp_ns", "<i8"), ("worn", "u1")])
+    worn["timestamp_ns"] = g_ns
+    worn["worn"] = np.where((g_ns >= 200) & (g_ns < 300), 0, 255)  # taken off at 200 .. 300
+    frames = np.array([60, 100, 150, 250, 310, 399], dtype=np.int64)
+    m = _MeanGaze(_Rec(gaze, worn), frames, scene)
+    # Before the first scene frame: none; taken off: none.
+    assert m.show.tolist() == [False, True, True, False, True, True]
+    # Mean of [100, 200) for frames at 100 and 150; the last scene frame's gaze runs to the end.
+    assert m.x[1] == m.x[2] == 145.0 and m.y[1] == 290.0
+    assert m.x[4] == m.x[5] == np.mean(np.arange(300, 400, 10))
+    # Without worn data the circle shows wherever there is gaze.
+    assert _MeanGaze(_Rec(gaze, None), frames, scene).show.tolist() == [False] + [True] * 5

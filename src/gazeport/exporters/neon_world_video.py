@@ -63,6 +63,16 @@ def neon_world_source(rec: Any, window_ns: tuple[int, int], options: VideoOption
     )
 
 
+def _nearest(times_ns: np.ndarray, targets_ns: np.ndarray) -> np.ndarray:
+    """Index of the value of sorted ``times_ns`` nearest to each target (Neon Player samples
+    worn at the gaze times this way)."""
+    times = np.asarray(times_ns, dtype=np.int64)
+    right = np.clip(np.searchsorted(times, targets_ns, side="left"), 0, times.size - 1)
+    left = np.clip(right - 1, 0, times.size - 1)
+    closer_left = np.abs(targets_ns - times[left]) <= np.abs(times[right] - targets_ns)
+    return np.where(closer_left, left, right)
+
+
 class _MeanGaze:
     """Neon Player's aggregated gaze point of each written frame (module docstring)."""
 
@@ -74,8 +84,7 @@ class _MeanGaze:
         if rec.has_stream("worn") and g_ns.size:
             w = rec.worn
             if w.size:
-                at = np.searchsorted(w["timestamp_ns"], g_ns, side="right") - 1
-                worn = np.asarray(w["worn"], dtype=np.float64)[np.clip(at, 0, w.size - 1)]
+                worn = np.asarray(w["worn"], dtype=np.float64)[_nearest(w["timestamp_ns"], g_ns)]
         scene = np.searchsorted(scene_ns, frame_ns, side="right") - 1
         if scene_ns.size:
             last = scene_ns.size - 1
