@@ -1,10 +1,13 @@
 """World Video Exporter: the world frames of a range with gaze overlays, as Pupil Player writes it.
 
-Frames ``left … right`` (inclusive, virtual gray frames included) are decoded in order, drawn on
-with :func:`gazeport.render.render_frame` from the data of each frame's enclosing window (spec
-4.2) and encoded with true timing: ``world.mp4`` plus ``world_timestamps.npy`` and
-``world_timestamps.csv`` (see :mod:`gazeport.video.writer`). Gaze, like in Player, is taken from
-``[t[left], t[min(right + 1, n - 1)])`` only.
+The exporter (:func:`write_world_video`) consumes a :class:`WorldSource`, which each recording
+kind builds: a frame table, the frames to write, and how to draw each one's overlays.
+:func:`core_world_source` builds Pupil Player's (Core, Mobile, Invisible), :mod:`.neon_world_video`
+Neon Player's. For Core, frames ``left … right`` (inclusive, virtual gray frames included) are
+decoded in order, drawn on with :func:`gazeport.render.render_frame` from the data of each
+frame's enclosing window (spec 4.2) and encoded with true timing: ``world.mp4`` plus
+``world_timestamps.npy`` and ``world_timestamps.csv`` (see :mod:`gazeport.video.writer`). Gaze,
+like in Player, is taken from ``[t[left], t[min(right + 1, n - 1)])`` only.
 """
 
 from __future__ import annotations
@@ -20,13 +23,17 @@ import numpy as np
 from ..analysis.fixations import FixationParams
 from ..errors import ExportError, GazeportWarning, StreamNotFoundError
 from ..recording import Recording
+from ..recording.frame_table import FrameTable
 from ..render import OverlayConfig, render_frame
 from ..timeseries import find_closest
+from ..video.audio import AudioPart
 from ..video.reader import FrameReader
 from ..video.writer import VideoWriter, timestamp_paths
 from .event_files import detect_recording_fixations
 
 Progress = Callable[[float, str], None]
+#: ``draw(k, image)``: draw the overlays of the ``k``-th written frame on its BGR image, in place.
+DrawFrame = Callable[[int, np.ndarray], None]
 #: Frames between two progress reports (each report also checks for cancel).
 PROGRESS_EVERY = 8
 
@@ -172,14 +179,35 @@ class _EyePictures:
         return {eye: reader.frame(int(idx[k])).image for eye, (reader, idx) in self.readers.items()}
 
 
-def _world_reader(rec: Recording) -> FrameReader:
+@dataclass
+class WorldSource:
+    """The world frames of one export as a recording kind gives them to the exporter.
+
+    ``table``: frame table (rows with ``timestamp`` [s] on the video's clock, video parts,
+    frame size); frames ``first … last`` (inclusive) are written; ``draw`` draws each one's
+    overlays (``None``: none); ``audio``: audio parts for the writer; ``timestamp_files``: write
+    Player's ``world_timestamps.npy``/``.csv`` beside the video; ``frame_rate``: the encoder's
+    hint [Hz]; ``name``: the recording folder's name, for messages.
+    """
+
+    name: str
+    table: FrameTable
+    first: int
+    last: int
+    draw: DrawFrame | None = None
+    audio: list[AudioPart] = field(default_factory=list)
+    timestamp_files: bool = True
+    frame_rate: float = 30.0
+
+
+def _world_table(rec: Recording) -> FrameTable:
     table = rec.frame_table
     if table.source != "video" or not table.real_mask().any():
         raise ExportError(
             f"{rec.path} has no decodable world video, so there is nothing for the World Video "
             "Exporter to export."
         )
-    return FrameReader(table.rows, table.parts, table.frame_size)
+    return table
 
 
 def nominal_rate(ts: np.ndarray) -> float:
@@ -203,101 +231,140 @@ def export_world_video(
     :class:`ExportError` when the recording has no decodable world video.
     """
     options.validate()
-    left, right = frame_range
-    ts = rec.world_timestamps
-    outcome = VideoOutcome()
     with ExitStack() as stack:
-        reader = stack.enter_context(_world_reader(rec))
-        overlay = options.overlay
-        draw = overlay is not None and any(
-            s is not None for s in (overlay.circle, overlay.cross, overlay.polyline)
+        source = core_world_source(rec, frame_range, options, stack)
+        return write_world_video(source, path, options, progress)
+
+
+def core_world_source(
+    rec: Recording, frame_range: tuple[int, int], options: VideoOptions, stack: ExitStack
+) -> WorldSource:
+    """Pupil Player's world video of frames ``left … right`` of a Core-family recording: its
+    overlays (gaze, fixations, eye pictures) and Capture's audio. Readers it opens are closed
+    with ``stack``."""
+    left, right = frame_range
+    table = _world_table(rec)
+    ts = table.timestamps
+    overlay = options.overlay
+    draw = overlay is not None and any(
+        s is not None for s in (overlay.circle, overlay.cross, overlay.polyline)
+    )
+    stop_ts = float(ts[min(right + 1, len(ts) - 1)])
+    gaze = _Gaze(rec, (float(ts[left]), stop_ts)) if draw else None
+    fixations = (
+        _Fixations(rec, options.fixation_params)
+        if overlay is not None and overlay.fixation is not None
+        else None
+    )
+    eyes = (
+        _EyePictures(rec, overlay.eye.eyes, ts[left : right + 1], stack)
+        if overlay is not None and overlay.eye is not None
+        else None
+    )
+    painter = (
+        None
+        if overlay is None
+        else _CoreOverlays(ts, frame_range, overlay, gaze, fixations, eyes, options.trail_s)
+    )
+    return WorldSource(
+        rec.path.name,
+        table,
+        left,
+        right,
+        draw=None if painter is None else painter.draw,
+        audio=list(audio_parts(rec.path)) if options.audio else [],
+        frame_rate=nominal_rate(ts),
+    )
+
+
+class _CoreOverlays:
+    """Player's overlays of each written frame, from its enclosing window (spec 4.2)."""
+
+    def __init__(
+        self,
+        ts: np.ndarray,
+        frame_range: tuple[int, int],
+        overlay: OverlayConfig,
+        gaze: _Gaze | None,
+        fixations: _Fixations | None,
+        eyes: _EyePictures | None,
+        trail_s: float,
+    ) -> None:
+        left, right = frame_range
+        self.overlay, self.gaze, self.fixations, self.eyes = overlay, gaze, fixations, eyes
+        self.lo, self.hi = frame_windows(ts, left, right)
+        self.trail_first: np.ndarray | None = None
+        if gaze is not None:
+            self.first, self.last = gaze.bounds(self.lo, self.hi)
+            if trail_s > 0:
+                # the seconds before each frame's own time (a window end is +inf for the last frame)
+                self.trail_first = np.searchsorted(gaze.ts, ts[left : right + 1] - trail_s, "left")
+
+    def draw(self, k: int, image: np.ndarray) -> None:
+        gaze, fixations, eyes = self.gaze, self.fixations, self.eyes
+        gaze_norm = gaze_conf = trail = trail_conf = None
+        if gaze is not None:
+            a, b = int(self.first[k]), int(self.last[k])
+            gaze_norm, gaze_conf = gaze.norm[a:b], gaze.conf[a:b]
+            if self.trail_first is not None:
+                t0 = int(self.trail_first[k])
+                trail, trail_conf = gaze.norm[t0:b], gaze.conf[t0:b]
+        render_frame(
+            image,
+            self.overlay,
+            gaze_norm if gaze_norm is not None else np.empty((0, 2)),
+            gaze_conf,
+            fixations=fixations.at(self.lo[k], self.hi[k]) if fixations is not None else None,
+            eye_images=eyes.at(k) if eyes is not None else None,
+            polyline_norm=trail,
+            polyline_conf=trail_conf,
         )
-        stop_ts = float(ts[min(right + 1, len(ts) - 1)])
-        gaze = _Gaze(rec, (float(ts[left]), stop_ts)) if draw else None
-        fixations = (
-            _Fixations(rec, options.fixation_params)
-            if overlay is not None and overlay.fixation is not None
-            else None
-        )
-        eyes = (
-            _EyePictures(rec, overlay.eye.eyes, ts[left : right + 1], stack)
-            if overlay is not None and overlay.eye is not None
-            else None
-        )
+
+
+def write_world_video(
+    source: WorldSource, path: Path, options: VideoOptions, progress: Progress
+) -> VideoOutcome:
+    """Write frames ``source.first … source.last`` with their overlays to ``path``.
+
+    ``progress(fraction, text)`` is called every few frames and may raise to cancel (the writer
+    then leaves ``world.mp4.canceled`` and no timestamp files). Frames that cannot be decoded
+    are gray, with a :class:`GazeportWarning` saying how many and why.
+    """
+    options.validate()
+    table, first, last = source.table, source.first, source.last
+    ts = table.timestamps
+    outcome = VideoOutcome()
+    with FrameReader(table.rows, table.parts, table.frame_size) as reader:
         width, height = reader.frame_size
         writer = VideoWriter(
             path,
             width=width,
             height=height,
-            start_time=float(ts[left]),
+            start_time=float(ts[first]),
             codec="mpeg4" if options.codec == "mpeg4" else "h264",
-            frame_rate=nominal_rate(ts),
+            frame_rate=source.frame_rate,
             crf=options.crf,
             preset=options.preset,
+            timestamp_files=source.timestamp_files,
         )
         with writer:
-            if options.audio:
-                parts = audio_parts(rec.path)
-                if parts:
-                    result = writer.add_audio(parts, end_time=float(ts[right]))
-                    outcome.messages.append(result.message)
-            _write_frames(
-                reader, writer, ts, frame_range, overlay, gaze, fixations, eyes, options,
-                outcome, progress,
-            )  # fmt: skip
+            if options.audio and source.audio:
+                result = writer.add_audio(source.audio, end_time=float(ts[last]))
+                outcome.messages.append(result.message)
+            n = last - first + 1
+            progress(0.0, f"0 of {n:,} frames")
+            for k, frame in enumerate(reader.frames(first, last + 1)):
+                if source.draw is not None:
+                    source.draw(k, frame.image)
+                writer.write(frame.image, frame.timestamp)
+                outcome.frames += 1
+                outcome.gray_frames += int(frame.virtual)
+                if (k + 1) % PROGRESS_EVERY == 0 or k + 1 == n:
+                    progress((k + 1) / n, f"{k + 1:,} of {n:,} frames")
         summary = reader.failure_summary()
     if summary:
-        message = f"{rec.path.name} world video: {summary}"
-        warnings.warn(message, GazeportWarning, stacklevel=2)
+        message = f"{source.name} world video: {summary}"
+        warnings.warn(message, GazeportWarning, stacklevel=3)
         outcome.messages.append(message)
-    outcome.files = [path, *timestamp_paths(path)]
+    outcome.files = [path, *timestamp_paths(path)] if source.timestamp_files else [path]
     return outcome
-
-
-def _write_frames(
-    reader: FrameReader,
-    writer: VideoWriter,
-    ts: np.ndarray,
-    frame_range: tuple[int, int],
-    overlay: OverlayConfig | None,
-    gaze: _Gaze | None,
-    fixations: _Fixations | None,
-    eyes: _EyePictures | None,
-    options: VideoOptions,
-    outcome: VideoOutcome,
-    progress: Progress,
-) -> None:
-    left, right = frame_range
-    n = right - left + 1
-    lo, hi = frame_windows(ts, left, right)
-    if gaze is not None:
-        first, last = gaze.bounds(lo, hi)
-        if options.trail_s > 0:
-            # the seconds before each frame's own time (a window end is +inf for the last frame)
-            trail_first = np.searchsorted(gaze.ts, ts[left : right + 1] - options.trail_s, "left")
-    progress(0.0, f"0 of {n:,} frames")
-    for k, frame in enumerate(reader.frames(left, right + 1)):
-        image = frame.image
-        if overlay is not None:
-            gaze_norm = gaze_conf = trail = trail_conf = None
-            if gaze is not None:
-                a, b = int(first[k]), int(last[k])
-                gaze_norm, gaze_conf = gaze.norm[a:b], gaze.conf[a:b]
-                if options.trail_s > 0:
-                    t0 = int(trail_first[k])
-                    trail, trail_conf = gaze.norm[t0:b], gaze.conf[t0:b]
-            render_frame(
-                image,
-                overlay,
-                gaze_norm if gaze_norm is not None else np.empty((0, 2)),
-                gaze_conf,
-                fixations=fixations.at(lo[k], hi[k]) if fixations is not None else None,
-                eye_images=eyes.at(k) if eyes is not None else None,
-                polyline_norm=trail,
-                polyline_conf=trail_conf,
-            )
-        writer.write(image, frame.timestamp)
-        outcome.frames += 1
-        outcome.gray_frames += int(frame.virtual)
-        if (k + 1) % PROGRESS_EVERY == 0 or k + 1 == n:
-            progress((k + 1) / n, f"{k + 1:,} of {n:,} frames")

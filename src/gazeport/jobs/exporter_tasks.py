@@ -20,9 +20,16 @@ from ..exporters.dialects import TABLE_DIALECTS
 from ..exporters.event_files import EventFiles, blink_files, fixation_files
 from ..exporters.eye_video import export_eye_video
 from ..exporters.field_info import FIELD_INFO
+from ..exporters.neon_world_video import neon_world_source
 from ..exporters.online_events import online_blinks_csv, online_fixations_csv
 from ..exporters.parallel import default_workers
-from ..exporters.world_video import VideoOptions, VideoOutcome, export_world_video
+from ..exporters.world_video import (
+    VideoOptions,
+    VideoOutcome,
+    export_world_video,
+    write_world_video,
+)
+from ..recording import NeonRecording
 from ..recording.annotations import load_annotations
 from .context import TaskContext
 
@@ -206,9 +213,12 @@ def _world_video(
     ctx: TaskContext, folder: str, options: VideoOptions, share: float, label: str
 ) -> None:
     path = ctx.staging.final_path(f"{folder}world.mp4")
-    outcome = export_world_video(
-        ctx.core, ctx.frame_range, path, options, _video_progress(ctx, share, 0.0)
-    )
+    progress = _video_progress(ctx, share, 0.0)
+    if isinstance(ctx.rec, NeonRecording):
+        source = neon_world_source(ctx.rec, ctx.window_ns, options)
+        outcome = write_world_video(source, path, options, progress)
+    else:
+        outcome = export_world_video(ctx.core, ctx.frame_range, path, options, progress)
     _record_video(ctx, f"{label}world video", outcome, "")
 
 
@@ -229,7 +239,8 @@ def _eye_videos(
 
 
 def run_world_video(ctx: TaskContext) -> None:
-    """``world.mp4`` with overlays, ``world_timestamps.npy`` and ``world_timestamps.csv``."""
+    """``world.mp4`` with overlays, ``world_timestamps.npy`` and ``world_timestamps.csv``
+    (Neon: on Neon Player's timeline; its ``world_timestamps.csv`` comes from the tables)."""
     _world_video(ctx, "", ctx.options.video, 1.0, "")
 
 

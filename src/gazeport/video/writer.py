@@ -141,7 +141,9 @@ class VideoWriter:
     (H x W x 3 uint8, default), ``"rgb24"`` or ``"gray"`` (H x W). ``frame_rate``: nominal frames
     per second, only a hint for rate control and the H.264 level (timing comes from the
     timestamps; the exporter should pass the recording's mean rate). ``threads``: encoder threads,
-    ``None`` = FFmpeg's choice for this machine. ``<path>.writing`` is created at once.
+    ``None`` = FFmpeg's choice for this machine. ``timestamp_files=False`` leaves out Player's
+    ``<stem>_timestamps.npy``/``.csv`` (a Neon export writes its own ``world_timestamps.csv``).
+    ``<path>.writing`` is created at once.
 
     H.264 in yuv420p needs even sizes: an odd width or height is padded by repeating the last
     column/row, so the output is at most one pixel larger (see :attr:`encoded_size`) and every
@@ -166,8 +168,10 @@ class VideoWriter:
         preset: str = "veryfast",
         bit_rate: int | None = None,
         threads: int | None = None,
+        timestamp_files: bool = True,
     ) -> None:
         self.path = Path(path)
+        self.timestamp_files = bool(timestamp_files)
         fmt = _CONTAINER_FORMATS.get(self.path.suffix.lower())
         if fmt is None:
             raise ValueError(f"{self.path.name}: videos are written as .mp4 or .mov.")
@@ -389,7 +393,8 @@ class VideoWriter:
                     f"{self.path.name} holds {pts.size} frames after encoding but "
                     f"{len(self._timestamps)} were written; the export was discarded."
                 )
-            temps = _write_timestamp_temps(self.path, self.timestamps, pts)
+            if self.timestamp_files:
+                temps = _write_timestamp_temps(self.path, self.timestamps, pts)
             for tmp, final in temps:
                 os.replace(tmp, final)
                 renamed.append(final)

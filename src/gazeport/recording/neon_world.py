@@ -1,0 +1,65 @@
+"""The world frame table of a Neon recording: Neon Player's timeline on the scene MP4s.
+
+Row ``i`` is frame ``i`` of :attr:`NeonRecording.timeline` (gray frames included), in the frame
+table layout the video reader takes (``FRAME_TABLE_DTYPE``): ``timestamp`` in seconds since the
+recording start (``info.json`` ``start_time``), and for a scene frame its part
+(``container_idx``, an index into the table's ``parts``), its frame in that part and the pts of
+that frame in ``Neon Scene Camera v1 psN.mp4`` (the part's i-th frame has its i-th smallest
+pts, as for Core videos). A part whose MP4 is lost stays in ``parts`` with no pts, so the
+reader draws its frames gray and names the missing file; Neon Player's gray frames have
+``container_idx`` and ``container_frame_idx`` -1. Demuxes only; nothing is written.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .._types import FRAME_TABLE_DTYPE
+from ..errors import CorruptFileError
+from ..formats.neon_streams import SCENE_VIDEO
+from ..video.demux import scan
+from .frame_table import FrameTable
+
+if TYPE_CHECKING:
+    from .neon import NeonRecording
+
+#: Neon Player's frame size when no scene video gives one (width, height) [px].
+NEON_FRAME_SIZE = (1600, 1200)
+
+
+def neon_world_table(rec: NeonRecording) -> FrameTable:
+    """The frame table of ``rec``'s world timeline (module docstring); ``source`` is
+    ``"video"`` when at least one scene MP4 could be demuxed, else ``"timestamps"``."""
+    timeline = rec.timeline
+    rows = np.empty(len(timeline), dtype=FRAME_TABLE_DTYPE)
+    rows["timestamp"] = (timeline.timestamps_ns - rec.start_time_ns) / 1e9
+    rows["container_idx"] = -1
+    rows["container_frame_idx"] = -1
+    rows["pts"] = -1
+    numbers = np.unique(timeline.part[timeline.part >= 0]).tolist()
+    parts = [rec.path / f"{SCENE_VIDEO} ps{n}.mp4" for n in numbers]
+    frame_size: tuple[int, int] | None = None
+    for index, (number, path) in enumerate(zip(numbers, parts, strict=True)):
+        mine = np.flatnonzero(timeline.part == number)
+        frames = timeline.frame_in_part[mine]
+        rows["container_frame_idx"][mine] = frames
+        if not path.is_file():
+            rows["container_idx"][mine] = index  # the reader reports the file as missing
+            continue
+        try:
+            info, pts = scan(path)
+        except CorruptFileError:
+            continue  # recorded frames without a decodable video: gray, counted as failed
+        if frame_size is None and info.width > 0 and info.height > 0:
+            frame_size = (info.width, info.height)
+        # Frames past the MP4's own count have no picture (gray, counted as failed).
+        has = frames < pts.size
+        rows["container_idx"][mine[has]] = index
+        rows["pts"][mine[has]] = pts[frames[has]]
+    source = "video" if frame_size is not None else "timestamps"
+    return FrameTable(rows, tuple(parts), frame_size or NEON_FRAME_SIZE, source)
+
+
+__all__ = ["NEON_FRAME_SIZE", "neon_world_table"]
