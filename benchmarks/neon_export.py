@@ -13,7 +13,8 @@ process so peak memory is measured separately:
   ``to_csv(index=False)``, the way Neon Player's plugins export.
 
 Wall time is measured in the child from before each side imports its libraries to the last file
-written; the baseline's time per file is printed too. Usage::
+written; the baseline's time per file is printed too. The baseline needs the ``dev`` extra
+(pupil-labs-neon-recording, which brings pandas); ``--skip-baseline`` runs without it. Usage::
 
     python benchmarks/neon_export.py --minutes 60
 """
