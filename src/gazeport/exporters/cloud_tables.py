@@ -1,12 +1,248 @@
 """The Pupil Cloud dialect: the "Timeseries Data" files of a Pupil Cloud download.
 
-(Skeleton: filled in by the Cloud dialect work.)
+Headers, column order and rounding follow spec neon-format §3.1 (see :mod:`.cloud_headers`,
+:mod:`.cloud_cells`); the JSON files are in :mod:`.cloud_json`. Windows: samples (gaze, IMU,
+eye states, events, scene frames) with ``start ≤ t ≤ stop``, fixations, saccades and blinks
+that overlap the window; ids are 1-based over the whole recording. Cloud has no
+``export_info.csv``.
+
+``section id`` is a UUID Cloud assigns on its server; we derive a deterministic one
+(:func:`section_id`) so the same window of the same recording always gets the same id.
 """
 
 from __future__ import annotations
 
-from .tables import Dialect
+import uuid
+from typing import Any, BinaryIO
 
-CLOUD = Dialect("cloud", tables=())
+import numpy as np
 
-__all__ = ["CLOUD"]
+from . import cloud_headers as H
+from .cloud_cells import (
+    csv_bytes,
+    duration_ms_cells,
+    float_cells,
+    id_cells,
+    int_cells,
+    repeat,
+    text_cell,
+    worn_cells,
+)
+from .cloud_json import write_info_json, write_scene_camera_json
+from .neon_geometry import azimuth_elevation, event_ids, in_window, overlapping, roll_pitch_yaw
+from .tables import Dialect, TableSpec
+
+#: Namespace of gazeport's derived section ids (uuid5 of ``"<recording id>:<start>:<stop>"``).
+SECTION_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/gazeport/section-id")
+
+
+def section_id(rec: Any, window_ns: tuple[int, int]) -> str:
+    """The ``section id`` of an export window: the recording's own when it carries Cloud's
+    (a Cloud download opened as input, for its whole-recording window), else
+    ``uuid5(SECTION_NAMESPACE, "<recording id>:<start ns>:<stop ns>")``."""
+    own = getattr(rec, "cloud_section_id", None)
+    if callable(own):
+        found = own(window_ns)
+        if found:
+            return str(found)
+    return str(uuid.uuid5(SECTION_NAMESPACE, f"{rec.recording_id}:{window_ns[0]}:{window_ns[1]}"))
+
+
+def _ids(rec: Any, window_ns: tuple[int, int], n: int) -> list[list[str]]:
+    return [repeat(section_id(rec, window_ns), n), repeat(rec.recording_id, n)]
+
+
+def _events_or_none(rec: Any, name: str) -> np.ndarray | None:
+    return rec.stream(name) if rec.has_stream(name) else None
+
+
+def _membership(rec: Any, name: str, t: np.ndarray) -> np.ndarray:
+    events = _events_or_none(rec, name)
+    if events is None:
+        return np.zeros(len(t), dtype=np.int64)
+    return event_ids(t, events["start_timestamp_ns"], events["end_timestamp_ns"])
+
+
+def _worn_for(rec: Any, gaze_t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``worn`` at each gaze time and where it is known (the app pairs them by timestamp)."""
+    if not rec.has_stream("worn"):
+        return np.zeros(len(gaze_t), bool), np.zeros(len(gaze_t), bool)
+    worn = rec.stream("worn")
+    wt = worn["timestamp_ns"]
+    if len(wt) == len(gaze_t) and np.array_equal(wt, gaze_t):
+        return worn["worn"].astype(bool), np.ones(len(gaze_t), bool)
+    at = np.clip(np.searchsorted(wt, gaze_t), 0, max(len(wt) - 1, 0))
+    present = (len(wt) > 0) & (wt[at] == gaze_t) if len(wt) else np.zeros(len(gaze_t), bool)
+    values = worn["worn"][at].astype(bool) if len(wt) else np.zeros(len(gaze_t), bool)
+    return values, np.asarray(present, bool)
+
+
+def _angles(rec: Any, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    cal = rec.calibration
+    return azimuth_elevation(x, y, cal.scene_camera_matrix, cal.scene_distortion_coefficients)
+
+
+def write_gaze(rec: Any, window_ns: tuple[int, int], out: BinaryIO) -> int:
+    """gaze.csv: every gaze sample in the window, with worn, fixation/blink ids and angles."""
+    gaze = rec.stream("gaze")
+    t_all = gaze["timestamp_ns"]
+    fix_all = _membership(rec, "fixations", t_all)
+    blink_all = _membership(rec, "blinks", t_all)
+    worn_all, known_all = _worn_for(rec, t_all)
+    keep = in_window(t_all, window_ns)
+    g = gaze[keep]
+    n = len(g)
+    az, el = _angles(rec, g["gaze_x_px"], g["gaze_y_px"])
+    columns = [
+        *_ids(rec, window_ns, n),
+        int_cells(g["timestamp_ns"]),
+        float_cells(g["gaze_x_px"], 3),
+        float_cells(g["gaze_y_px"], 3),
+        worn_cells(worn_all[keep], known_all[keep]),
+        id_cells(fix_all[keep]),
+        id_cells(blink_all[keep]),
+        float_cells(az),
+        float_cells(el),
+    ]
+    out.write(csv_bytes(H.GAZE, columns, n))
+    return n
+
+
+def _event_rows(rec: Any, name: str, window_ns: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    events = rec.stream(name)
+    keep = overlapping(events["start_timestamp_ns"], events["end_timestamp_ns"], window_ns)
+    return events[keep], np.flatnonzero(keep) + 1
+
+
+def _event_head(
+    rec: Any, window_ns: tuple[int, int], ev: np.ndarray, ids: np.ndarray
+) -> list[list[str]]:
+    n = len(ev)
+    return [
+        *_ids(rec, window_ns, n),
+        int_cells(ids),
+        int_cells(ev["start_timestamp_ns"]),
+        int_cells(ev["end_timestamp_ns"]),
+        duration_ms_cells(ev["start_timestamp_ns"], ev["end_timestamp_ns"]),
+    ]
+
+
+def write_fixations(rec: Any, window_ns: tuple[int, int], out: BinaryIO) -> int:
+    """fixations.csv: fixations overlapping the window; x/y = the app's mean gaze (3 decimals),
+    azimuth/elevation of that mean point."""
+    ev, ids = _event_rows(rec, "fixations", window_ns)
+    az, el = _angles(rec, ev["mean_gaze_x_px"], ev["mean_gaze_y_px"])
+    columns = [
+        *_event_head(rec, window_ns, ev, ids),
+        float_cells(ev["mean_gaze_x_px"], 3),
+        float_cells(ev["mean_gaze_y_px"], 3),
+        float_cells(az),
+        float_cells(el),
+    ]
+    out.write(csv_bytes(H.FIXATIONS, columns, len(ev)))
+    return len(ev)
+
+
+def write_saccades(rec: Any, window_ns: tuple[int, int], out: BinaryIO) -> int:
+    """saccades.csv: saccades overlapping the window, amplitudes and velocities as the app's."""
+    ev, ids = _event_rows(rec, "saccades", window_ns)
+    columns = [
+        *_event_head(rec, window_ns, ev, ids),
+        *(
+            float_cells(ev[f])
+            for f in ("amplitude_px", "amplitude_deg", "mean_velocity_px_s", "peak_velocity_px_s")
+        ),
+    ]
+    out.write(csv_bytes(H.SACCADES, columns, len(ev)))
+    return len(ev)
+
+
+def write_blinks(rec: Any, window_ns: tuple[int, int], out: BinaryIO) -> int:
+    """blinks.csv: blinks overlapping the window."""
+    ev, ids = _event_rows(rec, "blinks", window_ns)
+    out.write(csv_bytes(H.BLINKS, _event_head(rec, window_ns, ev, ids), len(ev)))
+    return len(ev)
+
+
+def write_events(rec: Any, window_ns: tuple[int, int], out: BinaryIO) -> int:
+    """events.csv: events in the window; events added outside the app are type ``cloud``
+    (Cloud's word for events not from the recording)."""
+    table = rec.event_table()
+    ev = table[in_window(table["timestamp_ns"], window_ns)]
+    n = len(ev)
+    kinds = ["recording" if k == "recording" else "cloud" for k in ev["type"].tolist()]
+    columns = [
+        repeat(rec.recording_id, n),
+        int_cells(ev["timestamp_ns"]),
+        [text_cell(str(name)) for name in ev["name"].tolist()],
+        kinds,
+    ]
+    out.write(csv_bytes(H.EVENTS, columns, n))
+    return n
+
+
+def write_imu(rec: Any, window_ns: tuple[int, int], out: BinaryIO) -> int:
+    """imu.csv: gyro/acceleration rounded to 6 decimals, roll/pitch/yaw from the quaternion,
+    the quaternion in the order w, x, y, z."""
+    imu = rec.stream("imu")
+    imu = imu[in_window(imu["timestamp_ns"], window_ns)]
+    n = len(imu)
+    quat = [imu[f"quaternion_{c}"] for c in "wxyz"]
+    rpy = roll_pitch_yaw(*quat)
+    columns = [
+        *_ids(rec, window_ns, n),
+        int_cells(imu["timestamp_ns"]),
+        *(float_cells(imu[f"gyro_{a}_deg_s"], 6) for a in "xyz"),
+        *(float_cells(imu[f"acceleration_{a}_g"], 6) for a in "xyz"),
+        *(float_cells(rpy[:, i]) for i in range(3)),
+        *(float_cells(q) for q in quat),
+    ]
+    out.write(csv_bytes(H.IMU, columns, n))
+    return n
+
+
+def write_eye_states(rec: Any, window_ns: tuple[int, int], out: BinaryIO) -> int:
+    """3d_eye_states.csv: the 2024 columns, plus the eyelid columns when the recording has them."""
+    eye = rec.stream("eye_state")
+    eye = eye[in_window(eye["timestamp_ns"], window_ns)]
+    n = len(eye)
+    names = eye.dtype.names or ()
+    fields = list(H.EYE_STATE_FIELDS)
+    header = H.EYE_STATES
+    if all(f in names for f in H.EYELID_FIELDS):
+        fields += H.EYELID_FIELDS
+        header = f"{header},{H.EYELIDS}"
+    columns = [*_ids(rec, window_ns, n), int_cells(eye["timestamp_ns"])]
+    columns += [float_cells(eye[f]) for f in fields]
+    out.write(csv_bytes(header, columns, n))
+    return n
+
+
+def write_world_timestamps(rec: Any, window_ns: tuple[int, int], out: BinaryIO) -> int:
+    """world_timestamps.csv: the scene frames' own times in the window (not Cloud's re-encoded
+    video timeline with its 20 fps pre-roll; see docs/compatibility.md)."""
+    t = rec.stream("scene")["timestamp_ns"]
+    t = t[in_window(t, window_ns)]
+    n = len(t)
+    out.write(csv_bytes(H.WORLD_TIMESTAMPS, [*_ids(rec, window_ns, n), int_cells(t)], n))
+    return n
+
+
+CLOUD = Dialect(
+    "cloud",
+    tables=(
+        TableSpec("gaze.csv", write_gaze, needs=("gaze",)),
+        TableSpec("fixations.csv", write_fixations, needs=("fixations",), unit="fixations"),
+        TableSpec("saccades.csv", write_saccades, needs=("saccades",), unit="saccades"),
+        TableSpec("blinks.csv", write_blinks, needs=("blinks",), unit="blinks"),
+        TableSpec("events.csv", write_events, unit="events"),
+        TableSpec("imu.csv", write_imu, needs=("imu",)),
+        TableSpec("3d_eye_states.csv", write_eye_states, needs=("eye_state",)),
+        TableSpec("world_timestamps.csv", write_world_timestamps, needs=("scene",), unit="frames"),
+        TableSpec("scene_camera.json", write_scene_camera_json, unit=""),
+        TableSpec("info.json", write_info_json, unit=""),
+    ),
+    info_text=None,
+)
+
+__all__ = ["CLOUD", "SECTION_NAMESPACE", "section_id"]
