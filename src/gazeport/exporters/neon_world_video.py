@@ -9,7 +9,10 @@ radius 30 px and 10 px wide in red at half opacity (``QColor(255, 0, 0, 128)``),
 when the mean worn value of those samples is at least 128 of 255 (no worn data: shown); frames
 before the first scene frame show none. The video's clock is seconds since the recording
 start. Player's ``world_timestamps.npy``/``.csv`` are not written beside it: the dialect's
-``world_timestamps.csv`` lists the same frames. No audio yet.
+``world_timestamps.csv`` lists the same frames. Unless ``options.audio`` is off, the video
+carries the audio of the scene MP4s (``recording.neon_world.neon_scene_audio``) on the same
+clock, cut to the first to the last written frame and silent where a part is lost and in gray
+frames between parts (:mod:`gazeport.video.audio`).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ExportError
-from ..recording.neon_world import neon_world_table
+from ..recording.neon_world import neon_scene_audio, neon_world_table
 from ..render import CircleStyle, draw_gaze_circles
 from .world_video import VideoOptions, WorldSource
 
@@ -58,6 +61,7 @@ def neon_world_source(rec: Any, window_ns: tuple[int, int], options: VideoOption
         frames.start,
         frames.stop - 1,
         draw=draw,
+        audio=list(neon_scene_audio(rec)) if options.audio else [],
         timestamp_files=False,
         frame_rate=NEON_FPS,
     )

@@ -7,11 +7,13 @@ recording start (``info.json`` ``start_time``), and for a scene frame its part
 that frame in ``Neon Scene Camera v1 psN.mp4`` (the part's i-th frame has its i-th smallest
 pts, as for Core videos). A part whose MP4 is lost stays in ``parts`` with no pts, so the
 reader draws its frames gray and names the missing file; Neon Player's gray frames have
-``container_idx`` and ``container_frame_idx`` -1. Demuxes only; nothing is written.
+``container_idx`` and ``container_frame_idx`` -1. :func:`neon_scene_audio` gives the scene
+MP4s' audio tracks with their packet times on the same clock. Demuxes only; nothing is written.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -19,7 +21,7 @@ import numpy as np
 from .._types import FRAME_TABLE_DTYPE
 from ..errors import CorruptFileError
 from ..formats.neon_streams import SCENE_VIDEO
-from ..video.demux import scan
+from ..video.demux import audio_packet_times, scan
 from .frame_table import FrameTable
 
 if TYPE_CHECKING:
@@ -62,4 +64,29 @@ def neon_world_table(rec: NeonRecording) -> FrameTable:
     return FrameTable(rows, tuple(parts), frame_size or NEON_FRAME_SIZE, source)
 
 
-__all__ = ["NEON_FRAME_SIZE", "neon_world_table"]
+def neon_scene_audio(rec: NeonRecording) -> list[tuple[Path, np.ndarray]]:
+    """The audio track of every scene MP4 that exists: ``(path, packet times)``, one time per
+    audio packet in demux order, in seconds since the recording start (the frame table's
+    clock). A packet's time is its part's first frame time (``.time[0]``) plus its pts, the
+    Companion app's anchoring (spec 1.4). Parts whose MP4 is lost, damaged or without audio are
+    left out, so the exported track is silent there."""
+    if not rec.has_stream("scene"):
+        return []
+    scene = rec.stream("scene")
+    out: list[tuple[Path, np.ndarray]] = []
+    for number in np.unique(scene["part"]).tolist():
+        path = rec.path / f"{SCENE_VIDEO} ps{number}.mp4"
+        if not path.is_file():
+            continue
+        try:
+            times = audio_packet_times(path)
+        except CorruptFileError:
+            continue  # the world video already reports the damaged file
+        if not times.size:
+            continue
+        first_ns = int(scene["timestamp_ns"][scene["part"] == number].min())
+        out.append((path, (first_ns - rec.start_time_ns) / 1e9 + times))
+    return out
+
+
+__all__ = ["NEON_FRAME_SIZE", "neon_scene_audio", "neon_world_table"]
