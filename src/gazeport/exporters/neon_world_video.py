@@ -17,6 +17,7 @@ frames between parts (:mod:`gazeport.video.audio`).
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from typing import Any
 
 import numpy as np
@@ -37,12 +38,14 @@ WORN_AT_LEAST = 128
 _NO_END = np.iinfo(np.int64).max
 
 
-def neon_world_source(rec: Any, window_ns: tuple[int, int], options: VideoOptions) -> WorldSource:
+def neon_world_source(
+    rec: Any, window_ns: tuple[int, int], options: VideoOptions, stack: ExitStack
+) -> WorldSource:
     """The world video of the Neon recording ``rec`` for ``window_ns`` (UTC ns, inclusive).
 
     Draws Neon Player's circle unless ``options.overlay`` is ``None`` or has no circle (the
-    Pupil Player circle, polyline and cross styles do not apply). Raises :class:`ExportError`
-    when the window holds no world frame.
+    Pupil Player circle, polyline and cross styles do not apply). Readers it opens are closed
+    with ``stack``. Raises :class:`ExportError` when the window holds no world frame.
     """
     timeline = rec.timeline
     frames = timeline.in_window(window_ns)

@@ -20,7 +20,7 @@ import numpy as np
 
 from .._types import FRAME_TABLE_DTYPE
 from ..errors import CorruptFileError
-from ..formats.neon_streams import SCENE_VIDEO
+from ..formats.neon_streams import EYE_VIDEO, SCENE_VIDEO
 from ..video.demux import audio_packet_times, scan
 from .frame_table import FrameTable
 
@@ -29,23 +29,57 @@ if TYPE_CHECKING:
 
 #: Neon Player's frame size when no scene video gives one (width, height) [px].
 NEON_FRAME_SIZE = (1600, 1200)
+#: The sensor module's frame size (two 192 px eye images side by side) [px].
+EYE_FRAME_SIZE = (384, 192)
 
 
 def neon_world_table(rec: NeonRecording) -> FrameTable:
     """The frame table of ``rec``'s world timeline (module docstring); ``source`` is
     ``"video"`` when at least one scene MP4 could be demuxed, else ``"timestamps"``."""
     timeline = rec.timeline
-    rows = np.empty(len(timeline), dtype=FRAME_TABLE_DTYPE)
-    rows["timestamp"] = (timeline.timestamps_ns - rec.start_time_ns) / 1e9
+    return _video_table(
+        rec, SCENE_VIDEO, timeline.timestamps_ns, timeline.part, timeline.frame_in_part,
+        NEON_FRAME_SIZE,
+    )  # fmt: skip
+
+
+def neon_eye_table(rec: NeonRecording) -> tuple[FrameTable, np.ndarray, np.ndarray]:
+    """The frames of the sensor-module (eye) video, ``Neon Sensor Module v1 psN.mp4`` (both
+    eyes side by side): the frame table (same layout as :func:`neon_world_table`, no gray
+    frames of its own), each row's ``timestamp_ns`` (int64 UTC ns, the ``.time`` values) and
+    ``part`` (the N of psN). Rows whose part is lost or cannot be demuxed have pts -1.
+    Raises :class:`StreamNotFoundError` when the recording has no eye video times."""
+    eye = rec.stream("eye")
+    order = np.argsort(np.asarray(eye["timestamp_ns"], dtype=np.int64), kind="stable")
+    eye = eye[order]
+    times = np.asarray(eye["timestamp_ns"], dtype=np.int64)
+    part = np.asarray(eye["part"], dtype=np.int64)
+    table = _video_table(
+        rec, EYE_VIDEO, times, part, np.asarray(eye["frame_in_part"], np.int64), EYE_FRAME_SIZE
+    )
+    return table, times, part
+
+
+def _video_table(
+    rec: NeonRecording,
+    basename: str,
+    times_ns: np.ndarray,
+    part: np.ndarray,
+    frame_in_part: np.ndarray,
+    default_size: tuple[int, int],
+) -> FrameTable:
+    """Frame table rows for frames at ``times_ns`` of ``basename psN.mp4`` (``part`` -1: gray)."""
+    rows = np.empty(times_ns.shape[0], dtype=FRAME_TABLE_DTYPE)
+    rows["timestamp"] = (times_ns - rec.start_time_ns) / 1e9
     rows["container_idx"] = -1
     rows["container_frame_idx"] = -1
     rows["pts"] = -1
-    numbers = np.unique(timeline.part[timeline.part >= 0]).tolist()
-    parts = [rec.path / f"{SCENE_VIDEO} ps{n}.mp4" for n in numbers]
+    numbers = np.unique(part[part >= 0]).tolist()
+    parts = [rec.path / f"{basename} ps{n}.mp4" for n in numbers]
     frame_size: tuple[int, int] | None = None
     for index, (number, path) in enumerate(zip(numbers, parts, strict=True)):
-        mine = np.flatnonzero(timeline.part == number)
-        frames = timeline.frame_in_part[mine]
+        mine = np.flatnonzero(part == number)
+        frames = frame_in_part[mine]
         rows["container_frame_idx"][mine] = frames
         if not path.is_file():
             rows["container_idx"][mine] = index  # the reader reports the file as missing
@@ -61,7 +95,7 @@ def neon_world_table(rec: NeonRecording) -> FrameTable:
         rows["container_idx"][mine[has]] = index
         rows["pts"][mine[has]] = pts[frames[has]]
     source = "video" if frame_size is not None else "timestamps"
-    return FrameTable(rows, tuple(parts), frame_size or NEON_FRAME_SIZE, source)
+    return FrameTable(rows, tuple(parts), frame_size or default_size, source)
 
 
 def neon_scene_audio(rec: NeonRecording) -> list[tuple[Path, np.ndarray]]:
@@ -89,4 +123,10 @@ def neon_scene_audio(rec: NeonRecording) -> list[tuple[Path, np.ndarray]]:
     return out
 
 
-__all__ = ["NEON_FRAME_SIZE", "neon_scene_audio", "neon_world_table"]
+__all__ = [
+    "EYE_FRAME_SIZE",
+    "NEON_FRAME_SIZE",
+    "neon_eye_table",
+    "neon_scene_audio",
+    "neon_world_table",
+]
