@@ -19,6 +19,8 @@ from gazeport.exporters.neon_world_video import _MeanGaze
 from tests import fixtures
 from tests.neon_factories import SCENE, START_NS, write_neon
 
+EYE = "Neon Sensor Module v1"
+
 GOLDEN = fixtures.RECORDINGS.parent / "neon-player-v6"
 runner = CliRunner()
 S = 1_000_000_000
@@ -154,3 +156,93 @@ def test_circle_rules_follow_neon_player():
     assert m.x[4] == m.x[5] == np.mean(np.arange(300, 400, 10))
     # Without worn data the circle shows wherever there is gaze.
     assert _MeanGaze(_Rec(gaze, None), frames, scene).show.tolist() == [False] + [True] * 5
+
+
+def decode_audio(path: Path) -> tuple[int, np.ndarray, int]:
+    """``(sample rate, mono samples, the stream's declared duration in samples)``."""
+    with av.open(str(path)) as container:
+        if not container.streams.audio:
+            return 0, np.empty(0), 0
+        stream = container.streams.audio[0]
+        rate, declared = int(stream.codec_context.sample_rate), int(stream.duration or 0)
+        chunks = [f.to_ndarray().mean(axis=0) for f in container.decode(audio=0)]
+    return rate, np.concatenate(chunks), declared
+
+
+@fixtures.needs_recordings
+def test_scene_audio_on_the_timeline(tmp_path: Path):
+    """neon23_multipart: only ps1 has an MP4 (and so audio). The window 1.8 .. 8.0 s runs from
+    the gray pre-roll through ps1 into the gap after it: the track lasts from the first to the
+    last frame (± one AAC frame), is silent before ps1's first frame and after its audio ends,
+    and sounds in between. --no-audio leaves the track out."""
+    copy = tmp_path / "neon23_multipart"
+    shutil.copytree(fixtures.recording("neon23_multipart"), copy)
+    start = int(np.fromfile(copy / "event.time", dtype="<i8").min())
+    ps1 = np.fromfile(copy / f"{SCENE} ps1.time", dtype="<i8")
+    source_rate, source, _ = decode_audio(copy / f"{SCENE} ps1.mp4")
+    result = runner.invoke(
+        cli.app, ["export", str(copy), "--with", "world-video", "--start-s", "1.8",
+                  "--end-s", "8.0"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    folder = copy / "exports" / "000"
+    stamps = csv_stamps(folder / "world_timestamps.csv")
+    rate, samples, declared = decode_audio(folder / "world.mp4")
+    assert rate == source_rate == 44_100
+    frame = 1024  # samples per AAC frame
+    expected = (stamps[-1] - stamps[0]) * rate / S
+    assert abs(declared - expected) <= frame and abs(samples.size - expected) <= frame
+    loud = np.flatnonzero(np.abs(samples) > 1e-3)
+    onset = (ps1[0] - stamps[0]) * rate / S  # ps1's audio starts with its first frame
+    assert abs(loud[0] - onset) <= frame, (loud[0], onset)
+    assert abs(loud[-1] - (onset + source.size)) <= 2 * frame, (loud[-1], onset + source.size)
+    assert stamps[0] - start < 1.9 * S and stamps[-1] - start > 7.9 * S
+
+    result = runner.invoke(
+        cli.app, ["export", str(copy), "--with", "world-video", "--start-s", "2.5",
+                  "--end-s", "2.7", "--no-audio"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert decode_audio(copy / "exports" / "001" / "world.mp4")[0] == 0
+
+
+@fixtures.needs_recordings
+def test_eye_overlay_in_the_corner(tmp_path: Path):
+    """--eye-overlay on neon23_multipart at 21.0 .. 21.5 s (lost scene ps2: gray frames, eye
+    ps1 recorded): the sensor-module frame closest in time (both eyes, unflipped) fills the
+    Core overlay's place, 0.6 × 384×192 px at 10 px from the top-left corner; the rest of the
+    frame is what the export without it shows. Frames without an eye frame within 1/30 s
+    show none."""
+    cv2 = pytest.importorskip("cv2")
+    copy = tmp_path / "neon23_multipart"
+    shutil.copytree(fixtures.recording("neon23_multipart"), copy)
+    window = ["--start-s", "21.0", "--end-s", "21.5", "--no-gaze-circle", "--no-audio"]
+    for extra in ([], ["--eye-overlay"]):
+        result = runner.invoke(cli.app, ["export", str(copy), "--with", "world-video", *window,
+                                         *extra])  # fmt: skip
+        assert result.exit_code == 0, result.output
+    plain = decode(copy / "exports" / "000" / "world.mp4")
+    with_eyes = decode(copy / "exports" / "001" / "world.mp4")
+    stamps = csv_stamps(copy / "exports" / "001" / "world_timestamps.csv")
+    assert len(plain) == len(with_eyes) == stamps.size > 10
+    x0, y0, w, h = 10, 10, round(384 * 0.6), round(192 * 0.6)
+    eye_ns = np.fromfile(copy / f"{EYE} ps1.time", dtype="<i8")
+    eye_frames = decode(copy / f"{EYE} ps1.mp4")
+    # Neon Player's rule: only an eye frame within 1/30 s is shown (the eye video pauses at
+    # 21.01 .. 21.25 s).
+    shown = np.array([np.abs(eye_ns - t).min() <= S // 30 for t in stamps])
+    assert shown.any() and not shown.all()
+    for k, (a, b) in enumerate(zip(plain, with_eyes, strict=True)):
+        diff = np.abs(a.astype(int) - b.astype(int))
+        if shown[k]:
+            assert diff[y0 : y0 + h, x0 : x0 + w].mean() > 20, k
+        else:
+            assert diff.max() <= 6, k
+        rest = diff.copy()
+        rest[: y0 + h + 4, : x0 + w + 4] = 0  # H.264 blocks may bleed a few pixels
+        assert rest.max() <= 6, (k, rest.max())
+    k = int(np.flatnonzero(shown)[0])
+    closest = eye_frames[int(np.argmin(np.abs(eye_ns - stamps[k])))]
+    small = cv2.resize(closest, (w, h), interpolation=cv2.INTER_AREA).astype(float)
+    corner = with_eyes[k][y0 : y0 + h, x0 : x0 + w].astype(float)
+    assert np.corrcoef(small.ravel(), corner.ravel())[0, 1] > 0.9

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any, BinaryIO
 
+import numpy as np
+
 from .csv_text import csv_cell, header_line, int_column
 from .tables import TableSpec
 
@@ -23,10 +25,17 @@ def write_world_timestamps(rec: Any, window_ns: tuple[int, int], out: BinaryIO) 
     ``out``; returns the number of rows."""
     timeline = rec.timeline
     stamps = timeline.timestamps_ns[timeline.in_window(window_ns)]
+    return write_timestamp_rows(str(rec.recording_id), stamps, out)
+
+
+def write_timestamp_rows(recording_id: str, stamps_ns: np.ndarray, out: BinaryIO) -> int:
+    """Neon Player's timestamps file (header, CRLF) of the int64 UTC ns ``stamps_ns``, one row
+    each with ``recording_id``; returns the number of rows (also for the eye video's file)."""
+    stamps = np.asarray(stamps_ns, dtype=np.int64)
     out.write(header_line(COLUMNS))
     if not stamps.size:
         return 0
-    prefix = csv_cell(str(rec.recording_id)) + b","
+    prefix = csv_cell(recording_id) + b","
     # One C-level join instead of a Python loop over the rows.
     out.write(prefix + (b"\r\n" + prefix).join(int_column(stamps)) + b"\r\n")
     return int(stamps.size)
@@ -36,4 +45,4 @@ def write_world_timestamps(rec: Any, window_ns: tuple[int, int], out: BinaryIO) 
 #: stream (a recording without scene frames gets gray frames only).
 WORLD_TIMESTAMPS = TableSpec("world_timestamps.csv", write_world_timestamps, needs=(), unit="rows")
 
-__all__ = ["COLUMNS", "WORLD_TIMESTAMPS", "write_world_timestamps"]
+__all__ = ["COLUMNS", "WORLD_TIMESTAMPS", "write_timestamp_rows", "write_world_timestamps"]

@@ -18,19 +18,13 @@ from ..exporters import raw_data
 from ..exporters.annotations_csv import annotations_csv
 from ..exporters.dialects import TABLE_DIALECTS
 from ..exporters.event_files import EventFiles, blink_files, fixation_files
-from ..exporters.eye_video import export_eye_video
 from ..exporters.field_info import FIELD_INFO
-from ..exporters.neon_world_video import neon_world_source
 from ..exporters.online_events import online_blinks_csv, online_fixations_csv
 from ..exporters.parallel import default_workers
-from ..exporters.world_video import (
-    VideoOptions,
-    VideoOutcome,
-    export_world_video,
-    write_world_video,
-)
-from ..recording import NeonRecording
+from ..exporters.video_kinds import videos_for
+from ..exporters.world_video import VideoOptions, VideoOutcome
 from ..recording.annotations import load_annotations
+from ..recording.window import ExportWindow
 from .context import TaskContext
 
 RAW_FILES = {"pupil": "pupil_positions", "gaze": "gaze_positions"}
@@ -209,33 +203,29 @@ def _record_video(ctx: TaskContext, name: str, outcome: VideoOutcome | None, rea
         ctx.result.warnings.append(f"{name}: {message}")
 
 
+def _export_window(ctx: TaskContext) -> ExportWindow:
+    return ExportWindow(ctx.frame_range, ctx.window, ctx.window_ns)
+
+
 def _world_video(
     ctx: TaskContext, folder: str, options: VideoOptions, share: float, label: str
 ) -> None:
     path = ctx.staging.final_path(f"{folder}world.mp4")
     progress = _video_progress(ctx, share, 0.0)
-    if isinstance(ctx.rec, NeonRecording):
-        source = neon_world_source(ctx.rec, ctx.window_ns, options)
-        outcome = write_world_video(source, path, options, progress)
-    else:
-        outcome = export_world_video(ctx.core, ctx.frame_range, path, options, progress)
+    outcome = videos_for(ctx.rec).world(ctx.rec, _export_window(ctx), path, options, progress)
     _record_video(ctx, f"{label}world video", outcome, "")
 
 
 def _eye_videos(
     ctx: TaskContext, folder: str, options: VideoOptions, offset: float, label: str
 ) -> None:
-    share = (1.0 - offset) / 2
-    for eye in (0, 1):
-        path = ctx.staging.final_path(f"{folder}eye{eye}.mp4")
-        outcome = export_eye_video(
-            ctx.core, eye, ctx.frame_range, path, options,
-            _video_progress(ctx, share, offset + share * eye),
-        )  # fmt: skip
-        _record_video(
-            ctx, f"{label}eye{eye} video", outcome,
-            f"the recording has no decodable eye{eye} video",
-        )  # fmt: skip
+    eyes = videos_for(ctx.rec).eyes
+    share = (1.0 - offset) / len(eyes)
+    for i, eye in enumerate(eyes):
+        path = ctx.staging.final_path(f"{folder}{eye.file}")
+        progress = _video_progress(ctx, share, offset + share * i)
+        outcome = eye.export(ctx.rec, _export_window(ctx), path, options, progress)
+        _record_video(ctx, f"{label}{eye.label}", outcome, eye.absent)
 
 
 def run_world_video(ctx: TaskContext) -> None:
@@ -245,7 +235,8 @@ def run_world_video(ctx: TaskContext) -> None:
 
 
 def run_eye_video(ctx: TaskContext) -> None:
-    """``eye0.mp4`` and ``eye1.mp4`` (each with its timestamp files) when the eye video exists."""
+    """``eye0.mp4`` and ``eye1.mp4`` (each with its timestamp files) when the eye video exists;
+    Neon: ``eye.mp4`` and ``eye_timestamps.csv`` of the sensor module."""
     _eye_videos(ctx, "", ctx.options.video, 0.0, "")
 
 

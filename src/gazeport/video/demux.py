@@ -117,6 +117,27 @@ def scan(
     return info, pts
 
 
+def audio_packet_times(path: Path | str) -> npt.NDArray[np.float64]:
+    """Start times [s] (pts · time_base) of the first audio stream's packets, in demux order,
+    packets without pts left out, shape ``(n,)``; empty when the file has no audio stream.
+
+    These pair one to one with the packets :class:`gazeport.video.audio.AudioTrack` decodes.
+    Raises :class:`CorruptFileError` for files that cannot be opened or demuxed.
+    """
+    path = Path(path)
+    with _open_input(path) as container:
+        if not container.streams.audio:
+            return np.empty(0, dtype=np.float64)
+        stream = container.streams.audio[0]
+        tb = float(stream.time_base) if stream.time_base is not None else 0.0
+        try:
+            raw = [packet.pts for packet in container.demux(stream)]
+        except _AV_ERRORS as exc:
+            raise _demux_error(path, exc) from exc
+    pts = np.fromiter((p for p in raw if p is not None), dtype=np.int64)
+    return np.asarray(pts * tb, dtype=np.float64)
+
+
 def probe(path: Path | str) -> VideoStreamInfo:
     """Describe the first video stream of ``path`` by demuxing it (no decoding).
 
