@@ -125,3 +125,25 @@ def test_project_download_with_one_folder_per_recording_is_found_and_exported(tm
     assert "enrichment" in rows[2]["error"]
     written = sorted(p.name for p in (tmp_path / "out").rglob("gaze.csv"))
     assert len(written) == 2
+
+
+@pytest.mark.filterwarnings(NO_CALIBRATION)
+def test_lf_csvs_and_crlf_json_read_the_same(tmp_path: Path):
+    """Cloud's line ends are unverified (spec §6): LF CSVs and CRLF JSON files (as in the one
+    real download) give the same data; re-exporting writes CRLF CSVs and LF JSON."""
+    write_neon(tmp_path / "neon")
+    cloud = cloud_download(tmp_path / "neon", tmp_path / "cloud")
+    other = Path(shutil.copytree(cloud, tmp_path / "other"))
+    for path in other.iterdir():
+        data = path.read_bytes()
+        if path.suffix == ".csv":
+            path.write_bytes(data.replace(b"\r\n", b"\n"))
+        else:
+            path.write_bytes(data.replace(b"\n", b"\r\n"))
+    with gazeport.open(cloud) as a, gazeport.open(other) as b:
+        for name in ("gaze", "imu", "eye_state", "fixations", "blinks", "scene"):
+            np.testing.assert_array_equal(a.stream(name), b.stream(name))
+        assert (a.recording_id, a.start_time_ns) == (b.recording_id, b.start_time_ns)
+    again = export(other)
+    for name in ("gaze.csv", "info.json", "scene_camera.json"):
+        assert (again / name).read_bytes() == (cloud / name).read_bytes(), name
