@@ -247,8 +247,9 @@ def test_check_recording_cloud_csv(tmp_path: Path) -> None:
     with pytest.raises(UnsupportedRecordingError) as info:
         check_recording(folder)
     assert str(info.value) == (
-        f"{folder} looks like a Pupil Cloud CSV export, not a recording; open the CSV files "
-        "directly."
+        f"{folder} looks like a Pupil Cloud CSV export without gaze.csv and info.json (an "
+        "enrichment?); gazeport opens Cloud's Timeseries Data downloads, open these CSV "
+        "files directly."
     )
 
 
@@ -448,11 +449,12 @@ def test_real_cloud_timeseries_export_is_still_recognised(tmp_path: Path) -> Non
         "section id,recording id,timestamp [ns]\r\n", encoding="utf-8-sig"
     )
     assert detect_kind(folder) is RecordingKind.CLOUD_CSV
-    with pytest.raises(UnsupportedRecordingError, match=r"looks like a Pupil Cloud CSV export"):
-        check_recording(folder)
+    assert check_recording(folder) is RecordingKind.CLOUD_CSV  # opens as a CloudRecording
     enrichment = make_recording(tmp_path / "marker_mapper")
     (enrichment / "aoi_fixations.csv").write_text("aoi id,aoi name,section id,recording id\n")
     assert detect_kind(enrichment) is RecordingKind.CLOUD_CSV
+    with pytest.raises(UnsupportedRecordingError, match=r"looks like a Pupil Cloud CSV export"):
+        check_recording(enrichment)
 
 
 def test_python_open_says_what_the_folder_is(tmp_path: Path) -> None:

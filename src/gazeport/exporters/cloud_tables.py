@@ -77,9 +77,15 @@ def _worn_for(rec: Any, gaze_t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return values, np.asarray(present, bool)
 
 
-def _angles(rec: Any, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _angles(rec: Any, rows: np.ndarray, x: str, y: str) -> tuple[np.ndarray, np.ndarray]:
+    """Azimuth and elevation of ``rows``: the recording's own when it has them (a Cloud
+    download keeps Cloud's), else computed from the pixels ``x``/``y`` and the scene camera."""
+    if {"azimuth_deg", "elevation_deg"} <= set(rows.dtype.names or ()):
+        return rows["azimuth_deg"], rows["elevation_deg"]
     cal = rec.calibration
-    return azimuth_elevation(x, y, cal.scene_camera_matrix, cal.scene_distortion_coefficients)
+    return azimuth_elevation(
+        rows[x], rows[y], cal.scene_camera_matrix, cal.scene_distortion_coefficients
+    )
 
 
 def write_gaze(rec: Any, window_ns: tuple[int, int], out: BinaryIO) -> int:
@@ -92,7 +98,7 @@ def write_gaze(rec: Any, window_ns: tuple[int, int], out: BinaryIO) -> int:
     keep = in_window(t_all, window_ns)
     g = gaze[keep]
     n = len(g)
-    az, el = _angles(rec, g["gaze_x_px"], g["gaze_y_px"])
+    az, el = _angles(rec, g, "gaze_x_px", "gaze_y_px")
     columns = [
         *_ids(rec, window_ns, n),
         int_cells(g["timestamp_ns"]),
@@ -131,7 +137,7 @@ def write_fixations(rec: Any, window_ns: tuple[int, int], out: BinaryIO) -> int:
     """fixations.csv: fixations overlapping the window; x/y = the app's mean gaze (3 decimals),
     azimuth/elevation of that mean point."""
     ev, ids = _event_rows(rec, "fixations", window_ns)
-    az, el = _angles(rec, ev["mean_gaze_x_px"], ev["mean_gaze_y_px"])
+    az, el = _angles(rec, ev, "mean_gaze_x_px", "mean_gaze_y_px")
     columns = [
         *_event_head(rec, window_ns, ev, ids),
         float_cells(ev["mean_gaze_x_px"], 3),

@@ -119,13 +119,17 @@ def detect_kind(path: Path | str) -> RecordingKind:
 
 def check_recording(path: Path | str) -> RecordingKind:
     """The kind from :func:`detect_kind`; UnsupportedRecordingError for kinds not supported
-    (Neon recordings open as :class:`~gazeport.recording.neon.NeonRecording`)."""
+    (Neon recordings open as :class:`~gazeport.recording.neon.NeonRecording`, Cloud Timeseries
+    downloads with ``gaze.csv`` and ``info.json`` as :class:`~gazeport.recording.cloud.CloudRecording`)."""
     path = Path(path)
     kind = detect_kind(path)
-    if kind is RecordingKind.CLOUD_CSV:
+    if kind is RecordingKind.CLOUD_CSV and not (
+        (path / "info.json").is_file() and (path / "gaze.csv").is_file()
+    ):
         raise UnsupportedRecordingError(
-            f"{path} looks like a Pupil Cloud CSV export, not a recording; open the CSV files "
-            "directly."
+            f"{path} looks like a Pupil Cloud CSV export without gaze.csv and info.json (an "
+            "enrichment?); gazeport opens Cloud's Timeseries Data downloads, open these CSV "
+            "files directly."
         )
     if kind is RecordingKind.INVISIBLE:
         mjpeg = sorted(name for name in os.listdir(path) if _PI_MJPEG_WORLD.fullmatch(name))

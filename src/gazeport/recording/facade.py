@@ -37,6 +37,7 @@ from ..formats.pldata import load_timestamps, read_datums, timestamps_path
 from ..timeseries import exact_window
 from ..video.reader import FrameReader
 from . import sources
+from .cloud import CloudRecording
 from .columns import ColumnChunk, decode_rows, sorted_chunks
 from .detect import RecordingKind, check_recording
 from .frame_table import FrameTable
@@ -80,7 +81,12 @@ class Recording:
         self.path = Path(os.path.abspath(Path(path).expanduser()))
         self.kind: RecordingKind = check_recording(self.path)
         if self.kind in OPENERS:
-            raise UnsupportedRecordingError(f"{self.path} is a native Neon recording: {NOT_YET}.")
+            what = (
+                "a Pupil Cloud download"
+                if self.kind is RecordingKind.CLOUD_CSV
+                else "a native Neon recording"
+            )
+            raise UnsupportedRecordingError(f"{self.path} is {what}: {NOT_YET}.")
         self._invisible_raw: dict[str, Any] | None = None
         self.info: RecordingInfo = self._read_info()
         self._sources = sources.for_recording(self.path, self.kind, self.info, self._invisible_raw)
@@ -457,7 +463,10 @@ class Recording:
 #: A recording of any kind :func:`open_recording` returns.
 AnyRecording = Recording | NeonRecording
 #: Kinds with a class of their own (every other kind opens as a Core-family :class:`Recording`).
-OPENERS: dict[RecordingKind, type[NeonRecording]] = {RecordingKind.NEON: NeonRecording}
+OPENERS: dict[RecordingKind, type[NeonRecording]] = {
+    RecordingKind.NEON: NeonRecording,
+    RecordingKind.CLOUD_CSV: CloudRecording,
+}
 
 
 def open_recording(path: Path | str) -> AnyRecording:
