@@ -24,7 +24,7 @@ from .csv_text import csv_cell, int_column
 
 _NUMPY = orjson.OPT_SERIALIZE_NUMPY
 #: Rows per chunk: bounds the text held in memory at once (~100 bytes a row).
-CHUNK_ROWS = 200_000
+CHUNK_ROWS = 50000
 #: Line ending: pandas' default ``os.linesep`` on the Linux machines the golden files come from.
 NEWLINE = b"\n"
 
@@ -107,8 +107,8 @@ def chunks(n: int, size: int = CHUNK_ROWS) -> list[slice]:
 
 __all__ = [
     "CHUNK_ROWS",
-    "Column",
     "NEWLINE",
+    "Column",
     "chunks",
     "f32_block",
     "f64_block",
