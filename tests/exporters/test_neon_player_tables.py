@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 import gazeport
 from gazeport import cli
+from gazeport.exporters import neon_text
 from gazeport.exporters.neon_player_meta import relative_time_text
 from gazeport.exporters.neon_text import f32_block, f64_block
 from gazeport.jobs.runner import export_recording
@@ -250,6 +251,15 @@ def test_info_and_calibration_json(tmp_path: Path):
     assert info["wearer_name"] == "Synthetic" and list(info) == sorted(info)
     calib = json.loads((out / "calibration.json").read_text())
     assert list(calib)[:2] == ["version", "serial"] and "is_default" not in calib
+
+
+def test_chunked_text_equals_one_chunk(tmp_path: Path, monkeypatch):
+    truth = write_neon(tmp_path / "rec")
+    whole = export_recording(truth.root, dialect="neon-player").export_dir
+    monkeypatch.setattr(neon_text, "CHUNK_ROWS", 7)
+    chunked = export_recording(truth.root, dialect="neon-player").export_dir
+    for name in ("gaze.csv", "imu.csv", "3d_eye_states.csv", "fixations.csv", "events.csv"):
+        assert (chunked / name).read_bytes() == (whole / name).read_bytes(), name
 
 
 # --- float text against pandas -------------------------------------------------------------------
