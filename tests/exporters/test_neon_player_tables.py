@@ -187,6 +187,32 @@ def test_window_trims_samples_and_keeps_overlapping_events(tmp_path: Path):
     assert min(frame(out / "fixations.csv")["fixation id"]) > 1  # not renumbered
 
 
+def test_cli_window_reaches_export_info(tmp_path: Path):
+    truth = write_neon(tmp_path / "rec")
+    args = [
+        "export",
+        str(truth.root),
+        "--dialect",
+        "neon-player",
+        "--start-s",
+        "1",
+        "--end-s",
+        "4.781",
+    ]
+    result = CliRunner().invoke(cli.app, args)
+    assert result.exit_code == 0, result.output
+    lines = (truth.root / "exports" / "000" / "export_info.csv").read_text().splitlines()
+    with NeonRecording(truth.root) as rec:
+        start, stop = rec.export_window(start_s=1, end_s=4.781).window_ns
+        scene = rec.stream("scene")["timestamp_ns"]
+    first = int(np.searchsorted(scene, start, side="right")) - 1
+    last = int(np.searchsorted(scene, stop, side="right")) - 1
+    assert lines[4] == f"Frame Index Range,{first} - {last}"
+    rel = [relative_time_text((t - START_NS) / 1e9) for t in (start, stop)]
+    assert lines[5] == f"Relative Time Range,{rel[0]} - {rel[1]}"
+    assert lines[6] == f"Absolute Time Range,{start} - {stop}"
+
+
 def test_gaze_membership_and_worn(tmp_path: Path):
     truth = write_neon(tmp_path / "rec")
     out = export_recording(truth.root, dialect="neon-player").export_dir
