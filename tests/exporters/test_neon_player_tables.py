@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 import gazeport
 from gazeport import cli
+from gazeport.exporters import neon_text
 from gazeport.exporters.neon_player_meta import relative_time_text
 from gazeport.exporters.neon_text import f32_block, f64_block
 from gazeport.jobs.runner import export_recording
@@ -186,6 +187,32 @@ def test_window_trims_samples_and_keeps_overlapping_events(tmp_path: Path):
     assert min(frame(out / "fixations.csv")["fixation id"]) > 1  # not renumbered
 
 
+def test_cli_window_reaches_export_info(tmp_path: Path):
+    truth = write_neon(tmp_path / "rec")
+    args = [
+        "export",
+        str(truth.root),
+        "--dialect",
+        "neon-player",
+        "--start-s",
+        "1",
+        "--end-s",
+        "4.781",
+    ]
+    result = CliRunner().invoke(cli.app, args)
+    assert result.exit_code == 0, result.output
+    lines = (truth.root / "exports" / "000" / "export_info.csv").read_text().splitlines()
+    with NeonRecording(truth.root) as rec:
+        start, stop = rec.export_window(start_s=1, end_s=4.781).window_ns
+        scene = rec.stream("scene")["timestamp_ns"]
+    first = int(np.searchsorted(scene, start, side="right")) - 1
+    last = int(np.searchsorted(scene, stop, side="right")) - 1
+    assert lines[4] == f"Frame Index Range,{first} - {last}"
+    rel = [relative_time_text((t - START_NS) / 1e9) for t in (start, stop)]
+    assert lines[5] == f"Relative Time Range,{rel[0]} - {rel[1]}"
+    assert lines[6] == f"Absolute Time Range,{start} - {stop}"
+
+
 def test_gaze_membership_and_worn(tmp_path: Path):
     truth = write_neon(tmp_path / "rec")
     out = export_recording(truth.root, dialect="neon-player").export_dir
@@ -250,6 +277,15 @@ def test_info_and_calibration_json(tmp_path: Path):
     assert info["wearer_name"] == "Synthetic" and list(info) == sorted(info)
     calib = json.loads((out / "calibration.json").read_text())
     assert list(calib)[:2] == ["version", "serial"] and "is_default" not in calib
+
+
+def test_chunked_text_equals_one_chunk(tmp_path: Path, monkeypatch):
+    truth = write_neon(tmp_path / "rec")
+    whole = export_recording(truth.root, dialect="neon-player").export_dir
+    monkeypatch.setattr(neon_text, "CHUNK_ROWS", 7)
+    chunked = export_recording(truth.root, dialect="neon-player").export_dir
+    for name in ("gaze.csv", "imu.csv", "3d_eye_states.csv", "fixations.csv", "events.csv"):
+        assert (chunked / name).read_bytes() == (whole / name).read_bytes(), name
 
 
 # --- float text against pandas -------------------------------------------------------------------

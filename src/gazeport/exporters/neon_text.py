@@ -23,8 +23,9 @@ import orjson
 from .csv_text import csv_cell, int_column
 
 _NUMPY = orjson.OPT_SERIALIZE_NUMPY
-#: Rows per chunk: bounds the text held in memory at once (~100 bytes a row).
-CHUNK_ROWS = 200_000
+#: Rows per chunk: bounds the text held in memory at once (~100-250 bytes a row); small
+#: chunks also stay in the CPU caches (10k rows measured fastest and leanest).
+CHUNK_ROWS = 10_000
 #: Line ending: pandas' default ``os.linesep`` on the Linux machines the golden files come from.
 NEWLINE = b"\n"
 
@@ -100,8 +101,9 @@ def write_rows(out: BinaryIO, columns: Sequence[Column], n: int) -> None:
     out.write(NEWLINE)
 
 
-def chunks(n: int, size: int = CHUNK_ROWS) -> list[slice]:
-    """Slices covering ``range(n)`` in pieces of at most ``size`` rows."""
+def chunks(n: int, size: int | None = None) -> list[slice]:
+    """Slices covering ``range(n)`` in pieces of at most ``size`` rows (:data:`CHUNK_ROWS`)."""
+    size = size or CHUNK_ROWS
     return [slice(i, min(i + size, n)) for i in range(0, n, size)]
 
 
