@@ -29,6 +29,7 @@ from .cloud_cells import (
     worn_cells,
 )
 from .cloud_json import write_info_json, write_scene_camera_json
+from .core_timeseries import cloud_view
 from .neon_geometry import azimuth_elevation, event_ids, in_window, overlapping, roll_pitch_yaw
 from .tables import Dialect, TableSpec
 
@@ -78,7 +79,12 @@ def _worn_for(rec: Any, gaze_t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _angles(rec: Any, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Azimuth/elevation of scene pixels; NaN (empty cells) when the recording has no scene
+    camera model (``calibration`` None: a Core recording with fisheye or no intrinsics)."""
     cal = rec.calibration
+    if cal is None:
+        nan = np.full(len(x), np.nan)
+        return nan, nan.copy()
     return azimuth_elevation(x, y, cal.scene_camera_matrix, cal.scene_distortion_coefficients)
 
 
@@ -243,6 +249,7 @@ CLOUD = Dialect(
         TableSpec("info.json", write_info_json, unit=""),
     ),
     info_text=None,
+    view=cloud_view,
 )
 
 __all__ = ["CLOUD", "SECTION_NAMESPACE", "section_id"]
