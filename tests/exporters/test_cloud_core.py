@@ -129,3 +129,22 @@ def test_mixed_study_writes_one_format(tmp_path: Path):
     for name in shared:
         assert header(core / name) == header(neon / name) == SPEC_HEADERS[name]
     assert {p.name for p in core.glob("*.json")} == {p.name for p in neon.glob("*.json")}
+
+
+def test_invisible_recording_in_clouds_format(tmp_path: Path):
+    from tests.recording.test_converted_recordings import PI_INFO, PI_WORLD, make_invisible
+
+    rec = tmp_path / "2021-11-04_PI"
+    make_invisible(rec)
+    folder = export(rec, "--dialect", "cloud", out=tmp_path / "cloud")
+    assert not (folder / "fixations.csv").exists()  # Player detects none in Invisible data
+    frames = [int(r["timestamp [ns]"]) for r in rows(folder / "world_timestamps.csv")]
+    truth = [t for part in sorted(PI_WORLD) for t in PI_WORLD[part]]
+    assert len(frames) == len(truth)
+    assert np.abs(np.array(frames) - np.array(truth)).max() < 1_000  # float seconds on the way
+    gaze = rows(folder / "gaze.csv")
+    assert gaze and {g["recording id"] for g in gaze} == {PI_INFO["recording_id"]}
+    info = json.loads((folder / "info.json").read_text())
+    assert info["app_version"] == PI_INFO["app_version"]
+    assert info["recording_id"] == PI_INFO["recording_id"]
+    assert info["start_time"] == PI_INFO["start_time"]

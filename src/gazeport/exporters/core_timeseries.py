@@ -131,21 +131,21 @@ class CoreTimeseries:
     def info_json(self) -> dict[str, Any]:
         """The Neon ``info.json`` keys a Core recording can fill honestly: ``recording_id``,
         ``start_time`` (UTC ns), ``duration`` (ns), ``wearer_name`` (None), plus the recording's
-        own name and software under Pupil Player's key names. Invisible recordings start from
-        their Companion ``info.json``, whose keys are Neon's already."""
+        own name and software under Pupil Player's key names. An Invisible recording's Companion
+        ``info.json`` (Neon's key names already) is kept and wins over these."""
         info = self.core.info
         raw = getattr(self.core, "_invisible_raw", None)
         data: dict[str, Any] = dict(raw) if isinstance(raw, dict) else {}
-        data.update(
-            recording_id=self.recording_id,
-            start_time=int(seconds_to_ns(info.start_time_system_s)),
-            duration=int(np.rint(info.duration_s * 1e9)),
-            recording_name=info.recording_name,
-            recording_software_name=info.recording_software_name,
-            recording_software_version=info.recording_software_version,
-        )
-        data.setdefault("wearer_name", None)
-        return data
+        own = {  # Invisible's own ns values win: the float seconds of ``info`` lose ~100 ns
+            "recording_id": self.recording_id,
+            "start_time": int(seconds_to_ns(info.start_time_system_s)),
+            "duration": int(np.rint(info.duration_s * 1e9)),
+            "wearer_name": None,
+            "recording_name": info.recording_name,
+            "recording_software_name": info.recording_software_name,
+            "recording_software_version": info.recording_software_version,
+        }
+        return {**own, **data}
 
     # --- streams -------------------------------------------------------------------------------
 
