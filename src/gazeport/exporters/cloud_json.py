@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any, BinaryIO
 
+from .tables import TableSkipped
+
 
 def scene_camera_dict(rec: Any) -> dict[str, Any]:
     """``camera_matrix`` (3×3), ``distortion_coefficients`` nested as ``[[8 floats]]`` and
@@ -23,16 +25,23 @@ def scene_camera_dict(rec: Any) -> dict[str, Any]:
 
 
 def write_scene_camera_json(rec: Any, window_ns: tuple[int, int], out: BinaryIO) -> int:
-    """scene_camera.json (the window does not matter)."""
+    """scene_camera.json (the window does not matter); skipped without a scene camera model."""
+    if rec.calibration is None:
+        raise TableSkipped("the recording has no radial scene camera intrinsics")
     out.write(json.dumps(scene_camera_dict(rec), indent=4).encode())
     return 1
 
 
 def info_dict(rec: Any) -> dict[str, Any]:
     """The recording's own ``info.json`` keys plus ``wearer_name`` (from ``wearer.json``;
-    kept when the source already has one, as a Cloud download does)."""
-    with (rec.path / "info.json").open("rb") as f:
-        data: dict[str, Any] = json.load(f)
+    kept when the source already has one, as a Cloud download does). A recording that builds
+    its own (``info_json()``, a Core recording's view) gives that instead of the file."""
+    own = getattr(rec, "info_json", None)
+    if callable(own):
+        data: dict[str, Any] = own()
+    else:
+        with (rec.path / "info.json").open("rb") as f:
+            data = json.load(f)
     if "wearer_name" not in data:
         wearer = getattr(rec, "wearer", None)
         data["wearer_name"] = wearer.name if wearer is not None else None

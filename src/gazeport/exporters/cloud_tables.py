@@ -29,6 +29,7 @@ from .cloud_cells import (
     worn_cells,
 )
 from .cloud_json import write_info_json, write_scene_camera_json
+from .core_timeseries import cloud_view
 from .neon_geometry import azimuth_elevation, event_ids, in_window, overlapping, roll_pitch_yaw
 from .tables import Dialect, TableSpec
 
@@ -79,10 +80,15 @@ def _worn_for(rec: Any, gaze_t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _angles(rec: Any, rows: np.ndarray, x: str, y: str) -> tuple[np.ndarray, np.ndarray]:
     """Azimuth and elevation of ``rows``: the recording's own when it has them (a Cloud
-    download keeps Cloud's), else computed from the pixels ``x``/``y`` and the scene camera."""
+    download keeps Cloud's), else computed from the pixels ``x``/``y`` and the scene camera;
+    NaN (empty cells) when the recording has no scene camera model (``calibration`` None: a
+    Core recording with a fisheye model or no intrinsics)."""
     if {"azimuth_deg", "elevation_deg"} <= set(rows.dtype.names or ()):
         return rows["azimuth_deg"], rows["elevation_deg"]
     cal = rec.calibration
+    if cal is None:
+        nan = np.full(len(rows), np.nan)
+        return nan, nan.copy()
     return azimuth_elevation(
         rows[x], rows[y], cal.scene_camera_matrix, cal.scene_distortion_coefficients
     )
@@ -249,6 +255,7 @@ CLOUD = Dialect(
         TableSpec("info.json", write_info_json, unit=""),
     ),
     info_text=None,
+    view=cloud_view,
 )
 
 __all__ = ["CLOUD", "SECTION_NAMESPACE", "section_id"]

@@ -40,10 +40,22 @@ class Dialect:
     #: ``export_info.csv`` text: ``(rec, window_ns, frame_range) -> str``; ``None`` when the
     #: dialect writes none.
     info_text: Callable[[Any, tuple[int, int], tuple[int, int]], str] | None = None
+    #: ``(rec, options) -> rec``: what the tables read for a recording (e.g. a Core recording
+    #: seen through the Neon interface), called once per job; ``None``: the recording itself.
+    view: Callable[[Any, Any], Any] | None = None
+
+    def source(self, rec: Any, options: Any) -> Any:
+        """The object the tables of this dialect read for ``rec`` (see :attr:`view`)."""
+        return rec if self.view is None else self.view(rec, options)
 
     def missing(self, rec: Any, spec: TableSpec) -> list[str]:
         """The streams of ``spec`` that ``rec`` lacks."""
         return [name for name in spec.needs if not rec.has_stream(name)]
 
 
-__all__ = ["Dialect", "TableSpec", "TableWriter"]
+class TableSkipped(Exception):
+    """Raised by a table writer that has nothing honest to write for this recording (e.g. no
+    scene camera model); the table is skipped with the message as its reason."""
+
+
+__all__ = ["Dialect", "TableSkipped", "TableSpec", "TableWriter"]

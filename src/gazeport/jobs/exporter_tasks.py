@@ -21,6 +21,7 @@ from ..exporters.event_files import EventFiles, blink_files, fixation_files
 from ..exporters.field_info import FIELD_INFO
 from ..exporters.online_events import online_blinks_csv, online_fixations_csv
 from ..exporters.parallel import default_workers
+from ..exporters.tables import TableSkipped
 from ..exporters.video_kinds import videos_for
 from ..exporters.world_video import VideoOptions, VideoOutcome
 from ..recording.annotations import load_annotations
@@ -256,19 +257,24 @@ def run_tables(ctx: TaskContext) -> None:
     recording has; the others are skipped with the streams they lack. A table whose streams
     cannot be read fails alone (:meth:`TaskContext.fail_part`): the others are still written."""
     dialect = TABLE_DIALECTS[ctx.dialect]
+    rec = dialect.source(ctx.rec, ctx.options)  # e.g. a Core recording in Neon's terms
     specs = dialect.tables
     for i, spec in enumerate(specs):
         ctx.progress(i / max(len(specs), 1), spec.file)
-        missing = dialect.missing(ctx.rec, spec)
+        missing = dialect.missing(rec, spec)
         if missing:
             ctx.skip(spec.file, f"the recording has no {' or '.join(missing)} data")
             continue
         tmp = ctx.staging.path(spec.file)
         try:
             with tmp.open("wb") as out:
-                count = spec.write(ctx.rec, ctx.window_ns, out)
+                count = spec.write(rec, ctx.window_ns, out)
         except ExportCancelled:
             raise
+        except TableSkipped as skipped:
+            ctx.staging.forget(tmp)
+            ctx.skip(spec.file, str(skipped))
+            continue
         except GazeportError as exc:  # e.g. a damaged stream: this table fails, the rest goes on
             ctx.staging.forget(tmp)
             ctx.fail_part(spec.file, exc)

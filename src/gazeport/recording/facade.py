@@ -42,7 +42,7 @@ from .columns import ColumnChunk, decode_rows, sorted_chunks
 from .detect import RecordingKind, check_recording
 from .frame_table import FrameTable
 from .neon import NOT_YET, NeonRecording
-from .window import END_OF_TIME_NS, ExportWindow
+from .window import END_OF_TIME_NS, ExportWindow, seconds_to_ns
 
 DATA_STREAMS = ("pupil", "gaze")
 #: Videos a recording can have frame tables for.
@@ -122,6 +122,21 @@ class Recording:
     def wall_clock_offset_s(self) -> float:
         """Seconds to add to Pupil time to get Unix epoch seconds (UTC)."""
         return wall_clock_offset_s(self.info, self.is_invisible)
+
+    @property
+    def wall_clock_offset_ns(self) -> int:
+        """Nanoseconds to add to Pupil time [ns] to get Unix epoch ns: :attr:`wall_clock_offset_s`
+        with each start time converted exactly (their float64 difference loses ~100 ns)."""
+        system = int(seconds_to_ns(self.info.start_time_system_s))
+        return (
+            system
+            if self.is_invisible
+            else system - int(seconds_to_ns(self.info.start_time_synced_s))
+        )
+
+    def to_wall_clock_ns(self, timestamps: Any) -> np.ndarray:
+        """Pupil time [s] -> Unix epoch ns (int64), exact to the ns of each float timestamp."""
+        return seconds_to_ns(timestamps) + self.wall_clock_offset_ns
 
     def to_wall_clock(self, timestamps: Any) -> np.ndarray:
         """Pupil time [s] -> Unix epoch seconds (float64)."""
@@ -278,10 +293,9 @@ class Recording:
             )
         frame_range = self.frame_range(start_frame, end_frame, start_s, end_s)
         lo, hi = self.ts_window(frame_range)
-        offset = self.wall_clock_offset_s
 
         def ns(t: float) -> int:
-            return END_OF_TIME_NS if not np.isfinite(t) else round((t + offset) * 1e9)
+            return END_OF_TIME_NS if not np.isfinite(t) else int(self.to_wall_clock_ns(t))
 
         return ExportWindow(frame_range, (lo, hi), (ns(lo), ns(hi)))
 
