@@ -23,7 +23,7 @@ from gazeport.recording.neon import NeonRecording
 from tests import fixtures
 from tests.neon_factories import START_NS, empty_stream, write_neon
 
-GOLDEN = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "neon-player-v6"
+GOLDEN = fixtures.NEON_PLAYER_EXPORTS
 REAL = ("neon_demo", "neon23_multipart")
 #: Files whose text gazeport writes byte for byte as Neon Player did.
 IDENTICAL = ("3d_eye_states.csv", "blinks.csv", "calibration.json", "events.csv", "imu.csv",
@@ -89,6 +89,7 @@ def compare_with_golden(ours: Path, golden: Path) -> int:
 
 
 @fixtures.needs_recordings
+@fixtures.needs_golden
 @pytest.mark.parametrize("name", REAL)
 def test_real_recording_matches_neon_player(tmp_path: Path, name: str):
     out = export_copy(tmp_path, name)
@@ -106,6 +107,7 @@ def test_real_recording_matches_neon_player(tmp_path: Path, name: str):
 
 
 @fixtures.needs_recordings
+@fixtures.needs_golden
 def test_real_text_differs_only_in_angles(tmp_path: Path):
     out = export_copy(tmp_path, "neon_demo")
     for name in ("gaze.csv", "fixations.csv"):
@@ -117,6 +119,7 @@ def test_real_text_differs_only_in_angles(tmp_path: Path):
 
 
 @fixtures.needs_recordings
+@fixtures.needs_golden
 @pytest.mark.parametrize("name", REAL)
 def test_real_export_info(tmp_path: Path, name: str):
     out = export_copy(tmp_path, name)
@@ -128,6 +131,7 @@ def test_real_export_info(tmp_path: Path, name: str):
 
 
 @fixtures.needs_recordings
+@fixtures.needs_golden
 def test_format_23_writes_eye_states_without_eyelids(tmp_path: Path):
     rec = tmp_path / "rec"
     shutil.copytree(fixtures.recording("neon23_multipart"), rec)
@@ -142,6 +146,7 @@ def test_format_23_writes_eye_states_without_eyelids(tmp_path: Path):
 
 
 @fixtures.needs_recordings
+@fixtures.needs_golden
 def test_cli_export_writes_the_tables(tmp_path: Path):
     rec = tmp_path / "rec"
     shutil.copytree(fixtures.recording("neon_demo"), rec)

@@ -21,7 +21,7 @@ from tests.neon_factories import SCENE, START_NS, write_neon
 
 EYE = "Neon Sensor Module v1"
 
-GOLDEN = fixtures.RECORDINGS.parent / "neon-player-v6"
+GOLDEN = fixtures.NEON_PLAYER_EXPORTS
 runner = CliRunner()
 S = 1_000_000_000
 

@@ -19,7 +19,7 @@ from gazeport.exporters.world_timestamps import WORLD_TIMESTAMPS, write_world_ti
 from tests import fixtures
 from tests.neon_factories import START_NS, write_neon
 
-GOLDEN = fixtures.RECORDINGS.parent / "neon-player-v6"
+GOLDEN = fixtures.NEON_PLAYER_EXPORTS
 HEADER = b"recording id,timestamp [ns]\r\n"
 runner = CliRunner()
 

@@ -25,7 +25,7 @@ from gazeport.recording.neon_timeline import (
 )
 
 #: Neon Player 6.0.13's exports of the real recordings, beside them (README.md there).
-GOLDEN = fixtures.RECORDINGS.parent / "neon-player-v6"
+GOLDEN = fixtures.NEON_PLAYER_EXPORTS
 FRAME = 33_333_333
 #: numpy's float64 arange step for 33,333,333 ns at epochs 2^60..2^61 ns (2006-2043).
 STEP = 33_333_248
