@@ -17,6 +17,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from ..analysis.spherical import azimuth_elevation_deg
 from . import cloud_headers as H
 from .cloud_cells import (
     csv_bytes,
@@ -30,7 +31,7 @@ from .cloud_cells import (
 )
 from .cloud_json import write_info_json, write_scene_camera_json
 from .core_timeseries import cloud_view
-from .neon_geometry import azimuth_elevation, event_ids, in_window, overlapping, roll_pitch_yaw
+from .neon_geometry import event_ids, in_window, overlapping, roll_pitch_yaw
 from .tables import Dialect, TableSpec
 
 #: Namespace of gazeport's derived section ids (uuid5 of ``"<recording id>:<start>:<stop>"``).
@@ -89,9 +90,8 @@ def _angles(rec: Any, rows: np.ndarray, x: str, y: str) -> tuple[np.ndarray, np.
     if cal is None:
         nan = np.full(len(rows), np.nan)
         return nan, nan.copy()
-    return azimuth_elevation(
-        rows[x], rows[y], cal.scene_camera_matrix, cal.scene_distortion_coefficients
-    )
+    pixels = np.column_stack([rows[x], rows[y]]) if len(rows) else np.empty((0, 2))
+    return azimuth_elevation_deg(pixels, cal.scene_camera_matrix, cal.scene_distortion_coefficients)
 
 
 def write_gaze(rec: Any, window_ns: tuple[int, int], out: BinaryIO) -> int:

@@ -1,7 +1,7 @@
 """Derived Neon columns shared by the Neon Player v6 and Pupil Cloud tables: pure functions
-over numpy arrays (no recording, no I/O).
+over numpy arrays (no recording, no I/O). Azimuth and elevation are
+:func:`gazeport.analysis.spherical.azimuth_elevation_deg`.
 
-* :func:`azimuth_elevation`: scene pixels → degrees from the scene camera's optical axis;
 * :func:`roll_pitch_yaw`: IMU quaternions → Euler angles in degrees;
 * :func:`event_ids`: the 1-based id of the event (fixation, blink) each sample lies in;
 * :func:`in_window` / :func:`overlapping`: Neon Player's and Cloud's window rules.
@@ -9,34 +9,7 @@ over numpy arrays (no recording, no I/O).
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
-from scipy.spatial.transform import Rotation
-
-
-def azimuth_elevation(
-    x_px: np.ndarray, y_px: np.ndarray, camera_matrix: np.ndarray, distortion: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Azimuth and elevation [deg] (float64, shape (n,)) of scene-camera pixels.
-
-    The pixels are undistorted with the scene intrinsics (OpenCV's 8-coefficient model), made
-    homogeneous (z = 1), then ``azimuth = π/2 − atan2(z, x)`` and ``elevation = arccos(y/r) − π/2``
-    (positive azimuth to the right, positive elevation up, since image y points down).
-    NaN pixels give NaN angles.
-    """
-    x = np.asarray(x_px, dtype=np.float64)
-    y = np.asarray(y_px, dtype=np.float64)
-    if len(x) == 0:
-        return np.empty(0), np.empty(0)
-    points = np.stack([x, y], axis=1).reshape(-1, 1, 2)
-    undistorted = cv2.undistortPoints(
-        points, np.asarray(camera_matrix, np.float64), np.asarray(distortion, np.float64)
-    ).reshape(-1, 2)
-    ux, uy = undistorted[:, 0], undistorted[:, 1]
-    r = np.sqrt(ux * ux + uy * uy + 1.0)
-    azimuth = np.degrees(np.pi / 2 - np.arctan2(1.0, ux))
-    elevation = np.degrees(np.arccos(uy / r) - np.pi / 2)
-    return azimuth, elevation
 
 
 def roll_pitch_yaw(w: np.ndarray, x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
@@ -45,6 +18,8 @@ def roll_pitch_yaw(w: np.ndarray, x: np.ndarray, y: np.ndarray, z: np.ndarray) -
     The Euler angles are scipy's intrinsic-lowercase ``"yxz"`` sequence of the quaternion
     (x, y, z, w): roll about y, then pitch about x, then yaw about z, as Neon Player writes them.
     """
+    from scipy.spatial.transform import Rotation  # imported here: SciPy loads slowly
+
     quats = np.stack([np.asarray(c, dtype=np.float64) for c in (x, y, z, w)], axis=1)
     if len(quats) == 0:
         return np.empty((0, 3))
@@ -66,6 +41,13 @@ def event_ids(timestamps_ns: np.ndarray, starts_ns: np.ndarray, ends_ns: np.ndar
     return np.where(inside, candidate + 1, 0).astype(np.int64)
 
 
+def sample_slice(timestamps_ns: np.ndarray, window_ns: tuple[int, int]) -> slice:
+    """The rows of a time-sorted stream with ``start <= t <= stop`` (a view, no copy)."""
+    lo = int(np.searchsorted(timestamps_ns, window_ns[0], side="left"))
+    hi = int(np.searchsorted(timestamps_ns, window_ns[1], side="right"))
+    return slice(lo, max(lo, hi))
+
+
 def in_window(timestamps_ns: np.ndarray, window_ns: tuple[int, int]) -> np.ndarray:
     """Samples kept by an export window: ``start ≤ t ≤ stop`` (bool mask)."""
     t = np.asarray(timestamps_ns, dtype=np.int64)
@@ -82,4 +64,4 @@ def overlapping(
     return (ends > window_ns[0]) & (starts < window_ns[1])
 
 
-__all__ = ["azimuth_elevation", "event_ids", "in_window", "overlapping", "roll_pitch_yaw"]
+__all__ = ["event_ids", "in_window", "overlapping", "roll_pitch_yaw", "sample_slice"]

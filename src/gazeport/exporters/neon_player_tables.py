@@ -21,6 +21,7 @@ import numpy as np
 
 from ..analysis.spherical import azimuth_elevation_deg
 from .csv_text import text_column
+from .neon_geometry import event_ids, overlapping, roll_pitch_yaw, sample_slice
 from .neon_player_meta import export_info_text, write_calibration_json, write_info_json
 from .neon_text import (
     Column,
@@ -57,29 +58,6 @@ _IMU_COLUMNS = (
     + [(f"acceleration {a} [g]", f"acceleration_{a}_g") for a in "xyz"]
 )  # fmt: skip
 _EVENT_TIMES = ["start timestamp [ns]", "end timestamp [ns]", "duration [ms]"]
-
-
-def sample_slice(timestamps_ns: np.ndarray, window_ns: Window) -> slice:
-    """The rows of a time-sorted stream with ``start <= t <= stop``."""
-    lo = int(np.searchsorted(timestamps_ns, window_ns[0], side="left"))
-    hi = int(np.searchsorted(timestamps_ns, window_ns[1], side="right"))
-    return slice(lo, max(lo, hi))
-
-
-def overlapping(events: np.ndarray, window_ns: Window) -> np.ndarray:
-    """Indices of the events that overlap the window (``stop > start_w`` and ``start < stop_w``)."""
-    keep = (events["end_timestamp_ns"] > window_ns[0]) & (
-        events["start_timestamp_ns"] < window_ns[1]
-    )
-    return np.flatnonzero(keep)
-
-
-def member_ids(timestamps_ns: np.ndarray, events: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """1-based id of the event holding each sample (``start <= t < stop``) and whether any does."""
-    after_start = np.searchsorted(events["start_timestamp_ns"], timestamps_ns, side="right") - 1
-    before_stop = np.searchsorted(events["end_timestamp_ns"], timestamps_ns, side="right")
-    inside = (after_start == before_stop) & (after_start >= 0)
-    return after_start + 1, inside
 
 
 def _rid(rec: Any) -> bytes:
@@ -133,8 +111,8 @@ def write_gaze(rec: Any, window_ns: Window, out: BinaryIO) -> int:
             worn, found = _worn_on(rec, times)
             cols.append(_present(f64_block(worn), found))
         for ev in events:
-            ids, inside = member_ids(times, ev)
-            cols.append(int_cells(ids, inside))
+            ids = event_ids(times, ev["start_timestamp_ns"], ev["end_timestamp_ns"])
+            cols.append(int_cells(ids, ids > 0))
         write_rows(out, cols, len(chunk))
     return len(gaze)
 
@@ -159,7 +137,9 @@ def _event_rows(
     columns (header, field) in their own float text."""
     events = rec.stream(stream) if rec.has_stream(stream) else rec.fixations[:0]
     out.write(header(["recording id", id_name, *_EVENT_TIMES, *(h for h, _ in extra)]))
-    keep = overlapping(events, window_ns)
+    keep = np.flatnonzero(
+        overlapping(events["start_timestamp_ns"], events["end_timestamp_ns"], window_ns)
+    )
     rid = _rid(rec)
     for part in chunks(len(keep)):
         idx = keep[part]
@@ -214,15 +194,6 @@ def write_events(rec: Any, window_ns: Window, out: BinaryIO) -> int:
     return len(events)
 
 
-def _euler_deg(quat_xyzw: np.ndarray) -> np.ndarray:
-    """``(n, 3)`` roll, pitch, yaw [deg]: SciPy's intrinsic-free ``"yxz"`` Euler angles in float64."""
-    from scipy.spatial.transform import Rotation  # imported here: only imu.csv needs it
-
-    if len(quat_xyzw) == 0:
-        return np.empty((0, 3))
-    return Rotation.from_quat(quat_xyzw.astype(np.float64)).as_euler("yxz", degrees=True)
-
-
 def write_imu(rec: Any, window_ns: Window, out: BinaryIO) -> int:
     """imu.csv: gyro [deg/s], acceleration [g], roll/pitch/yaw [deg], quaternion x, y, z, w."""
     imu = rec.imu[sample_slice(rec.imu["timestamp_ns"], window_ns)]
@@ -236,7 +207,7 @@ def write_imu(rec: Any, window_ns: Window, out: BinaryIO) -> int:
         q = _columns(chunk, quat).astype(np.float32)
         cols: list[Column] = [rid, int_cells(chunk["timestamp_ns"]),
                 f32_block(_columns(chunk, [f for _, f in _IMU_COLUMNS])),
-                f64_block(_euler_deg(q)), f32_block(q)]  # fmt: skip
+                f64_block(roll_pitch_yaw(q[:, 3], q[:, 0], q[:, 1], q[:, 2])), f32_block(q)]  # fmt: skip
         write_rows(out, cols, len(chunk))
     return len(imu)
 
@@ -276,9 +247,4 @@ NEON_PLAYER = Dialect(
     info_text=export_info_text,
 )
 
-__all__ = [
-    "NEON_PLAYER",
-    "member_ids",
-    "overlapping",
-    "sample_slice",
-]
+__all__ = ["NEON_PLAYER"]
