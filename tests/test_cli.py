@@ -187,7 +187,8 @@ def test_info_text_fixtures_exit_0(name: str):
 
 NEON_NOT_YET = (
     "is a native Neon recording: detecting fixations or blinks in and transcoding Neon "
-    "recordings is not available yet; `gazeport info` and `gazeport.open()` read them."
+    "recordings is not available yet; `gazeport export` writes the Companion's own fixations "
+    "and blinks."
 )
 
 

@@ -139,8 +139,8 @@ def test_core_only_tools_refuse_neon_with_one_sentence(tmp_path: Path) -> None:
         Recording(truth.root)
     assert str(info.value) == (
         f"{truth.root} is a native Neon recording: detecting fixations or blinks in and "
-        "transcoding Neon recordings is not available yet; `gazeport info` and "
-        "`gazeport.open()` read them."
+        "transcoding Neon recordings is not available yet; `gazeport export` writes the "
+        "Companion's own fixations and blinks."
     )
 
 

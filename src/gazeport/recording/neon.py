@@ -75,7 +75,7 @@ FIXATION_OFFSET_FIXED_IN = (2, 9, 31)
 #: blink commands, transcoding).
 NOT_YET = (
     "detecting fixations or blinks in and transcoding Neon recordings is not available yet; "
-    "`gazeport info` and `gazeport.open()` read them"
+    "`gazeport export` writes the Companion's own fixations and blinks"
 )
 
 
