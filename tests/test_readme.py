@@ -89,3 +89,29 @@ def test_annotate_example_is_real_output(rec: Path) -> None:
         printed = _run(command, rec)
         if shown:  # a command shown without output may still print (e.g. "Edited …")
             assert printed == shown, command
+
+
+NEON_HOME = "~/recordings/neon/2025-10-17_17-53-08"
+
+
+def test_neon_example_is_real_output(tmp_path: Path) -> None:
+    rec = tmp_path / "recordings" / "neon" / "2025-10-17_17-53-08"
+    shutil.copytree(fixtures.recording("neon_demo"), rec)
+    for p in [rec, *rec.rglob("*")]:
+        p.chmod(p.stat().st_mode | stat.S_IWUSR)
+    sessions = [
+        (command, shown)
+        for command, shown in _sessions("")
+        if command.split(" ")[2:3] == [NEON_HOME]
+    ]
+    assert [c.split(" ")[1] for c, _ in sessions] == ["annotate"] * 3 + ["export"]
+    for command, shown in sessions:
+        printed = [
+            line.replace("~/recordings/2024_01_25/003", NEON_HOME)  # _run names rec so
+            for line in _run(command.replace(NEON_HOME, str(rec)), rec)
+            if not line.startswith("Done in ")
+        ]
+        assert printed == shown, command
+    gaze = (rec / "exports" / "000" / "gaze.csv").read_text(encoding="utf-8").splitlines()
+    readme = README.read_text(encoding="utf-8")
+    assert "\n".join(gaze[:2]) in readme

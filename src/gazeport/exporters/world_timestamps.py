@@ -43,6 +43,8 @@ def write_timestamp_rows(recording_id: str, stamps_ns: np.ndarray, out: BinaryIO
 
 #: The table spec for :data:`gazeport.exporters.neon_player_tables.NEON_PLAYER`; it needs no
 #: stream (a recording without scene frames gets gray frames only).
-WORLD_TIMESTAMPS = TableSpec("world_timestamps.csv", write_world_timestamps, needs=(), unit="rows")
+WORLD_TIMESTAMPS = TableSpec(
+    "world_timestamps.csv", write_world_timestamps, needs=(), unit="frames"
+)
 
 __all__ = ["COLUMNS", "WORLD_TIMESTAMPS", "write_timestamp_rows", "write_world_timestamps"]

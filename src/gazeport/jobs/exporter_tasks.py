@@ -279,6 +279,10 @@ def run_tables(ctx: TaskContext) -> None:
             ctx.staging.forget(tmp)
             ctx.fail_part(spec.file, exc)
             continue
+        finally:
+            drop = getattr(rec, "drop_streams", None)  # one table's streams in memory at a time
+            if drop is not None:
+                drop()
         if spec.unit:
             ctx.count(spec.file, count, spec.unit)
             ctx.result.rows[spec.file.rsplit(".", 1)[0]] = count

@@ -400,6 +400,11 @@ class NeonRecording:
 
     # --- context manager -----------------------------------------------------------------------
 
+    def drop_streams(self) -> None:
+        """Forget the decoded streams (they are decoded again on next use): an exporter that
+        is done with them keeps memory to one table's streams at a time."""
+        self._cache.clear()
+
     def close(self) -> None:
         """Drop the decoded streams (no file stays open between calls)."""
         self._cache.clear()
