@@ -209,10 +209,33 @@ def test_duration_rounds_half_to_even_and_worn_text():
 
     starts = np.array([0, 0, 0, 0], dtype=np.int64)
     ends = np.array([1_499_999, 1_500_000, 2_500_000, 2_500_001], dtype=np.int64)
-    assert duration_ms_cells(starts, ends) == ["1", "2", "2", "3"]
-    assert worn_cells(np.array([255, 0], np.uint8)) == ["1.0", "0.0"]
-    assert float_cells(np.array([np.float32(831.66815)]), 3) == ["831.668"]
-    assert float_cells(np.array([np.nan, 3.3292593955993652])) == ["", "3.3292593955993652"]
+    assert duration_ms_cells(starts, ends) == [b"1", b"2", b"2", b"3"]
+    assert worn_cells(np.array([255, 0], np.uint8)) == [b"1.0", b"0.0"]
+    assert worn_cells(np.array([255, 0]), np.array([False, True])) == [b"", b"0.0"]
+    assert float_cells(np.array([np.float32(831.66815)]), 3) == [b"831.668"]
+    assert float_cells(np.array([np.nan, 3.3292593955993652])) == [b"", b"3.3292593955993652"]
+    # orjson's own notation differs here; the per-row fixes keep Python's repr.
+    assert float_cells(np.array([1e-5, -0.0004, 2e16, np.inf]), 3) == [
+        b"0.0",
+        b"-0.0",
+        b"2e+16",
+        b"inf",
+    ]
+    assert float_cells(np.array([1.5e-5, -0.0]), 6) == [b"1.5e-05", b"-0.0"]
+
+
+@pytest.mark.filterwarnings("ignore:.*calibration.bin does not exist")
+def test_chunked_write_equals_one_chunk(tmp_path: Path, monkeypatch):
+    from gazeport.exporters import neon_text
+
+    truth = write_neon(tmp_path / "rec")
+    window = (0, 2**62)
+    with NeonRecording(truth.root) as rec:
+        whole = write_all(rec, window)
+        monkeypatch.setattr(neon_text, "CHUNK_ROWS", 7)
+        chunked = write_all(rec, window)
+    assert chunked == whole
+    assert whole["gaze.csv"].count(b"\r\n") > 7 * 3  # several chunks really were written
 
 
 @pytest.mark.filterwarnings("ignore:.*calibration.bin does not exist")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import shutil
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from typer.testing import CliRunner
 import gazeport
 from gazeport import cli
 from gazeport.batch import discover
-from gazeport.recording.cloud import CloudRecording
+from gazeport.recording.cloud import FILES, CloudRecording
 from gazeport.recording.detect import RecordingKind
 
 runner = CliRunner()
@@ -147,3 +148,55 @@ def test_lf_csvs_and_crlf_json_read_the_same(tmp_path: Path):
     again = export(other)
     for name in ("gaze.csv", "info.json", "scene_camera.json"):
         assert (again / name).read_bytes() == (cloud / name).read_bytes(), name
+
+
+def _csv_rows(path: Path) -> int:
+    with path.open(newline="") as f:
+        return sum(1 for _ in csv.reader(f)) - 1  # minus the header
+
+
+def _snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    return {str(p): (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.rglob("*")
+            if p.is_file()}  # fmt: skip
+
+
+def assert_info_lists_every_stream(cloud: Path) -> None:
+    """``gazeport info`` (text and JSON) of a download: one stream per Cloud CSV, one part each,
+    counts equal to the CSV rows; the download is not written."""
+    before = _snapshot(cloud)
+    result = runner.invoke(cli.app, ["info", str(cloud), "--json"])
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    facts = json.loads(result.stdout)
+    assert facts["kind"] == "cloud_csv_export"
+    assert facts["software"].startswith("Pupil Cloud download")
+    streams = {s["name"]: s for s in facts["streams"]}
+    expected = {name for name, file in FILES.items() if (cloud / file).is_file()}
+    assert set(streams) == expected >= {"gaze", "worn", "fixations", "events", "scene"}
+    for name, s in streams.items():
+        assert {"count", "rate_hz", "first_rel_s", "last_rel_s", "layout", "parts", "gaps"} <= set(
+            s
+        )
+        assert s["count"] == _csv_rows(cloud / FILES[name]), name
+        assert len(s["parts"]) == 1 and s["parts"][0]["count"] == s["count"], name
+        assert s["layout"].endswith(FILES[name]) and s["gaps"] == [], name
+        if s["count"]:
+            assert s["first_rel_s"] <= s["last_rel_s"], name
+    assert streams["gaze"]["rate_hz"] == pytest.approx(200, rel=0.05)
+    assert streams["fixations"]["rate_hz"] is None
+    assert facts["videos"]["scene"]["frames"] == streams["scene"]["count"] > 0
+    text = runner.invoke(cli.app, ["info", str(cloud)])
+    assert text.exit_code == 0, (text.stdout, text.stderr)
+    assert "Pupil Cloud download" in text.stdout and "world_timestamps.csv" in text.stdout
+    assert _snapshot(cloud) == before
+
+
+@pytest.mark.filterwarnings(NO_CALIBRATION)
+def test_info_of_a_synthetic_download_lists_every_stream(tmp_path: Path):
+    write_neon(tmp_path / "neon")
+    assert_info_lists_every_stream(cloud_download(tmp_path / "neon", tmp_path / "cloud"))
+
+
+@fixtures.needs_recordings
+def test_info_of_a_real_download_lists_every_stream(tmp_path: Path):
+    neon = Path(shutil.copytree(fixtures.recording("neon_demo"), tmp_path / "neon_demo"))
+    assert_info_lists_every_stream(cloud_download(neon, tmp_path / "cloud"))

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from ..formats.neon_inventory import PartSummary, StreamSummary
 from ..recording import NeonRecording
+from ..recording.cloud import CloudRecording
 from ..recording.neon import part_gaps, sample_rate_hz
 from .commands import _out
 
@@ -40,10 +41,12 @@ def _part(rec: NeonRecording, part: PartSummary) -> dict[str, Any]:
 
 
 def _stream(rec: NeonRecording, s: StreamSummary) -> dict[str, Any]:
+    # A Cloud part is a CSV, not a .time file: the download computes its own rate.
+    rate = rec.stream_rate_hz(s) if isinstance(rec, CloudRecording) else sample_rate_hz(s)
     return {
         "name": s.name,
         "count": s.count,
-        "rate_hz": sample_rate_hz(s),
+        "rate_hz": rate,
         "first_ns": s.first_ns,
         "last_ns": s.last_ns,
         "first_rel_s": _rel(rec, s.first_ns),
@@ -64,7 +67,12 @@ def _video(rec: NeonRecording, s: StreamSummary | None, camera: str) -> dict[str
     return {
         "frames": s.count,
         "parts": [p.number for p in s.parts],
-        "missing_video_parts": [f"{_VIDEO_FILES[camera]} ps{p.number}.mp4" for p in missing],
+        "missing_video_parts": [
+            "no scene .mp4 in the download"
+            if p.number is None
+            else f"{_VIDEO_FILES[camera]} ps{p.number}.mp4"
+            for p in missing
+        ],
         "frames_without_video": sum(p.used for p in missing),
         "first_rel_s": _rel(rec, s.first_ns),
         "last_rel_s": _rel(rec, s.last_ns),
@@ -79,9 +87,15 @@ def neon_facts(rec: NeonRecording) -> dict[str, Any]:
     summaries = {s.name: s for s in rec.stream_summaries()}
     mismatches = rec.check_manifest()
     wearer = rec.wearer
+    cloud = isinstance(rec, CloudRecording)
     return {
         "path": str(rec.path),
         "kind": rec.kind.value,
+        "software": (
+            f"Pupil Cloud download (Neon Companion {inf.app_version})"
+            if cloud
+            else f"Neon Companion {inf.app_version}"
+        ),
         "recording_id": inf.recording_id,
         "recording_name": inf.recording_name,
         "app_version": inf.app_version,
@@ -96,7 +110,12 @@ def neon_facts(rec: NeonRecording) -> dict[str, Any]:
         "start_utc": start.isoformat(),
         "start_local": start.astimezone().isoformat(),
         "duration_s": rec.duration_s,
-        "streams": [_stream(rec, s) for name, s in summaries.items() if name not in _VIDEO_FILES],
+        # A Cloud download's scene is a CSV stream too (world_timestamps.csv): list it as one.
+        "streams": [
+            _stream(rec, s)
+            for name, s in summaries.items()
+            if name not in _VIDEO_FILES or (cloud and name == "scene")
+        ],
         "videos": {camera: _video(rec, summaries.get(camera), camera) for camera in _VIDEO_FILES},
         "manifest": {
             "present": (rec.path / "manifest.json").is_file(),
@@ -115,7 +134,7 @@ def print_neon_facts(f: dict[str, Any]) -> None:
     """``gazeport info`` of a Neon recording as text."""
     rows = [
         ("kind", f"{f['kind']} (data format {f['data_format_version']}, {f['info_file']})"),
-        ("software", f"Neon Companion {f['app_version']}"),
+        ("software", f["software"]),
         ("recording", f"{f['recording_name'] or '—'}  (id {f['recording_id']})"),
         ("wearer", f["wearer_name"] or "unknown"),
         ("module", f"{f['module_serial_number'] or '—'} on {f['device'] or 'unknown phone'}"),
@@ -165,7 +184,9 @@ def print_neon_facts(f: dict[str, Any]) -> None:
         for note in notes:
             _out.print(f"  {escape(note)}", soft_wrap=True)
     manifest = f["manifest"]
-    if not manifest["present"]:
+    if not manifest["present"] and f["kind"] == CloudRecording.kind.value:
+        _out.print("[bold]Manifest[/] none (a Pupil Cloud download has no manifest.json)")
+    elif not manifest["present"]:
         _out.print("[bold]Manifest[/] none (manifest.json is missing; files not checked)")
     elif not manifest["problems"]:
         _out.print("[bold]Manifest[/] every listed file matches manifest.json")

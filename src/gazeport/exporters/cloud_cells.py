@@ -1,87 +1,87 @@
 """Cell text of Pupil Cloud's Timeseries CSVs, column by column (spec neon-format §3.1).
 
-Every column becomes a list of ``str`` cells; :func:`csv_bytes` joins them into rows. Cloud's
-rules: ids and ns timestamps are plain integers, a missing id is an empty cell, ``worn`` is
-``1.0``/``0.0``, gaze and fixation pixels are rounded to 3 decimals, IMU gyro and acceleration
-to 6, durations in ms are integers, every other float is the float32 value widened to float64
-and printed in its shortest repr. NaN becomes an empty cell.
+Every function returns one ``bytes`` cell per row, in the column machinery of
+:mod:`.neon_text` (orjson in C, per-row fixes only where its text differs); :func:`write_csv`
+writes a table chunk by chunk. Cloud's rules: ids and ns timestamps are plain integers, a
+missing id is an empty cell, ``worn`` is ``1.0``/``0.0``, gaze and fixation pixels are rounded
+to 3 decimals, IMU gyro and acceleration to 6, durations in ms are integers, every other float
+is the float32 value widened to float64 and printed in its shortest repr. NaN becomes an empty
+cell. Rows end with CRLF.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import BinaryIO
 
 import numpy as np
 
+from . import neon_text
+from .neon_text import Cells, ColumnSource
+
 #: Line ending of Cloud's CSVs: the one real Timeseries download is CRLF throughout, and
 #: Python's ``csv`` module (a likely writer) ends rows with CRLF by default; readers accept both.
-CRLF = "\r\n"
+CRLF = b"\r\n"
+
+_WORN = np.array([b"0.0", b"1.0", b""], dtype=object)  # index 2: no worn sample
 
 
-def int_cells(values: np.ndarray) -> list[str]:
+def int_cells(values: np.ndarray) -> Cells:
     """Integers (ids, ns timestamps) as plain decimal text."""
-    return [str(v) for v in np.asarray(values, dtype=np.int64).tolist()]
+    return neon_text.int_cells(values)
 
 
-def id_cells(ids: np.ndarray) -> list[str]:
+def id_cells(ids: np.ndarray) -> Cells:
     """1-based ids; 0 (no event) becomes an empty cell."""
-    return [str(v) if v else "" for v in np.asarray(ids, dtype=np.int64).tolist()]
+    ids = np.asarray(ids, dtype=np.int64)
+    return neon_text.int_cells(ids, ids != 0)
 
 
-def float_cells(values: np.ndarray, decimals: int | None = None) -> list[str]:
-    """Floats as float64 shortest repr (after rounding to ``decimals`` when given); NaN → ``""``."""
-    v = np.asarray(values, dtype=np.float64)
-    if decimals is not None:
-        v = np.round(v, decimals)
-    return [repr(x) if x == x else "" for x in v.tolist()]
+def float_cells(values: np.ndarray, decimals: int | None = None) -> Cells:
+    """Floats as float64 shortest repr (after rounding to ``decimals`` when given); NaN → empty."""
+    return neon_text.f64_block(values, decimals)
 
 
-def worn_cells(worn: np.ndarray, present: np.ndarray | None = None) -> list[str]:
-    """``1.0`` / ``0.0`` (``""`` where ``present`` is False)."""
-    w = np.asarray(worn).astype(bool).tolist()
-    cells = ["1.0" if x else "0.0" for x in w]
+def worn_cells(worn: np.ndarray, present: np.ndarray | None = None) -> Cells:
+    """``1.0`` / ``0.0`` (empty where ``present`` is False)."""
+    code = np.asarray(worn).astype(bool).astype(np.int64)
     if present is not None:
-        cells = [c if p else "" for c, p in zip(cells, np.asarray(present).tolist(), strict=True)]
-    return cells
+        code[~np.asarray(present, dtype=bool)] = 2
+    return list(_WORN[code])
 
 
-def duration_ms_cells(starts_ns: np.ndarray, ends_ns: np.ndarray) -> list[str]:
+def duration_ms_cells(starts_ns: np.ndarray, ends_ns: np.ndarray) -> Cells:
     """``round((end − start) / 1e6)`` as an integer (half to even, like Python's ``round``)."""
     diff = np.asarray(ends_ns, dtype=np.int64) - np.asarray(starts_ns, dtype=np.int64)
     return int_cells(np.rint(diff / 1e6).astype(np.int64))
 
 
-def text_cell(value: str) -> str:
+def text_cell(value: str) -> bytes:
     """A text cell, quoted the way ``csv.writer`` quotes minimally (separator, quote, newline)."""
     if any(c in value for c in ',"\r\n'):
-        return '"' + value.replace('"', '""') + '"'
-    return value
+        value = '"' + value.replace('"', '""') + '"'
+    return value.encode()
 
 
-def csv_bytes(header: str, columns: Sequence[Sequence[str]], n: int) -> bytes:
-    """``header`` and ``n`` rows of ``columns`` (each ``n`` cells) joined with ``,`` and CRLF."""
-    if not columns:
-        return (header + CRLF).encode()
-    for col in columns:
-        if len(col) != n:
-            raise ValueError(f"a column has {len(col)} cells for {n} rows")
-    rows = [",".join(row) for row in zip(*columns, strict=True)]
-    return (CRLF.join([header, *rows]) + CRLF).encode()
+def text_cells(values: Sequence[str]) -> Cells:
+    """:func:`text_cell` of each value (event names and types: a few rows)."""
+    return [text_cell(str(v)) for v in values]
 
 
-def repeat(value: str, n: int) -> list[str]:
-    """The same cell ``n`` times (section id, recording id)."""
-    return [value] * n
+def write_csv(out: BinaryIO, header: str, n: int, columns: Sequence[ColumnSource]) -> int:
+    """Write ``header`` and ``n`` rows of ``columns`` (constant cells or
+    :func:`~.neon_text.sliced` sources), CRLF-ended, chunk by chunk; returns ``n``."""
+    return neon_text.write_table(out, header.encode() + CRLF, n, columns, CRLF)
 
 
 __all__ = [
     "CRLF",
-    "csv_bytes",
     "duration_ms_cells",
     "float_cells",
     "id_cells",
     "int_cells",
-    "repeat",
     "text_cell",
+    "text_cells",
     "worn_cells",
+    "write_csv",
 ]

@@ -20,18 +20,18 @@ import numpy as np
 from ..analysis.spherical import azimuth_elevation_deg
 from . import cloud_headers as H
 from .cloud_cells import (
-    csv_bytes,
     duration_ms_cells,
     float_cells,
     id_cells,
     int_cells,
-    repeat,
-    text_cell,
+    text_cells,
     worn_cells,
+    write_csv,
 )
 from .cloud_json import write_info_json, write_scene_camera_json
 from .core_timeseries import cloud_view
 from .neon_geometry import event_ids, in_window, overlapping, roll_pitch_yaw
+from .neon_text import ColumnSource, sliced
 from .tables import Dialect, TableSpec
 
 #: Namespace of gazeport's derived section ids (uuid5 of ``"<recording id>:<start>:<stop>"``).
@@ -50,8 +50,17 @@ def section_id(rec: Any, window_ns: tuple[int, int]) -> str:
     return str(uuid.uuid5(SECTION_NAMESPACE, f"{rec.recording_id}:{window_ns[0]}:{window_ns[1]}"))
 
 
-def _ids(rec: Any, window_ns: tuple[int, int], n: int) -> list[list[str]]:
-    return [repeat(section_id(rec, window_ns), n), repeat(rec.recording_id, n)]
+def _ids(rec: Any, window_ns: tuple[int, int]) -> list[ColumnSource]:
+    """``section id`` and ``recording id``: constant cells on every row (written as they are)."""
+    return [section_id(rec, window_ns).encode(), str(rec.recording_id).encode()]
+
+
+def _stack(rows: np.ndarray, fields: list[str]) -> np.ndarray:
+    """The float ``fields`` of ``rows`` as one ``(n, k)`` float64 block (one orjson call a chunk
+    instead of ``k``)."""
+    if not len(rows):
+        return np.empty((0, len(fields)))
+    return np.column_stack([np.asarray(rows[f], dtype=np.float64) for f in fields])
 
 
 def _events_or_none(rec: Any, name: str) -> np.ndarray | None:
@@ -106,18 +115,17 @@ def write_gaze(rec: Any, window_ns: tuple[int, int], out: BinaryIO) -> int:
     n = len(g)
     az, el = _angles(rec, g, "gaze_x_px", "gaze_y_px")
     columns = [
-        *_ids(rec, window_ns, n),
-        int_cells(g["timestamp_ns"]),
-        float_cells(g["gaze_x_px"], 3),
-        float_cells(g["gaze_y_px"], 3),
-        worn_cells(worn_all[keep], known_all[keep]),
-        id_cells(fix_all[keep]),
-        id_cells(blink_all[keep]),
-        float_cells(az),
-        float_cells(el),
+        *_ids(rec, window_ns),
+        sliced(int_cells, g["timestamp_ns"]),
+        sliced(float_cells, g["gaze_x_px"], decimals=3),
+        sliced(float_cells, g["gaze_y_px"], decimals=3),
+        sliced(worn_cells, worn_all[keep], known_all[keep]),
+        sliced(id_cells, fix_all[keep]),
+        sliced(id_cells, blink_all[keep]),
+        sliced(float_cells, az),
+        sliced(float_cells, el),
     ]
-    out.write(csv_bytes(H.GAZE, columns, n))
-    return n
+    return write_csv(out, H.GAZE, n, columns)
 
 
 def _event_rows(rec: Any, name: str, window_ns: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -128,14 +136,14 @@ def _event_rows(rec: Any, name: str, window_ns: tuple[int, int]) -> tuple[np.nda
 
 def _event_head(
     rec: Any, window_ns: tuple[int, int], ev: np.ndarray, ids: np.ndarray
-) -> list[list[str]]:
-    n = len(ev)
+) -> list[ColumnSource]:
+    start, end = ev["start_timestamp_ns"], ev["end_timestamp_ns"]
     return [
-        *_ids(rec, window_ns, n),
-        int_cells(ids),
-        int_cells(ev["start_timestamp_ns"]),
-        int_cells(ev["end_timestamp_ns"]),
-        duration_ms_cells(ev["start_timestamp_ns"], ev["end_timestamp_ns"]),
+        *_ids(rec, window_ns),
+        sliced(int_cells, ids),
+        sliced(int_cells, start),
+        sliced(int_cells, end),
+        sliced(duration_ms_cells, start, end),
     ]
 
 
@@ -146,13 +154,12 @@ def write_fixations(rec: Any, window_ns: tuple[int, int], out: BinaryIO) -> int:
     az, el = _angles(rec, ev, "mean_gaze_x_px", "mean_gaze_y_px")
     columns = [
         *_event_head(rec, window_ns, ev, ids),
-        float_cells(ev["mean_gaze_x_px"], 3),
-        float_cells(ev["mean_gaze_y_px"], 3),
-        float_cells(az),
-        float_cells(el),
+        sliced(float_cells, ev["mean_gaze_x_px"], decimals=3),
+        sliced(float_cells, ev["mean_gaze_y_px"], decimals=3),
+        sliced(float_cells, az),
+        sliced(float_cells, el),
     ]
-    out.write(csv_bytes(H.FIXATIONS, columns, len(ev)))
-    return len(ev)
+    return write_csv(out, H.FIXATIONS, len(ev), columns)
 
 
 def write_saccades(rec: Any, window_ns: tuple[int, int], out: BinaryIO) -> int:
@@ -161,19 +168,17 @@ def write_saccades(rec: Any, window_ns: tuple[int, int], out: BinaryIO) -> int:
     columns = [
         *_event_head(rec, window_ns, ev, ids),
         *(
-            float_cells(ev[f])
+            sliced(float_cells, ev[f])
             for f in ("amplitude_px", "amplitude_deg", "mean_velocity_px_s", "peak_velocity_px_s")
         ),
     ]
-    out.write(csv_bytes(H.SACCADES, columns, len(ev)))
-    return len(ev)
+    return write_csv(out, H.SACCADES, len(ev), columns)
 
 
 def write_blinks(rec: Any, window_ns: tuple[int, int], out: BinaryIO) -> int:
     """blinks.csv: blinks overlapping the window."""
     ev, ids = _event_rows(rec, "blinks", window_ns)
-    out.write(csv_bytes(H.BLINKS, _event_head(rec, window_ns, ev, ids), len(ev)))
-    return len(ev)
+    return write_csv(out, H.BLINKS, len(ev), _event_head(rec, window_ns, ev, ids))
 
 
 def write_events(rec: Any, window_ns: tuple[int, int], out: BinaryIO) -> int:
@@ -182,15 +187,14 @@ def write_events(rec: Any, window_ns: tuple[int, int], out: BinaryIO) -> int:
     table = rec.event_table()
     ev = table[in_window(table["timestamp_ns"], window_ns)]
     n = len(ev)
-    kinds = ["recording" if k == "recording" else "cloud" for k in ev["type"].tolist()]
+    kinds = np.where(np.asarray(ev["type"]) == "recording", "recording", "cloud")
     columns = [
-        repeat(rec.recording_id, n),
-        int_cells(ev["timestamp_ns"]),
-        [text_cell(str(name)) for name in ev["name"].tolist()],
-        kinds,
+        str(rec.recording_id).encode(),
+        sliced(int_cells, ev["timestamp_ns"]),
+        sliced(text_cells, np.asarray(ev["name"])),
+        sliced(text_cells, kinds),
     ]
-    out.write(csv_bytes(H.EVENTS, columns, n))
-    return n
+    return write_csv(out, H.EVENTS, n, columns)
 
 
 def write_imu(rec: Any, window_ns: tuple[int, int], out: BinaryIO) -> int:
@@ -201,16 +205,14 @@ def write_imu(rec: Any, window_ns: tuple[int, int], out: BinaryIO) -> int:
     n = len(imu)
     quat = [imu[f"quaternion_{c}"] for c in "wxyz"]
     rpy = roll_pitch_yaw(*quat)
+    motion = [f"gyro_{a}_deg_s" for a in "xyz"] + [f"acceleration_{a}_g" for a in "xyz"]
     columns = [
-        *_ids(rec, window_ns, n),
-        int_cells(imu["timestamp_ns"]),
-        *(float_cells(imu[f"gyro_{a}_deg_s"], 6) for a in "xyz"),
-        *(float_cells(imu[f"acceleration_{a}_g"], 6) for a in "xyz"),
-        *(float_cells(rpy[:, i]) for i in range(3)),
-        *(float_cells(q) for q in quat),
+        *_ids(rec, window_ns),
+        sliced(int_cells, imu["timestamp_ns"]),
+        sliced(float_cells, _stack(imu, motion), decimals=6),
+        sliced(float_cells, np.column_stack([rpy, *quat]) if n else np.empty((0, 7))),
     ]
-    out.write(csv_bytes(H.IMU, columns, n))
-    return n
+    return write_csv(out, H.IMU, n, columns)
 
 
 def write_eye_states(rec: Any, window_ns: tuple[int, int], out: BinaryIO) -> int:
@@ -224,10 +226,12 @@ def write_eye_states(rec: Any, window_ns: tuple[int, int], out: BinaryIO) -> int
     if all(f in names for f in H.EYELID_FIELDS):
         fields += H.EYELID_FIELDS
         header = f"{header},{H.EYELIDS}"
-    columns = [*_ids(rec, window_ns, n), int_cells(eye["timestamp_ns"])]
-    columns += [float_cells(eye[f]) for f in fields]
-    out.write(csv_bytes(header, columns, n))
-    return n
+    columns = [
+        *_ids(rec, window_ns),
+        sliced(int_cells, eye["timestamp_ns"]),
+        sliced(float_cells, _stack(eye, fields)),
+    ]
+    return write_csv(out, header, n, columns)
 
 
 def write_world_timestamps(rec: Any, window_ns: tuple[int, int], out: BinaryIO) -> int:
@@ -236,8 +240,7 @@ def write_world_timestamps(rec: Any, window_ns: tuple[int, int], out: BinaryIO) 
     t = rec.stream("scene")["timestamp_ns"]
     t = t[in_window(t, window_ns)]
     n = len(t)
-    out.write(csv_bytes(H.WORLD_TIMESTAMPS, [*_ids(rec, window_ns, n), int_cells(t)], n))
-    return n
+    return write_csv(out, H.WORLD_TIMESTAMPS, n, [*_ids(rec, window_ns), sliced(int_cells, t)])
 
 
 CLOUD = Dialect(

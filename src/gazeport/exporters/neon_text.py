@@ -9,13 +9,15 @@ and writes non-finite values as ``null``. Rows holding such values are formatted
 so the text is always the pandas text.
 
 Every function returns one ``bytes`` per row; :func:`write_rows` joins the columns of a chunk
-and writes it, so no Python code runs per row.
+and writes it, so no Python code runs per row. :func:`write_table` drives a whole table chunk by
+chunk from column sources (:func:`sliced`), so only one chunk's text is held at a time; the
+Pupil Cloud dialect uses it with its own line ending (CRLF) and cell rules (:mod:`.cloud_cells`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import BinaryIO
+from collections.abc import Callable, Sequence
+from typing import Any, BinaryIO
 
 import numpy as np
 import orjson
@@ -31,6 +33,8 @@ NEWLINE = b"\n"
 
 Cells = list[bytes]
 Column = Cells | bytes  # a constant ``bytes`` repeats on every row
+#: A column of a whole table: a constant cell, or the cells of the rows of a chunk (a slice).
+ColumnSource = bytes | Callable[[slice], Cells]
 
 
 def _special(values: np.ndarray, sci_from: float) -> np.ndarray:
@@ -71,9 +75,12 @@ def f32_block(values: np.ndarray) -> Cells:
     return _block(values.reshape(len(values), -1), 1e6)
 
 
-def f64_block(values: np.ndarray) -> Cells:
-    """Float64 columns ``(n, k)`` (or ``(n,)``) in Python's ``repr`` text."""
+def f64_block(values: np.ndarray, decimals: int | None = None) -> Cells:
+    """Float64 columns ``(n, k)`` (or ``(n,)``) in Python's ``repr`` text, after
+    ``np.round(values, decimals)`` when ``decimals`` is given (``831.668``, not ``831.6680``)."""
     values = np.asarray(values, dtype=np.float64)
+    if decimals is not None:
+        values = np.round(values, decimals)
     return _block(values.reshape(len(values), -1), 1e16)
 
 
@@ -92,13 +99,36 @@ def header(columns: Sequence[str]) -> bytes:
     return b",".join(csv_cell(c) for c in columns) + NEWLINE
 
 
-def write_rows(out: BinaryIO, columns: Sequence[Column], n: int) -> None:
-    """Write ``n`` rows made of ``columns`` (per-row cells or one constant cell each)."""
+def write_rows(out: BinaryIO, columns: Sequence[Column], n: int, newline: bytes = NEWLINE) -> None:
+    """Write ``n`` rows made of ``columns`` (per-row cells or one constant cell each), each
+    ended by ``newline``."""
     if n == 0:
         return
     per_row = [c if isinstance(c, list) else [c] * n for c in columns]
-    out.write(NEWLINE.join(map(b",".join, zip(*per_row, strict=True))))
-    out.write(NEWLINE)
+    out.write(newline.join(map(b",".join, zip(*per_row, strict=True))))
+    out.write(newline)
+
+
+def sliced(cells: Callable[..., Cells], *arrays: np.ndarray, **options: Any) -> ColumnSource:
+    """A column source: ``cells(*(a[part] for a in arrays), **options)`` for each chunk
+    ``part``, so the text of a column is only ever made for one chunk."""
+    return lambda part: cells(*(a[part] for a in arrays), **options)
+
+
+def write_table(
+    out: BinaryIO,
+    head: bytes,
+    n: int,
+    columns: Sequence[ColumnSource],
+    newline: bytes = NEWLINE,
+) -> int:
+    """Write ``head`` (the header line with its line ending) and ``n`` rows of ``columns``,
+    :data:`CHUNK_ROWS` rows at a time; returns ``n``."""
+    out.write(head)
+    for part in chunks(n):
+        cols = [c if isinstance(c, bytes) else c(part) for c in columns]
+        write_rows(out, cols, part.stop - part.start, newline)
+    return n
 
 
 def chunks(n: int, size: int | None = None) -> list[slice]:
@@ -111,11 +141,14 @@ __all__ = [
     "CHUNK_ROWS",
     "NEWLINE",
     "Column",
+    "ColumnSource",
     "chunks",
     "f32_block",
     "f64_block",
     "header",
     "int_cells",
+    "sliced",
     "text_cell",
     "write_rows",
+    "write_table",
 ]

@@ -32,8 +32,9 @@ from ..errors import StreamNotFoundError
 from ..formats.cloud_csv import read_cloud_csv, read_scene_camera
 from ..formats.neon_calibration import NeonCalibration
 from ..formats.neon_info import NeonInfo, NeonWearer, read_neon_info
+from ..formats.neon_inventory import PartSummary, StreamSummary
 from .detect import RecordingKind
-from .neon import NeonRecording
+from .neon import EVENT_STREAMS, NeonRecording
 
 #: Stream name → the Cloud file that holds it.
 FILES: dict[str, str] = {
@@ -83,9 +84,39 @@ class CloudRecording(NeonRecording):
         """A Cloud download has no ``manifest.json``: nothing to check."""
         return []
 
-    def stream_summaries(self) -> list[Any]:
-        """Not available for Cloud downloads (no parts on disk)."""
-        return []
+    def stream_summaries(self) -> list[StreamSummary]:
+        """Every stream of the download, one part (its CSV file, ``number`` ``None``) each, in
+        :data:`FILES` order. ``first_ns``/``last_ns`` are int64 UTC ns: the first and last
+        sample (event streams: the first and last start, as for native recordings). The scene
+        part's ``video_file`` is the download's only ``.mp4`` (``None`` when absent or several).
+        Reads (and caches) each stream's CSV; writes nothing."""
+        out = []
+        for name in self.stream_names:
+            data = self.stream(name)
+            names = data.dtype.names or ()
+            times = data["start_timestamp_ns" if "start_timestamp_ns" in names else "timestamp_ns"]
+            first, last = (int(times.min()), int(times.max())) if len(times) else (None, None)
+            csv_file = self.path / FILES[name]
+            video = self._scene_video() if name == "scene" else None
+            part = PartSummary(None, csv_file, csv_file, None, len(data), len(data),
+                               first, last, video)  # fmt: skip
+            out.append(StreamSummary(name, str(csv_file), (part,)))
+        return out
+
+    def _scene_video(self) -> Path | None:
+        videos = sorted(self.path.glob("*.mp4"))
+        return videos[0] if len(videos) == 1 else None
+
+    def stream_rate_hz(self, summary: StreamSummary) -> float | None:
+        """Samples per second of a sample stream: the inverse of the median interval between
+        consecutive timestamps; ``None`` for event streams and fewer than two samples."""
+        if summary.name in EVENT_STREAMS:
+            return None
+        times = self.stream(summary.name)["timestamp_ns"]
+        if len(times) < 2:
+            return None
+        median = float(np.median(np.diff(times)))
+        return 1e9 / median if median > 0 else None
 
     @property
     def stream_names(self) -> tuple[str, ...]:
