@@ -167,6 +167,8 @@ def test_top_level_export_accepts_one_path_or_a_recording(study: Path):
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+# neon23_multipart's worn_200hz.raw has one byte more than its times (spec §1.9): a warning
+@pytest.mark.filterwarnings(r"ignore:.*worn_200hz.raw holds:gazeport.errors.GazeportWarning")
 def test_batch_on_a_local_dask_cluster(study: Path, tmp_path: Path):
     pytest.importorskip("distributed")
     from distributed import LocalCluster
