@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import CorruptFileError, GazeportWarning
+from .lfs_pointer import MAX_POINTER_BYTES, check_not_lfs_pointer
 
 #: On-disk dtype of every ``.time`` file: little-endian int64 UTC nanoseconds.
 TIME_DTYPE = np.dtype("<i8")
@@ -105,9 +106,12 @@ def read_dtype_file(path: Path) -> np.dtype:
 def map_records(path: Path, dtype: np.dtype) -> np.ndarray:
     """The whole records of ``path`` as a read-only memory map (an empty array for 0 bytes).
 
-    A size that is not a multiple of ``dtype.itemsize`` keeps the whole records and warns.
+    A size that is not a multiple of ``dtype.itemsize`` keeps the whole records and warns; a
+    Git LFS pointer file in place of the data raises :class:`CorruptFileError` saying so.
     """
     size = path.stat().st_size
+    if size <= MAX_POINTER_BYTES:  # only a small file can be a pointer: no read otherwise
+        check_not_lfs_pointer(path)
     count, rest = divmod(size, dtype.itemsize)
     if rest:
         warnings.warn(
