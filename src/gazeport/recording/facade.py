@@ -42,7 +42,7 @@ from .columns import ColumnChunk, decode_rows, sorted_chunks
 from .detect import RecordingKind, check_recording
 from .frame_table import FrameTable
 from .neon import NOT_YET, NeonRecording
-from .window import END_OF_TIME_NS, ExportWindow, seconds_to_ns
+from .window import END_OF_TIME_NS, ExportWindow, checked_frame_range, seconds_to_ns
 
 DATA_STREAMS = ("pupil", "gaze")
 #: Videos a recording can have frame tables for.
@@ -228,19 +228,7 @@ class Recording:
             raise TrimRangeError("Give the range either in frames or in seconds, not both.")
         if start_s is not None or end_s is not None:
             return self._seconds_range(ts, start_s, end_s)
-        left = 0 if start_frame is None else start_frame
-        right = n - 1 if end_frame is None else end_frame
-        for name, frame in (("start", left), ("end", right)):
-            if not 0 <= frame <= n - 1:
-                raise TrimRangeError(
-                    f"The {name} frame {frame} is outside {self.path.name}'s world frames "
-                    f"0 - {n - 1}; choose a frame from 0 to {n - 1}."
-                )
-        if left > right:
-            raise TrimRangeError(
-                f"The start frame {left} lies after the end frame {right}; swap them."
-            )
-        return left, right
+        return checked_frame_range(self.path, n, start_frame, end_frame)
 
     def _seconds_range(
         self, ts: np.ndarray, start_s: float | None, end_s: float | None

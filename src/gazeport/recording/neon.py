@@ -48,7 +48,7 @@ from ..formats.neon_streams import SPECS, neon_stream, output_dtype, record_dtyp
 from . import neon_events
 from .detect import RecordingKind
 from .neon_timeline import NeonTimeline, neon_player_timeline
-from .window import ExportWindow
+from .window import ExportWindow, checked_frame_range
 
 #: Stream name → the decoder streams that can serve it, preferred first.
 STREAMS: dict[str, tuple[str, ...]] = {
@@ -383,19 +383,7 @@ class NeonRecording:
 
     def _frame_window(self, start_frame: int | None, end_frame: int | None) -> tuple[int, int]:
         ts = self.timeline.timestamps_ns
-        n = ts.shape[0]
-        if n == 0:
-            raise TrimRangeError(f"{self.path} has no world frames, so there is no range to trim.")
-        left = 0 if start_frame is None else start_frame
-        right = n - 1 if end_frame is None else end_frame
-        for name, frame in (("start", left), ("end", right)):
-            if not 0 <= frame <= n - 1:
-                raise TrimRangeError(
-                    f"The {name} frame {frame} is outside {self.path.name}'s world frames "
-                    f"0 - {n - 1}; choose a frame from 0 to {n - 1}."
-                )
-        if left > right:
-            raise TrimRangeError(f"The start frame {left} is after the end frame {right}.")
+        left, right = checked_frame_range(self.path, ts.shape[0], start_frame, end_frame)
         return int(ts[left]), int(ts[right])
 
     # --- context manager -----------------------------------------------------------------------

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from ..errors import TrimRangeError
 
 #: Right end of a UTC-ns window that runs to the end of everything.
 END_OF_TIME_NS = 2**63 - 1
@@ -39,4 +42,25 @@ def seconds_to_ns(seconds: Any) -> np.ndarray:
     return whole.astype(np.int64) * 1_000_000_000 + np.rint((t - whole) * 1e9).astype(np.int64)
 
 
-__all__ = ["END_OF_TIME_NS", "ExportWindow", "seconds_to_ns"]
+def checked_frame_range(
+    path: Path, n: int, start_frame: int | None, end_frame: int | None
+) -> tuple[int, int]:
+    """The inclusive range ``start_frame .. end_frame`` of a recording with ``n`` world frames
+    (missing ends: the first and last frame); outside or reversed raises
+    :class:`TrimRangeError` naming the valid frames."""
+    if n == 0:
+        raise TrimRangeError(f"{path} has no world frames, so there is no range to trim.")
+    left = 0 if start_frame is None else start_frame
+    right = n - 1 if end_frame is None else end_frame
+    for name, frame in (("start", left), ("end", right)):
+        if not 0 <= frame <= n - 1:
+            raise TrimRangeError(
+                f"The {name} frame {frame} is outside {path.name}'s world frames "
+                f"0 - {n - 1}; choose a frame from 0 to {n - 1}."
+            )
+    if left > right:
+        raise TrimRangeError(f"The start frame {left} lies after the end frame {right}; swap them.")
+    return left, right
+
+
+__all__ = ["END_OF_TIME_NS", "ExportWindow", "checked_frame_range", "seconds_to_ns"]
