@@ -246,3 +246,24 @@ def test_eye_overlay_in_the_corner(tmp_path: Path):
     small = cv2.resize(closest, (w, h), interpolation=cv2.INTER_AREA).astype(float)
     corner = with_eyes[k][y0 : y0 + h, x0 : x0 + w].astype(float)
     assert np.corrcoef(small.ravel(), corner.ravel())[0, 1] > 0.9
+
+
+@pytest.mark.filterwarnings("ignore::gazeport.errors.GazeportWarning")
+def test_world_video_alone_writes_its_frame_times(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from gazeport import cli
+    from tests.neon_factories import write_neon
+
+    truth = write_neon(tmp_path / "rec")  # no MP4s: every frame is gray
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli.app,
+        ["export", str(truth.root), "--only", "world-video", "--start-s", "0.5", "--end-s", "1",
+         "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in out.iterdir())
+    assert "world.mp4" in names and "world_timestamps.csv" in names and "gaze.csv" not in names
+    rows = (out / "world_timestamps.csv").read_bytes().split(b"\r\n")
+    assert rows[0] == b"recording id,timestamp [ns]" and len(rows) > 2

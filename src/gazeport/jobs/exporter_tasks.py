@@ -215,6 +215,22 @@ def _world_video(
     progress = _video_progress(ctx, share, 0.0)
     outcome = videos_for(ctx.rec).world(ctx.rec, _export_window(ctx), path, options, progress)
     _record_video(ctx, f"{label}world video", outcome, "")
+    if outcome is not None and not folder:
+        _frame_times_without_tables(ctx)
+
+
+def _frame_times_without_tables(ctx: TaskContext) -> None:
+    """A table dialect's ``world_timestamps.csv`` belongs with its world video (Neon Player
+    writes it with the video): when the job runs no ``tables`` task, the video task writes it."""
+    dialect = TABLE_DIALECTS.get(ctx.dialect)
+    if dialect is None or any(t.name == "tables" for t in ctx.result.tasks):
+        return
+    spec = next((s for s in dialect.tables if s.file == "world_timestamps.csv"), None)
+    if spec is None or dialect.missing(ctx.rec, spec):
+        return
+    with ctx.staging.path(spec.file).open("wb") as out:
+        count = spec.write(ctx.rec, ctx.window_ns, out)
+    ctx.count(spec.file, count, spec.unit)
 
 
 def _eye_videos(
