@@ -247,7 +247,8 @@ def _eye_videos(
 
 def run_world_video(ctx: TaskContext) -> None:
     """``world.mp4`` with overlays, ``world_timestamps.npy`` and ``world_timestamps.csv``
-    (Neon: on Neon Player's timeline; its ``world_timestamps.csv`` comes from the tables)."""
+    (Neon: on Neon Player's timeline; its ``world_timestamps.csv`` comes from the tables task,
+    or from this one when the job runs no tables)."""
     _world_video(ctx, "", ctx.options.video, 1.0, "")
 
 
