@@ -30,7 +30,7 @@ from .cloud_cells import (
 )
 from .cloud_json import write_info_json, write_scene_camera_json
 from .core_timeseries import cloud_view
-from .neon_geometry import event_ids, in_window, overlapping, roll_pitch_yaw
+from .neon_geometry import event_ids, in_window, overlapping, roll_pitch_yaw, worn_at
 from .neon_text import ColumnSource, sliced
 from .tables import Dialect, TableSpec
 
@@ -75,17 +75,12 @@ def _membership(rec: Any, name: str, t: np.ndarray) -> np.ndarray:
 
 
 def _worn_for(rec: Any, gaze_t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``worn`` at each gaze time and where it is known (the app pairs them by timestamp)."""
+    """``worn`` (bool) at each gaze time and where it is known."""
     if not rec.has_stream("worn"):
         return np.zeros(len(gaze_t), bool), np.zeros(len(gaze_t), bool)
     worn = rec.stream("worn")
-    wt = worn["timestamp_ns"]
-    if len(wt) == len(gaze_t) and np.array_equal(wt, gaze_t):
-        return worn["worn"].astype(bool), np.ones(len(gaze_t), bool)
-    at = np.clip(np.searchsorted(wt, gaze_t), 0, max(len(wt) - 1, 0))
-    present = (len(wt) > 0) & (wt[at] == gaze_t) if len(wt) else np.zeros(len(gaze_t), bool)
-    values = worn["worn"][at].astype(bool) if len(wt) else np.zeros(len(gaze_t), bool)
-    return values, np.asarray(present, bool)
+    values, found = worn_at(worn["timestamp_ns"], worn["worn"], gaze_t)
+    return values.astype(bool), found
 
 
 def _angles(rec: Any, rows: np.ndarray, x: str, y: str) -> tuple[np.ndarray, np.ndarray]:

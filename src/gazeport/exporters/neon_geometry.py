@@ -48,6 +48,19 @@ def sample_slice(timestamps_ns: np.ndarray, window_ns: tuple[int, int]) -> slice
     return slice(lo, max(lo, hi))
 
 
+def worn_at(
+    worn_ns: np.ndarray, worn: np.ndarray, gaze_ns: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``worn`` value (uint8, 0 or 255) at each gaze time, and whether a worn sample has
+    exactly that time (the app writes worn on gaze's timestamps; elsewhere the value is 0)."""
+    t = np.asarray(gaze_ns, dtype=np.int64)
+    if len(worn_ns) == 0:
+        return np.zeros(len(t), dtype=np.uint8), np.zeros(len(t), dtype=bool)
+    at = np.clip(np.searchsorted(worn_ns, t), 0, len(worn_ns) - 1)
+    found = np.asarray(worn_ns)[at] == t
+    return np.where(found, np.asarray(worn)[at], 0).astype(np.uint8), found
+
+
 def in_window(timestamps_ns: np.ndarray, window_ns: tuple[int, int]) -> np.ndarray:
     """Samples kept by an export window: ``start ≤ t ≤ stop`` (bool mask)."""
     t = np.asarray(timestamps_ns, dtype=np.int64)
@@ -64,4 +77,4 @@ def overlapping(
     return (ends > window_ns[0]) & (starts < window_ns[1])
 
 
-__all__ = ["event_ids", "in_window", "overlapping", "roll_pitch_yaw", "sample_slice"]
+__all__ = ["event_ids", "in_window", "overlapping", "roll_pitch_yaw", "sample_slice", "worn_at"]

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..analysis.spherical import azimuth_elevation_deg
 from .csv_text import text_column
-from .neon_geometry import event_ids, overlapping, roll_pitch_yaw, sample_slice
+from .neon_geometry import event_ids, overlapping, roll_pitch_yaw, sample_slice, worn_at
 from .neon_player_meta import export_info_text, write_calibration_json, write_info_json
 from .neon_text import (
     Column,
@@ -76,11 +76,8 @@ def _scene_intrinsics(rec: Any) -> tuple[np.ndarray, np.ndarray]:
 def _worn_on(rec: Any, gaze_times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``worn / 255`` (float64) on the gaze timestamps, and where a worn sample exists."""
     worn = rec.worn
-    idx = np.clip(np.searchsorted(worn["timestamp_ns"], gaze_times), 0, max(len(worn) - 1, 0))
-    if len(worn) == 0:
-        return np.zeros(len(gaze_times)), np.zeros(len(gaze_times), bool)
-    found = worn["timestamp_ns"][idx] == gaze_times
-    return worn["worn"][idx] / 255, found
+    values, found = worn_at(worn["timestamp_ns"], worn["worn"], gaze_times)
+    return values / 255, found
 
 
 def write_gaze(rec: Any, window_ns: Window, out: BinaryIO) -> int:
