@@ -166,9 +166,18 @@ def test_csv_quoting_and_json(tmp_path: Path) -> None:
     items, _ = _items()
     cm = ClassMap.from_records(CLASSES)
     df = pd.read_csv(write_csv(tmp_path / "a.csv", items, cm), keep_default_na=False)
-    assert list(
-        df.columns[:10]
-    ) == ["image_id", "image_name", "object_id", "label", "x_min", "y_min", "x_max", "y_max", "width", "height"]
+    assert list(df.columns[:10]) == [
+        "image_id",
+        "image_name",
+        "object_id",
+        "label",
+        "x_min",
+        "y_min",
+        "x_max",
+        "y_max",
+        "width",
+        "height",
+    ]
     assert df.loc[0, "label"] == 'car, "red" <&>' and json.loads(df.loc[0, "tags"]) == [
         "a,b",
         '"q"',

@@ -13,7 +13,28 @@ from pathlib import Path
 
 from gazeport.exporters.datasets.boxes import ClassMap, ImageItem
 
-HEADER = ["image_id", "image_name", "object_id", "label", "x_min", "y_min", "x_max", "y_max", "width", "height", "image_width", "image_height", "recording", "frame_index", "timestamp_ns", "status", "confidence", "gaze_hits", "fixation_id", "tags"]
+HEADER = [
+    "image_id",
+    "image_name",
+    "object_id",
+    "label",
+    "x_min",
+    "y_min",
+    "x_max",
+    "y_max",
+    "width",
+    "height",
+    "image_width",
+    "image_height",
+    "recording",
+    "frame_index",
+    "timestamp_ns",
+    "status",
+    "confidence",
+    "gaze_hits",
+    "fixation_id",
+    "tags",
+]
 
 
 def _text(s: str) -> str:
