@@ -58,3 +58,34 @@ def test_grouped_deterministic_sticky_stratified() -> None:
     b = assign_splits(old + tasks[5:] + new, ratios, seed=99)
     assert all(b[t.id] == "test" for t in old)
     assert len({b[t.id] for t in new}) == 1
+
+
+def test_filters_and_category_map() -> None:
+    from gazeport.exporters.datasets.filters import filter_tasks
+    from gazeport.labels.records import ClassRecord
+
+    classes = [ClassRecord(1, "sedan"), ClassRecord(2, "suv"), ClassRecord(3, "tree")]
+    boxes = (
+        BoxRecord(1, 1, 2, "suv", 0, 0, 10, 10, confidence=0.9, gaze_hits=2),
+        BoxRecord(2, 1, 3, "tree", 0, 0, 10, 10),
+        BoxRecord(3, 1, 1, "sedan", 0, 0, 4, 4, gaze_hits=1),
+        BoxRecord(4, 1, 1, "sedan", 0, 0, 10, 10, confidence=0.1, gaze_hits=1),
+    )
+    t = TaskRecord(1, "a/000", Path("/x"), "i", 0, 0, 64, 48, "reviewed", boxes)
+    draft = dataclasses.replace(t, id=2, status="draft")
+    opts = DatasetOptions(
+        category_map={"sedan": "car", "suv": "car", "tree": None},
+        statuses=("reviewed",),
+        min_confidence=0.5,
+        min_size=(8, 8),
+        gaze_hit_only=True,
+    )
+    kept, cls, dropped = filter_tasks([t, draft], classes, opts)
+    assert [(c.id, c.name) for c in cls] == [(1, "car")]
+    assert [(b.id, b.class_id, b.label) for b in kept[0].boxes] == [(1, 1, "car")]
+    assert dropped == {
+        "task_status": 1,
+        "box_category_dropped": 1,
+        "box_min_size": 1,
+        "box_confidence": 1,
+    }

@@ -1,14 +1,13 @@
 """``export_dataset``: filter, split, number, write one format into a temporary sibling folder and
 swap it in (the old folder is removed only after the rename). ``manifest.json`` keeps per-task
 content hashes, the id maps (task→image id, box→annotation id) and splits, so ids stay stable
-across runs. Not yet done: filters beyond status/label/recording glob, reuse of unchanged images
+across runs. Not yet done: reuse of unchanged images
 on ``--incremental`` (images are rewritten).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import fnmatch
 import hashlib
 import json
 import shutil
@@ -29,6 +28,7 @@ from gazeport.exporters.datasets.boxes import (
 )
 from gazeport.exporters.datasets.coco import write_coco
 from gazeport.exporters.datasets.csv_format import write_csv
+from gazeport.exporters.datasets.filters import filter_tasks
 from gazeport.exporters.datasets.json_format import write_json
 from gazeport.exporters.datasets.options import DatasetOptions
 from gazeport.exporters.datasets.splits import assign_splits
@@ -92,12 +92,8 @@ def export_dataset(
     out_dir = Path(out_dir)
     old: dict[str, Any] = _read_manifest(out_dir) or {}
     report = DatasetReport(out_dir)
-    keep = list(tasks)
-    if options.statuses:
-        keep = [t for t in keep if t.status in options.statuses]
-    if options.recording_glob:
-        keep = [t for t in keep if fnmatch.fnmatch(t.recording, options.recording_glob)]
-    report.dropped["filtered_tasks"] = len(tasks) - len(keep)
+    keep, classes, dropped = filter_tasks(tasks, classes, options)
+    report.dropped.update(dropped)
     old_splits = {int(k): v for k, v in dict(old.get("splits", {})).items()}
     keep = [dataclasses.replace(t, split=t.split or old_splits.get(t.id)) for t in keep]
     splits = assign_splits(
