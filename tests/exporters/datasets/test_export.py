@@ -74,3 +74,18 @@ def test_refuses_foreign_folder_and_survives_crash(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == sorted(["f", "ds"]) or {
         p.name for p in tmp_path.iterdir()
     } == {"f", "ds"}
+
+
+@pytest.mark.parametrize("fmt", ["coco", "voc"])
+def test_globox_reads_the_same_pixel_boxes(tmp_path: Path, fmt: str) -> None:
+    import globox
+
+    out = tmp_path / "ds"
+    export_dataset(_tasks(), CLASSES, {}, out, DatasetOptions(format=fmt), _fake_images)  # type: ignore[arg-type]
+    if fmt == "coco":
+        ann = globox.AnnotationSet.from_coco(out / "annotations" / "instances_train.json")
+    else:
+        ann = globox.AnnotationSet.from_pascal_voc(out / "Annotations")
+    boxes = [b for a in ann for b in a.boxes]
+    assert len(boxes) == 9
+    assert all(b.ltrb == pytest.approx((2, 3, 12, 11)) for b in boxes)
