@@ -32,7 +32,9 @@ class FrameCandidate:
     """A scene frame the sampler proposes as a labelling task (not stored yet)."""
 
     recording_dir: Path  # absolute folder of the recording
-    recording_id: str  # the recording's own id (Core ``recording_uuid``, Neon/Cloud ``recording_id``)
+    recording_id: (
+        str  # the recording's own id (Core ``recording_uuid``, Neon/Cloud ``recording_id``)
+    )
     frame_index: int  # scene frame index on gazeport's timeline (Pupil Player world_index / Neon Player frame)
     timestamp_ns: int  # UTC ns of the frame
     width: int  # scene frame size in pixels
@@ -40,7 +42,9 @@ class FrameCandidate:
     gaze: tuple[GazeSample, ...] = ()  # gaze samples that fall in this frame
     fixation_id: int | None = None  # 1-based id of the fixation covering this frame, as exported
     fixation_xy_px: tuple[float, float] | None = None  # that fixation's position in frame pixels
-    reason: str = ""  # how it was sampled: "every-s", "every-n", "per-fixation", "frames", "at-events"
+    reason: str = (
+        ""  # how it was sampled: "every-s", "every-n", "per-fixation", "frames", "at-events"
+    )
 
 
 @dataclass(frozen=True)
