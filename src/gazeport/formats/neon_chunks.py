@@ -106,7 +106,7 @@ def plan_chunks(
             used.append((part, len(times), int(read_rows(part.time_file, TIME_DTYPE, 0, 1)[0])))
         del times
     used.sort(key=lambda item: (item[2], item[0].number or 0))  # order_by_time's order
-    spans = []
+    spans: list[PartRows] = []
     for part, count, _ in used:
         span = _span(part, count, dtype, keyed, scan_rows)
         if span is None or (spans and span.first_ns < spans[-1].last_ns):
@@ -128,10 +128,10 @@ def iter_chunks(
             if span.last_ns < window_ns[0] or span.first_ns > window_ns[1]:
                 continue
             if not plan.keyed_by_records:  # binary search touches a few pages of the map only
-                times = np.memmap(span.part.time_file, TIME_DTYPE, mode="r", shape=(span.count,))
-                start = int(np.searchsorted(times, window_ns[0], side="left"))
-                stop = int(np.searchsorted(times, window_ns[1], side="right"))
-                del times
+                mapped = np.memmap(span.part.time_file, TIME_DTYPE, mode="r", shape=(span.count,))
+                start = int(np.searchsorted(mapped, window_ns[0], side="left"))
+                stop = int(np.searchsorted(mapped, window_ns[1], side="right"))
+                del mapped
         for at in range(start, stop, rows):
             n = min(rows, stop - at)
             times = read_rows(span.part.time_file, TIME_DTYPE, at, n)
