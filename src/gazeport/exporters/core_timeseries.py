@@ -25,6 +25,7 @@ the export window (:meth:`Recording.export_window`) is in too.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -37,7 +38,7 @@ from ..analysis.fixations import FixationParams
 from ..errors import StreamNotFoundError
 from ..recording import Recording
 from ..recording.annotations import load_annotations
-from ..recording.window import seconds_to_ns
+from ..recording.window import STREAM_ROWS, seconds_to_ns, window_chunks
 from .event_files import blink_input, detect_recording_fixations
 from .events import fixation_stop_timestamps
 
@@ -170,6 +171,12 @@ class CoreTimeseries:
         if name not in self._cache:
             self._cache[name] = getattr(self, f"_{name}")()
         return self._cache[name]
+
+    def iter_chunks(
+        self, name: str, window_ns: tuple[int, int] | None = None, rows: int = STREAM_ROWS
+    ) -> Iterator[np.ndarray]:
+        """Stream ``name`` in the window, ``rows`` at a time (cut from the computed array)."""
+        return window_chunks(self.stream(name), window_ns, rows)
 
     def _pixels(self, norm_x: np.ndarray, norm_y: np.ndarray) -> np.ndarray:
         return self.core.norm_to_pixels(np.stack([norm_x, norm_y], axis=-1).reshape(-1, 2))

@@ -14,6 +14,7 @@ recording with empty blinks files gets a header-only ``blinks.csv`` and keeps ga
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import Any, BinaryIO
 
@@ -33,7 +34,7 @@ from .neon_text import (
     text_cell,
     write_rows,
 )
-from .tables import Dialect, TableSpec
+from .tables import Dialect, TableSpec, rows_between
 from .world_timestamps import WORLD_TIMESTAMPS
 
 Window = tuple[int, int]
@@ -74,16 +75,16 @@ def _scene_intrinsics(rec: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _worn_on(rec: Any, gaze_times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``worn / 255`` (float64) on the gaze timestamps, and where a worn sample exists."""
-    worn = rec.worn
+    """``worn / 255`` (float64) on the sorted gaze timestamps, and where a worn sample exists."""
+    worn = rows_between(rec, "worn", gaze_times)
     values, found = worn_at(worn["timestamp_ns"], worn["worn"], gaze_times)
     return values / 255, found
 
 
 def write_gaze(rec: Any, window_ns: Window, out: BinaryIO) -> int:
     """gaze.csv: pixels, azimuth/elevation, worn, fixation id and blink id (when the recording
-    has those streams; an empty blinks stream keeps its column)."""
-    gaze = rec.gaze[sample_slice(rec.gaze["timestamp_ns"], window_ns)]
+    has those streams; an empty blinks stream keeps its column). Gaze is read in chunks
+    (``rec.iter_chunks``), with the worn samples of each chunk's time span."""
     has_worn = rec.has_stream("worn")
     member_of = [(s, c) for s, c in (("fixations", "fixation id"), ("blinks", "blink id"))
                  if rec.has_stream(s)]  # fmt: skip
@@ -94,24 +95,28 @@ def write_gaze(rec: Any, window_ns: Window, out: BinaryIO) -> int:
     out.write(header(names))
     matrix, dist = _scene_intrinsics(rec)
     rid = _rid(rec)
-    for part in chunks(len(gaze)):
-        chunk = gaze[part]
-        times = chunk["timestamp_ns"]
-        xy = _columns(chunk, ["gaze_x_px", "gaze_y_px"]).astype(np.float32)
-        azimuth, elevation = azimuth_elevation_deg(xy, matrix, dist)
-        cols: list[Any] = [
-            rid,
-            int_cells(times),
-            f32_block(np.column_stack([xy, azimuth, elevation])),
-        ]
+    total = 0
+    for gaze in rec.iter_chunks("gaze", window_ns):
         if has_worn:
-            worn, found = _worn_on(rec, times)
-            cols.append(_present(f64_block(worn), found))
-        for ev in events:
-            ids = event_ids(times, ev["start_timestamp_ns"], ev["end_timestamp_ns"])
-            cols.append(int_cells(ids, ids > 0))
-        write_rows(out, cols, len(chunk))
-    return len(gaze)
+            worn, found = _worn_on(rec, gaze["timestamp_ns"])
+        for part in chunks(len(gaze)):
+            chunk = gaze[part]
+            times = chunk["timestamp_ns"]
+            xy = _columns(chunk, ["gaze_x_px", "gaze_y_px"]).astype(np.float32)
+            azimuth, elevation = azimuth_elevation_deg(xy, matrix, dist)
+            cols: list[Any] = [
+                rid,
+                int_cells(times),
+                f32_block(np.column_stack([xy, azimuth, elevation])),
+            ]
+            if has_worn:
+                cols.append(_present(f64_block(worn[part]), found[part]))
+            for ev in events:
+                ids = event_ids(times, ev["start_timestamp_ns"], ev["end_timestamp_ns"])
+                cols.append(int_cells(ids, ids > 0))
+            write_rows(out, cols, len(chunk))
+        total += len(gaze)
+    return total
 
 
 def _present(cells: list[bytes], present: np.ndarray) -> list[bytes]:
@@ -193,38 +198,45 @@ def write_events(rec: Any, window_ns: Window, out: BinaryIO) -> int:
 
 def write_imu(rec: Any, window_ns: Window, out: BinaryIO) -> int:
     """imu.csv: gyro [deg/s], acceleration [g], roll/pitch/yaw [deg], quaternion x, y, z, w."""
-    imu = rec.imu[sample_slice(rec.imu["timestamp_ns"], window_ns)]
     quat = [f"quaternion_{a}" for a in "xyzw"]
     names = ["recording id", "timestamp [ns]", *(h for h, _ in _IMU_COLUMNS)]
     names += ["roll [deg]", "pitch [deg]", "yaw [deg]", *(f"quaternion {a}" for a in "xyzw")]
     out.write(header(names))
     rid = _rid(rec)
-    for part in chunks(len(imu)):
-        chunk = imu[part]
-        q = _columns(chunk, quat).astype(np.float32)
-        cols: list[Column] = [rid, int_cells(chunk["timestamp_ns"]),
-                f32_block(_columns(chunk, [f for _, f in _IMU_COLUMNS])),
-                f64_block(roll_pitch_yaw(q[:, 3], q[:, 0], q[:, 1], q[:, 2])), f32_block(q)]  # fmt: skip
-        write_rows(out, cols, len(chunk))
-    return len(imu)
+    total = 0
+    for imu in rec.iter_chunks("imu", window_ns):
+        for part in chunks(len(imu)):
+            chunk = imu[part]
+            q = _columns(chunk, quat).astype(np.float32)
+            cols: list[Column] = [rid, int_cells(chunk["timestamp_ns"]),
+                    f32_block(_columns(chunk, [f for _, f in _IMU_COLUMNS])),
+                    f64_block(roll_pitch_yaw(q[:, 3], q[:, 0], q[:, 1], q[:, 2])), f32_block(q)]  # fmt: skip
+            write_rows(out, cols, len(chunk))
+        total += len(imu)
+    return total
 
 
 def write_eye_states(rec: Any, window_ns: Window, out: BinaryIO) -> int:
     """3d_eye_states.csv: diameters, centres, axes, and the eyelids where the format has them."""
-    eye = rec.eye_state[sample_slice(rec.eye_state["timestamp_ns"], window_ns)]
-    columns = _EYE_COLUMNS + (_EYELID_COLUMNS if _EYELID_COLUMNS[0][1] in eye.dtype.names else [])
+    blocks = rec.iter_chunks("eye_state", window_ns)
+    first = next(blocks)  # always one, so the columns are known without rows
+    has_lids = _EYELID_COLUMNS[0][1] in (first.dtype.names or ())
+    columns = _EYE_COLUMNS + (_EYELID_COLUMNS if has_lids else [])
     out.write(header(["recording id", "timestamp [ns]", *(h for h, _ in columns)]))
     rid = _rid(rec)
     fields = [f for _, f in columns]
-    for part in chunks(len(eye)):
-        chunk = eye[part]
-        cols: list[Column] = [
-            rid,
-            int_cells(chunk["timestamp_ns"]),
-            f32_block(_columns(chunk, fields)),
-        ]
-        write_rows(out, cols, len(chunk))
-    return len(eye)
+    total = 0
+    for eye in itertools.chain([first], blocks):
+        for part in chunks(len(eye)):
+            chunk = eye[part]
+            cols: list[Column] = [
+                rid,
+                int_cells(chunk["timestamp_ns"]),
+                f32_block(_columns(chunk, fields)),
+            ]
+            write_rows(out, cols, len(chunk))
+        total += len(eye)
+    return total
 
 
 NEON_PLAYER = Dialect(

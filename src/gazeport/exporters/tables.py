@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
+import numpy as np
+
 #: ``write(rec, window_ns, out) -> items written``: the window is ``(start_ns, stop_ns)`` in
 #: UTC nanoseconds, both ends inclusive; ``out`` is a binary file opened by the caller.
 TableWriter = Callable[[Any, tuple[int, int], BinaryIO], int]
@@ -53,9 +55,19 @@ class Dialect:
         return [name for name in spec.needs if not rec.has_stream(name)]
 
 
+def rows_between(rec: Any, name: str, times_ns: np.ndarray) -> np.ndarray:
+    """The rows of stream ``name`` from the first to the last of the sorted ``times_ns``
+    (both included), joined: what a table reads of a second stream for one chunk of its
+    first (worn for a chunk of gaze). No rows for no times."""
+    if len(times_ns) == 0:
+        return next(iter(rec.iter_chunks(name, (1, 0))))
+    window = (int(times_ns[0]), int(times_ns[-1]))
+    return np.concatenate(list(rec.iter_chunks(name, window)))
+
+
 class TableSkipped(Exception):
     """Raised by a table writer that has nothing honest to write for this recording (e.g. no
     scene camera model); the table is skipped with the message as its reason."""
 
 
-__all__ = ["Dialect", "TableSkipped", "TableSpec", "TableWriter"]
+__all__ = ["Dialect", "TableSkipped", "TableSpec", "TableWriter", "rows_between"]

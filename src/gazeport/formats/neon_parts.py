@@ -132,14 +132,34 @@ def map_times(path: Path) -> np.ndarray:
     """
     times = map_records(path, TIME_DTYPE)
     if times.size and int(times.min()) < 0:
-        bad = int(np.flatnonzero(times < 0)[0])
-        raise CorruptFileError(
-            f"{path} holds a timestamp outside the int64 nanosecond range at record {bad} "
-            f"(byte {bad * 8}); the file is damaged.",
-            path,
-            bad * 8,
-        )
+        raise _negative_time(path, int(np.flatnonzero(times < 0)[0]))
     return times
+
+
+def _negative_time(path: Path, bad: int) -> CorruptFileError:
+    return CorruptFileError(
+        f"{path} holds a timestamp outside the int64 nanosecond range at record {bad} "
+        f"(byte {bad * 8}); the file is damaged.",
+        path,
+        bad * 8,
+    )
+
+
+def read_rows(path: Path, dtype: np.dtype, start: int, count: int) -> np.ndarray:
+    """Records ``start`` to ``start + count`` of ``path``, read into memory (no map, so the
+    memory held is the rows asked for, whatever the file's size)."""
+    if count <= 0:
+        return np.empty(0, dtype=dtype)
+    return np.fromfile(path, dtype=dtype, count=count, offset=start * dtype.itemsize)
+
+
+def check_times(path: Path, count: int, rows: int) -> None:
+    """:func:`map_times`' check of the first ``count`` timestamps of ``path``, ``rows`` at a
+    time: a negative value raises the same :class:`CorruptFileError`."""
+    for start in range(0, count, rows):
+        times = read_rows(path, TIME_DTYPE, start, min(rows, count - start))
+        if int(times.min()) < 0:
+            raise _negative_time(path, start + int(np.flatnonzero(times < 0)[0]))
 
 
 def record_count(path: Path, itemsize: int) -> int:

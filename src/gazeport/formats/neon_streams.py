@@ -231,6 +231,21 @@ def _extimu_pair(part: NeonPart) -> tuple[np.ndarray, np.ndarray]:
     return pair_records(part, map_times(part.time_file), read_extimu(data_file))
 
 
+def copy_records(spec: StreamSpec, out: np.ndarray, times: np.ndarray, records: np.ndarray) -> None:
+    """Fill ``out`` (gazeport's columns, :func:`output_dtype`) from one part's ``times`` and
+    on-disk ``records`` of the same length: fields renamed, ``timestamp_ns`` from the records
+    themselves when they carry one (IMU), else from ``times``."""
+    names = out.dtype.names or ()
+    if not spec.is_event:
+        out["timestamp_ns"] = times
+    for name in records.dtype.names or ():
+        target = spec.rename.get(name, name)
+        if target in names and (spec.is_event or name != "timestamp_ns"):
+            out[target] = records[name]
+    if "timestamp_ns" in (records.dtype.names or ()) and not spec.is_event:
+        out["timestamp_ns"] = records["timestamp_ns"]
+
+
 def read_stream(folder: Path | str, spec: StreamSpec) -> np.ndarray:
     """One binary stream, all parts joined by time (see the module docstring for the fields)."""
     folder = Path(folder)
@@ -258,15 +273,7 @@ def read_stream(folder: Path | str, spec: StreamSpec) -> np.ndarray:
     out = np.empty(sum(len(t) for t, _ in selections), dtype=out_dtype)
     offset = 0
     for times, records in selections:
-        rows = slice(offset, offset + len(times))
-        if not spec.is_event:
-            out["timestamp_ns"][rows] = times
-        for name in records.dtype.names or ():
-            target = spec.rename.get(name, name)
-            if target in (out_dtype.names or ()) and (spec.is_event or name != "timestamp_ns"):
-                out[target][rows] = records[name]
-        if "timestamp_ns" in (records.dtype.names or ()) and not spec.is_event:
-            out["timestamp_ns"][rows] = records["timestamp_ns"]
+        copy_records(spec, out[offset : offset + len(times)], times, records)
         offset += len(times)
     del pairs, ordered, selections  # release the memory maps
     key = "start_timestamp_ns" if spec.is_event else "timestamp_ns"

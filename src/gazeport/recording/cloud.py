@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ from ..formats.neon_info import NeonInfo, NeonWearer, read_neon_info
 from ..formats.neon_inventory import PartSummary, StreamSummary
 from .detect import RecordingKind
 from .neon import EVENT_STREAMS, NeonRecording
+from .window import STREAM_ROWS, window_chunks
 
 #: Stream name → the Cloud file that holds it.
 FILES: dict[str, str] = {
@@ -59,6 +61,7 @@ class CloudRecording(NeonRecording):
         self.path = Path(os.path.abspath(Path(path).expanduser()))
         self.info: NeonInfo = read_neon_info(self.path / "info.json")
         self._cache: dict[str, np.ndarray] = {}
+        self._plans: dict[str, Any] = {}
         self._sections: dict[str, tuple[str, ...]] = {}
 
     @cached_property
@@ -137,6 +140,12 @@ class CloudRecording(NeonRecording):
         if name not in self._cache:
             self._cache[name] = self._load(name)
         return self._cache[name]
+
+    def iter_chunks(
+        self, name: str, window_ns: tuple[int, int] | None = None, rows: int = STREAM_ROWS
+    ) -> Iterator[np.ndarray]:
+        """Stream ``name`` in the window, ``rows`` at a time, cut from the whole CSV's array."""
+        return window_chunks(self.stream(name), window_ns, rows)
 
     def _load(self, name: str) -> np.ndarray:
         table = read_cloud_csv(self.path / FILES[name])

@@ -31,6 +31,7 @@ import dataclasses
 import itertools
 import os
 import warnings
+from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
 from types import TracebackType
@@ -40,6 +41,7 @@ import numpy as np
 
 from ..errors import GazeportError, GazeportWarning, StreamNotFoundError, TrimRangeError
 from ..formats.neon_calibration import NeonCalibration, read_calibration_or_default
+from ..formats.neon_chunks import ChunkPlan, iter_chunks, plan_chunks
 from ..formats.neon_info import NeonInfo, NeonWearer, read_neon_info, read_neon_wearer
 from ..formats.neon_inventory import StreamSummary, list_neon_streams
 from ..formats.neon_manifest import ManifestMismatch, check_manifest
@@ -48,7 +50,7 @@ from ..formats.neon_streams import SPECS, neon_stream, output_dtype, record_dtyp
 from . import neon_events
 from .detect import RecordingKind
 from .neon_timeline import NeonTimeline, neon_player_timeline
-from .window import ExportWindow, checked_frame_range
+from .window import STREAM_ROWS, ExportWindow, checked_frame_range, window_chunks
 
 #: Stream name → the decoder streams that can serve it, preferred first.
 STREAMS: dict[str, tuple[str, ...]] = {
@@ -128,6 +130,7 @@ class NeonRecording:
         self.path = Path(os.path.abspath(Path(path).expanduser()))
         self.info: NeonInfo = read_neon_info(self.path / "info.json")
         self._cache: dict[str, np.ndarray] = {}
+        self._plans: dict[str, ChunkPlan | None] = {}
 
     # --- metadata ------------------------------------------------------------------------------
 
@@ -206,12 +209,39 @@ class NeonRecording:
                 f"{name!r} is not a Neon stream; use one of {', '.join(STREAMS)}."
             )
         if name not in self._cache:
-            sources = [s for s in STREAMS[name] if s in self._inventory] or [STREAMS[name][0]]
-            data = neon_stream(self.path, "imu" if sources[0] == "extimu" else sources[0])
+            data = neon_stream(self.path, self._source(name))
             if name == "fixations":
                 data = self._with_fixation_offset(data)
             self._cache[name] = data
         return self._cache[name]
+
+    def _source(self, name: str) -> str:
+        """The decoder stream that serves ``name`` (the first of :data:`STREAMS` on disk)."""
+        sources = [s for s in STREAMS[name] if s in self._inventory] or [STREAMS[name][0]]
+        return "imu" if sources[0] == "extimu" else sources[0]
+
+    def iter_chunks(
+        self, name: str, window_ns: tuple[int, int] | None = None, rows: int = STREAM_ROWS
+    ) -> Iterator[np.ndarray]:
+        """The rows of sample stream ``name`` with ``start <= timestamp_ns <= stop`` (all
+        without a window), in time order, at most ``rows`` at a time: the rows of
+        ``stream(name)``, read from the parts chunk by chunk so memory does not grow with the
+        recording. Streams that cannot be streamed (events, unsorted parts, format 2.3's
+        protobuf IMU) and streams already decoded are cut from the whole array."""
+        if name not in STREAMS:
+            raise StreamNotFoundError(
+                f"{name!r} is not a Neon stream; use one of {', '.join(STREAMS)}."
+            )
+        plan = None
+        if name not in self._cache and name not in EVENT_STREAMS:
+            source = self._source(name)
+            if source not in self._plans:
+                spec = SPECS.get(source)
+                self._plans[source] = None if spec is None else plan_chunks(self.path, spec)
+            plan = self._plans[source]
+        if plan is None:
+            return window_chunks(self.stream(name), window_ns, rows)
+        return iter_chunks(plan, window_ns, rows)
 
     def _events_or_empty(self, name: str) -> np.ndarray:
         """Stream ``name``, or no rows of its built-in layout when the app did not compute it
@@ -392,10 +422,12 @@ class NeonRecording:
         """Forget the decoded streams (they are decoded again on next use): an exporter that
         is done with them keeps memory to one table's streams at a time."""
         self._cache.clear()
+        self._plans.clear()
 
     def close(self) -> None:
         """Drop the decoded streams (no file stays open between calls)."""
         self._cache.clear()
+        self._plans.clear()
         self.__dict__.pop("_inventory", None)
         self.__dict__.pop("timeline", None)
 
