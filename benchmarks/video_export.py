@@ -1,16 +1,19 @@
 """World video export speed: gazeport's World Video Exporter vs. plain decode + encode.
 
 Generates a synthetic Pupil Capture recording with a 1280x720 world video (30 fps, moving
-content) of ``--minutes`` length, then, each in its own process so peak memory is separate:
+content) of ``--minutes`` length (``--kind neon``: a synthetic Neon recording whose scene video
+part ``Neon Scene Camera v1 ps1.mp4`` is 1600x1200 at 30 fps, one frame per scene ``.time``
+entry), then, each in its own process so peak memory is separate:
 
 * floor: every frame decoded with PyAV and encoded again with the same writer and codec, no
   overlays, no frame table, no gaze (the fastest any exporter could be);
 * gazeport: ``export_recording(exporters=("world-video",))`` with the default overlays (gaze
-  circle and polyline, drawn from the gaze of each frame's window).
+  circle and polyline, drawn from the gaze of each frame's window; for Neon, Neon Player's
+  circle on the world timeline, gray frames included).
 
 Prints frames/s of both, the ratio (target >= 0.8) and the peak memory. Usage::
 
-    python benchmarks/video_export.py --minutes 2 [--codec mpeg4]
+    python benchmarks/video_export.py --minutes 2 [--codec mpeg4] [--kind neon]
 """
 
 from __future__ import annotations
@@ -30,14 +33,18 @@ import av
 import numpy as np
 
 SIZE = (1280, 720)
+NEON_SIZE = (1600, 1200)
+NEON_SCENE = "Neon Scene Camera v1 ps1"
 
 
-def write_world_video(rec: Path, n_frames: int) -> None:
+def write_world_video(
+    rec: Path, n_frames: int, size: tuple[int, int] = SIZE, name: str = "world.mp4"
+) -> None:
     """A Capture-like world.mp4 (H.264) with one frame per world timestamp."""
-    width, height = SIZE
+    width, height = size
     yy, xx = np.mgrid[0:height, 0:width]
     base = ((xx // 40 + yy // 40) % 2 * 60 + 60).astype(np.uint8)
-    with av.open(str(rec / "world.mp4"), "w") as container:
+    with av.open(str(rec / name), "w") as container:
         stream = container.add_stream("libx264", rate=30, options={"preset": "ultrafast"})
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         for i in range(n_frames):
@@ -53,16 +60,25 @@ def write_world_video(rec: Path, n_frames: int) -> None:
             container.mux(packet)
 
 
+def _is_neon(rec: Path) -> bool:
+    return (rec / f"{NEON_SCENE}.time").exists()
+
+
 def floor_export(rec: Path, out: Path, codec: str) -> int:
     from gazeport.video.writer import VideoWriter
 
-    ts = np.load(rec / "world_timestamps.npy")
+    if _is_neon(rec):
+        ts = np.fromfile(rec / f"{NEON_SCENE}.time", "<i8") / 1e9
+        video, (width, height) = rec / f"{NEON_SCENE}.mp4", NEON_SIZE
+    else:
+        ts = np.load(rec / "world_timestamps.npy")
+        video, (width, height) = rec / "world.mp4", SIZE
     frames = 0
-    with av.open(str(rec / "world.mp4")) as source:
+    with av.open(str(video)) as source:
         stream = source.streams.video[0]
         stream.thread_type = "AUTO"
         with VideoWriter(
-            out / "world.mp4", width=SIZE[0], height=SIZE[1], start_time=float(ts[0]), codec=codec
+            out / "world.mp4", width=width, height=height, start_time=float(ts[0]), codec=codec
         ) as writer:
             for frame in source.decode(stream):
                 writer.write(frame.to_ndarray(format="bgr24"), float(ts[frames]))
@@ -105,6 +121,7 @@ def main() -> None:
     )
     ap.add_argument("--minutes", type=float, default=1.0, help="recording length (default 1)")
     ap.add_argument("--codec", choices=("h264", "mpeg4"), default="h264")
+    ap.add_argument("--kind", choices=("core", "neon"), default="core", help="recording kind")
     ap.add_argument("--keep", type=Path, help="keep the generated recording in this folder")
     ap.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -113,21 +130,33 @@ def main() -> None:
         return
 
     from gazeport.synthetic import generate_capture_recording
+    from gazeport.synthetic_neon import generate_neon_recording
 
+    neon = args.kind == "neon"
+    size = NEON_SIZE if neon else SIZE
     work = Path(tempfile.mkdtemp(prefix="gazeport-video-bench-"))
     try:
         rec = args.keep or work / "recording"
-        if not (rec / "world.mp4").exists():
+        video = rec / (f"{NEON_SCENE}.mp4" if neon else "world.mp4")
+        if not video.exists():
             t = time.perf_counter()
-            print(f"generating a {args.minutes:g}-minute recording with a 1280x720 world video ...")
-            generate_capture_recording(rec, args.minutes)
-            write_world_video(rec, len(np.load(rec / "world_timestamps.npy")))
+            print(
+                f"generating a {args.minutes:g}-minute {args.kind} recording with a "
+                f"{size[0]}x{size[1]} world video ..."
+            )
+            if neon:
+                generate_neon_recording(rec, args.minutes, part_minutes=max(args.minutes, 1.0))
+                n = (rec / f"{NEON_SCENE}.time").stat().st_size // 8
+            else:
+                generate_capture_recording(rec, args.minutes)
+                n = len(np.load(rec / "world_timestamps.npy"))
+            write_world_video(rec, n, size, video.name)
             print(f"  done in {time.perf_counter() - t:.1f} s", flush=True)
         results = {
             "floor": _run("floor", rec, work / "out-floor", args.codec),
             "gazeport": _run("gazeport", rec, work / "out-gazeport", args.codec),
         }
-        print(f"\ncodec {args.codec}, {SIZE[0]}x{SIZE[1]}")
+        print(f"\n{args.kind}, codec {args.codec}, {size[0]}x{size[1]}")
         print(f"{'':10} {'frames':>8} {'wall s':>8} {'fps':>8} {'peak RSS MB':>12}")
         for name, r in results.items():
             fps = r["frames"] / r["wall_s"]
