@@ -1,1 +1,1 @@
-"""Bounding-box labels on scene frames (SQLite store, sampling, review) — issue 11, in progress."""
+"""Bounding-box labels on scene frames. `records` holds the shared model; the SQLite store, sampling and review are still being built (issue 11)."""
