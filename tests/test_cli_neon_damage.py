@@ -4,10 +4,12 @@ sentence; never a traceback, never a write into the recording (issue 10, bad inp
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
+from tests import fixtures
 from tests.factories import tree_hashes
 from tests.neon_factories import DTYPES, append_bytes, cut_records, empty_stream, write_neon
 from tests.test_cli import assert_one_error_line, run
@@ -124,3 +126,22 @@ def test_a_missing_scene_part_keeps_the_others(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert _rows(out / "gaze.csv") == sum(len(t) for _, t, _ in truth.parts["gaze"])
     assert (out / "world_timestamps.csv").is_file()
+
+
+@pytest.mark.parametrize("video", ["Neon Scene Camera v1 ps1.mp4", "Neon Sensor Module v1 ps2.mp4"])
+def test_an_lfs_pointer_in_place_of_a_video_fails_the_video_alone(tmp_path: Path, video: str):
+    root = tmp_path / "neon23"
+    shutil.copytree(fixtures.recording("neon23_multipart"), root)
+    (root / video).write_bytes(POINTER)
+    exporter = "world-video" if "Scene" in video else "eye-video"
+    before = tree_hashes(root)
+    result = run("export", root, "--with", exporter)
+    assert "Traceback" not in result.output
+    assert tree_hashes(root) == before
+    out = root / "exports" / "000"
+    line = _failed_in_part(
+        result, "is a Git LFS placeholder, not the file; fetch it with git lfs pull", out
+    )
+    assert video in line
+    assert (out / "gaze.csv").is_file() and (out / "imu.csv").is_file()
+    assert not list(out.glob("*.mp4"))

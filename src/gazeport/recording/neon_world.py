@@ -20,6 +20,7 @@ import numpy as np
 
 from .._types import FRAME_TABLE_DTYPE
 from ..errors import CorruptFileError
+from ..formats.lfs_pointer import check_not_lfs_pointer
 from ..formats.neon_streams import EYE_VIDEO, SCENE_VIDEO
 from ..video.demux import audio_packet_times, scan
 from .frame_table import FrameTable
@@ -84,6 +85,7 @@ def _video_table(
         if not path.is_file():
             rows["container_idx"][mine] = index  # the reader reports the file as missing
             continue
+        check_not_lfs_pointer(path)  # a placeholder is a checkout problem, not a damaged video
         try:
             info, pts = scan(path)
         except CorruptFileError:
