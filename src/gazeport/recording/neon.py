@@ -71,6 +71,15 @@ STREAMS: dict[str, tuple[str, ...]] = {
     "scene": ("scene",),
     "eye": ("eye",),
 }
+
+
+def _check_stream_name(name: str) -> None:
+    if name not in STREAMS:
+        raise StreamNotFoundError(
+            f"{name!r} is not a Neon stream; use one of {', '.join(STREAMS)}."
+        )
+
+
 #: Before this app version the fixation means lack the gaze offset (pupil-labs-neon-recording).
 FIXATION_OFFSET_FIXED_IN = (2, 9, 31)
 #: The end of the sentence for tools that cannot handle Neon recordings yet (the fixation and
@@ -204,10 +213,7 @@ class NeonRecording:
 
         Unknown names and streams the recording lacks raise :class:`StreamNotFoundError`.
         """
-        if name not in STREAMS:
-            raise StreamNotFoundError(
-                f"{name!r} is not a Neon stream; use one of {', '.join(STREAMS)}."
-            )
+        _check_stream_name(name)
         if name not in self._cache:
             data = neon_stream(self.path, self._source(name))
             if name == "fixations":
@@ -228,10 +234,7 @@ class NeonRecording:
         ``stream(name)``, read from the parts chunk by chunk so memory does not grow with the
         recording. Streams that cannot be streamed (events, unsorted parts, format 2.3's
         protobuf IMU) and streams already decoded are cut from the whole array."""
-        if name not in STREAMS:
-            raise StreamNotFoundError(
-                f"{name!r} is not a Neon stream; use one of {', '.join(STREAMS)}."
-            )
+        _check_stream_name(name)
         plan = None
         if name not in self._cache and name not in EVENT_STREAMS:
             source = self._source(name)

@@ -64,9 +64,6 @@ def checked_frame_range(
     return left, right
 
 
-__all__ = ["END_OF_TIME_NS", "ExportWindow", "checked_frame_range", "seconds_to_ns"]
-
-
 #: Rows per chunk of the recordings' ``iter_chunks``: 6-22 MB of columns a chunk (gaze 24,
 #: eye states 88 bytes a row), so a table's memory does not grow with the recording's length.
 STREAM_ROWS = 1 << 18
@@ -93,3 +90,9 @@ def window_chunks(
             yield piece
     if not given:
         yield data[:0]
+
+
+__all__ = [
+    "END_OF_TIME_NS", "STREAM_ROWS", "ExportWindow", "checked_frame_range", "seconds_to_ns",
+    "window_chunks",
+]  # fmt: skip
