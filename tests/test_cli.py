@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 import gazeport
 from gazeport import cli
 from gazeport.cli import export as cli_export
+from gazeport.recording import open_recording
 from tests import fixtures
 from tests.factories import tree_hashes
 from tests.neon_factories import START_NS, write_neon
@@ -185,11 +186,31 @@ def test_info_text_fixtures_exit_0(name: str):
     assert "world frames" in result.stdout
 
 
-NEON_NOT_YET = (
-    "is a native Neon recording: detecting fixations or blinks in and transcoding Neon "
-    "recordings is not available yet; `gazeport export` writes the Companion's own fixations "
-    "and blinks."
-)
+@pytest.mark.parametrize("command", ["fixations", "blinks"])
+def test_neon_fixations_and_blinks_summarise_the_companion_events(tmp_path: Path, command: str):
+    truth = write_neon(tmp_path / "rec")
+    rec = open_recording(truth.root)
+    found = rec.fixations if command == "fixations" else rec.blinks
+    assert found.shape[0] > 0
+    before = tree_hashes(truth.root)
+    result = run(command, truth.root, "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["count"] == found.shape[0]
+    durations = (found["end_timestamp_ns"] - found["start_timestamp_ns"]) / 1e6
+    assert summary["mean_duration_ms"] == pytest.approx(float(durations.mean()))
+    assert summary["rate_per_min"] == pytest.approx(found.shape[0] / (rec.duration_s / 60))
+    assert "Companion" in summary["method"]
+    text = run(command, truth.root)
+    assert text.exit_code == 0 and f"count           {found.shape[0]:,}" in text.stdout
+    assert tree_hashes(truth.root) == before
+
+
+@needs_fixtures
+def test_neon_fixations_real_recording_counts_the_stream():
+    result = run("fixations", fixtures.recording("neon_demo"), "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["count"] == 23
 
 
 @pytest.mark.parametrize("name", ["neon_demo", "neon23_multipart"])

@@ -138,9 +138,9 @@ def test_core_only_tools_refuse_neon_with_one_sentence(tmp_path: Path) -> None:
     with pytest.raises(UnsupportedRecordingError) as info:
         Recording(truth.root)
     assert str(info.value) == (
-        f"{truth.root} is a native Neon recording: detecting fixations or blinks in and "
-        "transcoding Neon recordings is not available yet; `gazeport export` writes the "
-        "Companion's own fixations and blinks."
+        f"{truth.root} is a native Neon recording: this needs a Pupil Core, Mobile or "
+        "Invisible recording; Neon's scene and eye videos are H.264 already, and `gazeport "
+        "export` handles Neon recordings."
     )
 
 

@@ -13,7 +13,8 @@ from ..analysis.blinks import BlinkParams
 from ..analysis.fixations import FixationParams
 from ..errors import GazeportError
 from ..exporters.event_files import blink_summary, fixation_summary
-from ..recording import Recording
+from ..exporters.neon_event_summary import recorded_event_summary
+from ..recording import NeonRecording, open_recording
 from .commands import (
     _BP,
     _FP,
@@ -63,7 +64,8 @@ def _print_summary(title: str, summary: dict[str, Any], as_json: bool) -> None:
         "Detect fixations like Pupil Player's offline detector and print a summary.\n\n"
         "Dispersion-duration detection on the gaze data (3D gaze points when every sample has "
         "one, else 2D gaze through the world camera intrinsics). Export them with "
-        "[bold]gazeport export REC --only fixations[/]."
+        "[bold]gazeport export REC --only fixations[/]. On Neon recordings and Pupil Cloud "
+        "downloads it summarises the fixations the Companion app recorded."
     ),
     epilog="[bold]Examples[/]\n  gazeport fixations REC\n  gazeport fixations REC --max-dispersion 1.0 --json",
 )
@@ -78,7 +80,10 @@ def fixations(
     """``gazeport fixations``: count, mean duration and rate of the recording's fixations."""
     params = FixationParams(max_dispersion, min_duration, max_duration, gaze_confidence)
     check_detector_params(params)
-    rec = Recording(recording)
+    rec = open_recording(recording)
+    if isinstance(rec, NeonRecording):
+        _print_summary("Fixations", recorded_event_summary(rec, "fixations"), as_json)
+        return
     if rec.is_invisible:
         raise GazeportError(
             f"{rec.path} is a Pupil Invisible recording; like Pupil Player, gazeport does not "
@@ -91,7 +96,8 @@ def fixations(
     help=(
         "Detect blinks like Pupil Player's offline blink detector and print a summary.\n\n"
         "Confidence-drop filter on the pooled 2D pupil confidence of both eyes (3D when there "
-        "is no 2D data). Export them with [bold]gazeport export REC --only blinks[/]."
+        "is no 2D data). Export them with [bold]gazeport export REC --only blinks[/]. On Neon "
+        "recordings and Pupil Cloud downloads it summarises the blinks the Companion app recorded."
     ),
     epilog="[bold]Examples[/]\n  gazeport blinks REC\n  gazeport blinks REC --onset-threshold 0.4 --json",
 )
@@ -105,5 +111,8 @@ def blinks(
     """``gazeport blinks``: count, mean duration and rate of the recording's blinks."""
     params = BlinkParams(history_length, onset_threshold, offset_threshold)
     check_detector_params(params)
-    rec = Recording(recording)
+    rec = open_recording(recording)
+    if isinstance(rec, NeonRecording):
+        _print_summary("Blinks", recorded_event_summary(rec, "blinks"), as_json)
+        return
     _print_summary("Blinks", blink_summary(rec, params), as_json)

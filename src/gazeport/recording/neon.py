@@ -82,11 +82,11 @@ def _check_stream_name(name: str) -> None:
 
 #: Before this app version the fixation means lack the gaze offset (pupil-labs-neon-recording).
 FIXATION_OFFSET_FIXED_IN = (2, 9, 31)
-#: The end of the sentence for tools that cannot handle Neon recordings yet (the fixation and
-#: blink commands, transcoding).
+#: The end of the sentence for the tools that work on Pupil Core-family recordings only
+#: (transcoding, and code that asks for :class:`Recording` itself).
 NOT_YET = (
-    "detecting fixations or blinks in and transcoding Neon recordings is not available yet; "
-    "`gazeport export` writes the Companion's own fixations and blinks"
+    "this needs a Pupil Core, Mobile or Invisible recording; Neon's scene and eye videos are "
+    "H.264 already, and `gazeport export` handles Neon recordings"
 )
 
 
