@@ -201,7 +201,7 @@ def _record_video(ctx: TaskContext, name: str, outcome: VideoOutcome | None, rea
     elif not outcome.files:
         ctx.skip(name, "; ".join(outcome.messages) or reason)
     for message in outcome.messages:
-        ctx.result.warnings.append(f"{name}: {message}")
+        ctx.warn(f"{name}: {message}")
 
 
 def _export_window(ctx: TaskContext) -> ExportWindow:
