@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import contextvars
 import json
+import sys
 import threading
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,6 +21,7 @@ from gazeport.jobs import (
     Job,
     JobQueue,
     TaskContext,
+    export_recording,
     prepare_export,
     run_job,
 )
@@ -26,6 +29,7 @@ from gazeport.jobs.exporter_tasks import ExporterTask
 from gazeport.jobs.model import add_note
 from gazeport.jobs.task_warnings import current_task, hook_installed, routed_to
 from tests.factories import CoreSpec, make_core_recording
+from tests.neon_factories import append_bytes, write_neon
 
 WAIT = 20.0  # seconds; only reached when something hangs
 
@@ -179,3 +183,27 @@ def test_routed_to_nests_and_restores_the_hook() -> None:
 def test_add_note_keeps_each_text_once(notes: list[str], message: str, expected: list[str]) -> None:
     add_note(notes, message)
     assert notes == expected
+
+
+def test_a_neon_export_never_swaps_the_global_warning_state(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``catch_warnings`` in a task would hide or steal the other tasks' warnings."""
+    truth = write_neon(tmp_path / "rec")
+    append_bytes(truth.root / "gaze ps2.raw")
+
+    class Refused(warnings.catch_warnings):
+        def __enter__(self) -> Any:
+            if sys._getframe(1).f_globals.get("__name__", "").startswith("gazeport."):
+                raise AssertionError("catch_warnings changes the warning state of every thread")
+            return super().__enter__()
+
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        monkeypatch.setattr(warnings, "catch_warnings", Refused)
+        try:
+            result = export_recording(truth.root, exporters=("tables", "world-video"), end_s=0.7)
+        finally:
+            monkeypatch.undo()
+    tables = result.tasks[0]
+    assert tables.name == "tables" and any("gaze ps2.raw" in n for n in tables.warnings)
