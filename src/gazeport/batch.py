@@ -43,6 +43,8 @@ class BatchItem:
     seconds: float = 0.0
     export_dir: Path | None = None
     error: str = ""
+    #: The export's notes and the warnings its tasks raised, each once (its ``result.warnings``).
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def total_rows(self) -> int:
@@ -196,6 +198,7 @@ def _export_one(
     except GazeportError as exc:
         item.status, item.error = "failed", str(exc)
         _note_kept_files(item, seen[0] if seen else None)
+        item.warnings = list(getattr(_result_of(seen[0]), "warnings", [])) if seen else []
     except OSError as exc:
         item.status, item.error = "failed", f"{exc.filename or rec}: {exc.strerror or exc}"
     except Exception as exc:  # one broken recording must not stop the batch
@@ -203,13 +206,19 @@ def _export_one(
     else:
         item.status = "ok"
         item.rows, item.skipped, item.export_dir = result.rows, result.skipped, result.export_dir
+        item.warnings = list(result.warnings)
     item.seconds = time.perf_counter() - started
     return item
 
 
+def _result_of(job: Any) -> Any:
+    """The :class:`ExportResult` of a job that began (``None`` before)."""
+    return getattr(getattr(job, "spec", None), "result", None)
+
+
 def _note_kept_files(item: BatchItem, job: Any) -> None:
     """A failed export whose other tasks completed keeps their files: say where, with rows."""
-    result = getattr(getattr(job, "spec", None), "result", None)
+    result = _result_of(job)
     if result is None or not result.files or not result.export_dir.is_dir():
         return
     item.rows, item.skipped, item.export_dir = result.rows, result.skipped, result.export_dir

@@ -5,11 +5,16 @@ from __future__ import annotations
 import os
 import signal
 import time
+import warnings
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from gazeport.errors import GazeportWarning
 from gazeport.exporters.parallel import default_workers, ordered_map
+from gazeport.jobs import Job
+from gazeport.jobs.task_warnings import routed_to
 
 
 # Module-level so worker processes can unpickle them.
@@ -20,6 +25,12 @@ def square(x: int) -> int:
 def slow_first(x: int) -> tuple[int, int]:
     # Early items finish last: order must come from the input, not from completion.
     time.sleep(0.02 if x < 3 else 0.0)
+    return x, os.getpid()
+
+
+def warn_on_odd(x: int) -> tuple[int, int]:
+    if x % 2:
+        warnings.warn(f"item {x} is odd", GazeportWarning, stacklevel=1)
     return x, os.getpid()
 
 
@@ -174,3 +185,16 @@ def test_stopping_while_workers_send_large_results_does_not_hang(tmp_path) -> No
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.count("stopped in") == 3
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_warnings_come_back_from_the_workers_to_the_task(workers: int) -> None:
+    task = Job(Path("rec")).add_task("raw")
+    with warnings.catch_warnings(record=True) as seen, routed_to(task):
+        warnings.simplefilter("always")
+        results = list(ordered_map(warn_on_odd, range(6), workers))
+    assert [x for x, _ in results] == list(range(6))
+    assert ({pid for _, pid in results} != {os.getpid()}) == (workers > 1)
+    assert [str(w.message) for w in seen] == ["item 1 is odd", "item 3 is odd", "item 5 is odd"]
+    assert all(w.category is GazeportWarning for w in seen)
+    assert task.warnings == ["item 1 is odd", "item 3 is odd", "item 5 is odd"]

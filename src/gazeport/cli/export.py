@@ -394,6 +394,7 @@ def _batch(
             **options,
         )
     _print_summary(items)
+    _print_batch_notes(items)
     failed = [i for i in items if i.status != "ok"]
     if report is not None:
         write_report(items, report)
@@ -472,6 +473,18 @@ def _print_summary(items: list[BatchItem], console: Console | None = None) -> No
             f"  [{style}]{escape(status)}[/]  {rows} rows  {seconds} s  {escape(output)}",
             soft_wrap=True,
         )
+
+
+def _print_batch_notes(items: list[BatchItem]) -> None:
+    """The notes and warnings of each recording's export, under its path, each once."""
+    noted = [item for item in items if item.warnings]
+    if not noted:
+        return
+    _out.print("[bold]Notes[/]")
+    for item in noted:
+        _out.print(f"  {escape(str(item.recording))}", soft_wrap=True)
+        for message in item.warnings:
+            _out.print(f"    {escape(message)}", soft_wrap=True)
 
 
 def _report_unfinished(job: Job | None, *, interrupted: bool) -> None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import multiprocessing
 import os
 import signal
 import sys
+import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -32,7 +34,8 @@ def ordered_map(
 
     At most ``max_pending`` items are in flight, so memory stays bounded however many items
     there are. With ``workers <= 1`` it runs in this process. ``fn`` must be picklable (a
-    module-level function).
+    module-level function). Warnings ``fn`` raises in a worker come back with its result and
+    are raised again here, in the consumer's thread (so an export task records them).
     """
     if workers <= 1:
         yield from map(fn, items)
@@ -45,15 +48,16 @@ def ordered_map(
     pool = ProcessPoolExecutor(
         max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(os.getpid(),)
     )
-    pending: deque[Future[R]] = deque()
+    pending: deque[Future[tuple[R, list[tuple[type[Warning], str]]]]] = deque()
+    collecting = functools.partial(_collecting_warnings, fn)
     finished = False
     try:
         for item in items:
-            pending.append(_submit(pool, fn, item))
+            pending.append(_submit(pool, collecting, item))
             if len(pending) >= limit:
-                yield pending.popleft().result()
+                yield _rewarned(pending.popleft().result())
         while pending:
-            yield pending.popleft().result()
+            yield _rewarned(pending.popleft().result())
         finished = True
     finally:
         if not finished:
@@ -62,6 +66,24 @@ def ordered_map(
             stop_workers(pool)
             _release_results(pool)
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _collecting_warnings(
+    fn: Callable[[T], R], item: T
+) -> tuple[R, list[tuple[type[Warning], str]]]:
+    """``fn(item)`` in a worker, with the warnings it raised (category, text). A worker runs one
+    item at a time in its one thread, so ``catch_warnings`` is safe here."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = fn(item)
+    return result, [(w.category, str(w.message)) for w in caught]
+
+
+def _rewarned(answer: tuple[R, list[tuple[type[Warning], str]]]) -> R:
+    result, caught = answer
+    for category, text in caught:
+        warnings.warn(text, category, stacklevel=3)
+    return result
 
 
 def _release_results(pool: ProcessPoolExecutor) -> None:

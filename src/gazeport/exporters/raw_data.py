@@ -8,7 +8,6 @@ columns with real dtypes (nulls for empty cells).
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Iterable
 from itertools import repeat
 from pathlib import Path
@@ -25,7 +24,7 @@ from .._types import (
     PUPIL_CSV_COLUMNS,
     PUPIL_ELLIPSE_FIELDS,
 )
-from ..errors import ExportError, GazeportWarning
+from ..errors import ExportError
 from ..recording.columns import ColumnChunk, decode_rows
 from . import csv_text as ct
 from .parallel import ordered_map
@@ -112,19 +111,17 @@ def filter_confidence(chunk: ColumnChunk, min_confidence: float | None) -> Colum
     return chunk if keep.all() else chunk.take(keep)
 
 
-def _csv_block(job: tuple[str, Any, float | None]) -> tuple[int, int, bytes, list[str]]:
-    """Decode one batch and build its CSV bytes: (rows in, rows written, text, warnings).
+def _csv_block(job: tuple[str, Any, float | None]) -> tuple[int, int, bytes]:
+    """Decode one batch and build its CSV bytes: (rows in, rows written, text).
 
-    Runs in worker processes too, so warnings travel back with the result.
+    Runs in worker processes too; :func:`ordered_map` brings their warnings back.
     """
     kind, batch, min_confidence = job
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        chunk = decode_rows(batch)
-        n_in = len(chunk)
-        chunk = filter_confidence(chunk, min_confidence)
-        text = b"\r\n".join(LINE_BUILDERS[kind](chunk)) + b"\r\n" if len(chunk) else b""
-    return n_in, len(chunk), text, [str(w.message) for w in caught]
+    chunk = decode_rows(batch)
+    n_in = len(chunk)
+    chunk = filter_confidence(chunk, min_confidence)
+    text = b"\r\n".join(LINE_BUILDERS[kind](chunk)) + b"\r\n" if len(chunk) else b""
+    return n_in, len(chunk), text
 
 
 #: Below this many rows, worker processes cost more than they save.
@@ -150,9 +147,7 @@ def write_csv(
     fh.write(ct.header_line(TABLE_COLUMNS[kind]))
     rows = 0
     jobs = ((kind, chunk, min_confidence) for chunk in chunks)
-    for n_in, n_out, text, messages in ordered_map(_csv_block, jobs, workers):
-        for message in messages:
-            warnings.warn(message, GazeportWarning, stacklevel=2)
+    for n_in, n_out, text in ordered_map(_csv_block, jobs, workers):
         fh.write(text)
         rows += n_out
         if on_rows:

@@ -6,13 +6,11 @@
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import GazeportWarning
 from .neon_parts import TIME_DTYPE, NeonPart, find_parts, map_records
 from .neon_streams import (
     EVENTS_FILES,
@@ -70,9 +68,7 @@ class StreamSummary:
 
 
 def _times(path: Path) -> np.ndarray:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", GazeportWarning)
-        return map_records(path, TIME_DTYPE)
+    return map_records(path, TIME_DTYPE, quiet=True)
 
 
 def _span(values: np.ndarray) -> tuple[int | None, int | None]:
@@ -95,9 +91,7 @@ def _summarise_part(part: NeonPart, spec: StreamSpec, dtype: np.dtype) -> PartSu
     records = part.data_file.stat().st_size // dtype.itemsize
     used = min(records, len(times))
     if spec.event_type is not None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", GazeportWarning)
-            rows = map_records(part.data_file, dtype)[:used]
+        rows = map_records(part.data_file, dtype, quiet=True)[:used]
         starts = np.asarray(rows["start_timestamp_ns"][rows["event_type"] == spec.event_type])
         first, last = _span(starts)
         used = len(starts)

@@ -103,17 +103,18 @@ def read_dtype_file(path: Path) -> np.dtype:
     return dtype.newbyteorder("<")
 
 
-def map_records(path: Path, dtype: np.dtype) -> np.ndarray:
+def map_records(path: Path, dtype: np.dtype, *, quiet: bool = False) -> np.ndarray:
     """The whole records of ``path`` as a read-only memory map (an empty array for 0 bytes).
 
-    A size that is not a multiple of ``dtype.itemsize`` keeps the whole records and warns; a
+    A size that is not a multiple of ``dtype.itemsize`` keeps the whole records and warns
+    (unless ``quiet``: a flag, since ``warnings.catch_warnings`` would silence all threads); a
     Git LFS pointer file in place of the data raises :class:`CorruptFileError` saying so.
     """
     size = path.stat().st_size
     if size <= MAX_POINTER_BYTES:  # only a small file can be a pointer: no read otherwise
         check_not_lfs_pointer(path)
     count, rest = divmod(size, dtype.itemsize)
-    if rest:
+    if rest and not quiet:
         warnings.warn(
             f"{path} is {size} bytes, not a multiple of its {dtype.itemsize}-byte records; the "
             f"last {rest} bytes (an incomplete record) are ignored and {count} records are used.",

@@ -10,7 +10,7 @@ from ..analysis.fixations import FixationParams
 from ..errors import ExportError
 from ..exporters.world_video import VideoOptions
 from ..recording import AnyRecording, Recording
-from .model import Task
+from .model import Task, add_note
 from .session import Staging
 
 
@@ -118,8 +118,11 @@ class TaskContext:
             self.task.part_exception = exc
 
     def warn(self, message: str) -> None:
-        """A note for the export summary and the job record (``result.warnings``)."""
-        self.result.warnings.append(message)
+        """A note for the export summary and the job record (``result.warnings``, and the
+        task's ``warnings``), each text once."""
+        self.task.note(message)
+        with self.task.job.lock:
+            add_note(self.result.warnings, message)
 
     def add_file(self, path: Path) -> None:
         """A finished file the task wrote itself (not through ``staging``)."""

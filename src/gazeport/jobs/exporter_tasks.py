@@ -200,8 +200,8 @@ def _record_video(ctx: TaskContext, name: str, outcome: VideoOutcome | None, rea
         ctx.result.frames[name] = outcome.frames
     elif not outcome.files:
         ctx.skip(name, "; ".join(outcome.messages) or reason)
-    for message in outcome.messages:
-        ctx.result.warnings.append(f"{name}: {message}")
+    for message in outcome.messages:  # named after the video, unless it names it itself
+        ctx.warn(message if f"{name}: " in message else f"{name}: {message}")
 
 
 def _export_window(ctx: TaskContext) -> ExportWindow:

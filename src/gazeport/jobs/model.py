@@ -75,6 +75,9 @@ class Task:
     #: the raw task): part -> reason; the job then ends ``failed``.
     failures: dict[str, str] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
+    #: Warnings raised while the task ran and notes it made, each once, in order (see
+    #: :mod:`gazeport.jobs.task_warnings`).
+    warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     exception: BaseException | None = field(default=None, repr=False)
     #: The exception of the first failed part (raised by ``raise_for_outcome``).
@@ -110,6 +113,11 @@ class Task:
             self.status = status
         self.job.changed(self)
 
+    def note(self, message: str) -> None:
+        """Add a warning or note of this task, unless it already has it (:func:`add_note`)."""
+        with self.job.lock:
+            add_note(self.warnings, message)
+
     def to_record(self) -> dict[str, Any]:
         entry: dict[str, Any] = {"status": self.state.value, "seconds": round(self.seconds, 6)}
         if self.error:
@@ -118,8 +126,23 @@ class Task:
             entry["skipped"] = dict(self.skipped)
         if self.failures:
             entry["failed"] = dict(self.failures)
+        if self.warnings:
+            entry["warnings"] = list(self.warnings)
         entry["files"] = [p.name for p in self.files]
         return entry
+
+
+def add_note(notes: list[str], message: str) -> None:
+    """Append ``message`` to ``notes`` unless it is there already, also in other words that end
+    with it (``"world video: <message>"``, a task's note about a warning it raised); a message
+    that ends with a note already there (``"<name>: <note>"``) takes that note's place."""
+    for i, note in enumerate(notes):
+        if note == message or note.endswith(f": {message}"):
+            return
+        if message.endswith(f": {note}"):
+            notes[i] = message
+            return
+    notes.append(message)
 
 
 def _fraction(task: Task) -> float:

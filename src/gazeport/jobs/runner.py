@@ -37,9 +37,10 @@ from .cleanup import (
 )
 from .context import ExportOptions, ExportResult, TaskContext
 from .exporter_tasks import DEFAULT_EXPORTERS, EXPORTER_TASKS, exporters_for
-from .model import Job, Listener, Task, TaskState, cancelled_error
+from .model import Job, Listener, Task, TaskState, add_note, cancelled_error
 from .session import Staging, create_export_dir, export_info_text
 from .signals import signals_deferred
+from .task_warnings import routed_to
 
 FORMATS = ("csv", "parquet")
 
@@ -205,12 +206,13 @@ def run_task(job: Job, task: Task) -> None:
     started = time.perf_counter()
     interrupted: KeyboardInterrupt | None = None
     try:
-        job.changed(task)
-        task.check()
-        EXPORTER_TASKS[task.name].run(ctx)
-        task.check()
-        with signals_deferred():  # renamed files are the task's before an interrupt can land
-            task.files.extend(staging.commit())
+        with routed_to(task):  # this thread's warnings are the task's from here
+            job.changed(task)
+            task.check()
+            EXPORTER_TASKS[task.name].run(ctx)
+            task.check()
+            with signals_deferred():  # renamed files are the task's before an interrupt can land
+                task.files.extend(staging.commit())
     except BaseException as exc:
         staging.discard()
         _remove_own_files(task)
@@ -225,6 +227,9 @@ def run_task(job: Job, task: Task) -> None:
     else:
         task.state, task.progress, task.status = TaskState.COMPLETED, 1.0, "done"
     task.seconds = time.perf_counter() - started
+    with job.lock:  # the export's notes: each task's warnings, each text once
+        for message in task.warnings:
+            add_note(spec.result.warnings, message)
     job.changed(task)
     job.task_ended()
     if interrupted is not None:

@@ -52,9 +52,9 @@ def invisible_core_name(name: str) -> str | None:
     return name.replace(match.group(0), core)
 
 
-def invisible_files(rec_dir: Path | str) -> dict[str, Path]:
+def invisible_files(rec_dir: Path | str, *, quiet: bool = False) -> dict[str, Path]:
     """Every file of a PI recording by its converted name: ``{name: real path}``."""
-    return converted_files(rec_dir, invisible_core_name)
+    return converted_files(rec_dir, invisible_core_name, quiet=quiet)
 
 
 def invisible_video_names(rec_dir: Path | str) -> dict[str, list[Path]]:

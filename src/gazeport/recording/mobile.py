@@ -45,13 +45,17 @@ def mobile_core_name(name: str) -> str | None:
     return None
 
 
-def converted_files(rec_dir: Path | str, rename: Callable[[str], str | None]) -> dict[str, Path]:
+def converted_files(
+    rec_dir: Path | str, rename: Callable[[str], str | None], *, quiet: bool = False
+) -> dict[str, Path]:
     """Every file directly in ``rec_dir`` by the name it would have after Player's renaming.
 
     ``rename`` maps a file name to its new name (or ``None`` to keep it). Player renames in
     sorted order and overwrites, so a renamed file replaces a file already using that name
     and, of two files renamed to the same name, the later one in sorted order wins; each
-    such clash emits a :class:`GazeportWarning`. Returns ``{name: real path}``.
+    such clash emits a :class:`GazeportWarning` unless ``quiet`` (for a second look at files
+    whose clashes were reported already: a flag, since ``warnings.catch_warnings`` would also
+    silence the other threads). Returns ``{name: real path}``.
     """
     rec_dir = Path(rec_dir)
     files = sorted(p for p in rec_dir.iterdir() if p.is_file())
@@ -62,7 +66,7 @@ def converted_files(rec_dir: Path | str, rename: Callable[[str], str | None]) ->
         if new_name is None:
             view[path.name] = path
             continue
-        if new_name in renamed:
+        if new_name in renamed and not quiet:
             warnings.warn(
                 f"{renamed[new_name].name!r} and {path.name!r} in {rec_dir} both become "
                 f"{new_name!r} when converted; like Pupil Player, gazeport uses {path.name!r}.",
@@ -71,7 +75,7 @@ def converted_files(rec_dir: Path | str, rename: Callable[[str], str | None]) ->
             )
         renamed[new_name] = path
     for new_name, path in renamed.items():
-        if new_name in view:
+        if new_name in view and not quiet:
             warnings.warn(
                 f"{path.name!r} in {rec_dir} becomes {new_name!r} when converted, which replaces "
                 "the file of that name, as in Pupil Player.",
@@ -104,9 +108,9 @@ def time_files(files: Mapping[str, Path]) -> dict[str, Path]:
     return {name[: -len(".time")]: path for name, path in files.items() if name.endswith(".time")}
 
 
-def mobile_files(rec_dir: Path | str) -> dict[str, Path]:
+def mobile_files(rec_dir: Path | str, *, quiet: bool = False) -> dict[str, Path]:
     """Every file of a Mobile recording by its converted name: ``{name: real path}``."""
-    return converted_files(rec_dir, mobile_core_name)
+    return converted_files(rec_dir, mobile_core_name, quiet=quiet)
 
 
 def mobile_video_names(rec_dir: Path | str) -> dict[str, list[Path]]:

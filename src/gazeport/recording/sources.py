@@ -7,14 +7,13 @@ them; gazeport builds the same view in memory here, so the rest of the code sees
 from __future__ import annotations
 
 import re
-import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
-from ..errors import CorruptFileError, GazeportWarning
+from ..errors import CorruptFileError
 from ..formats.info_files import RecordingInfo
 from ..formats.msgpack_file import iter_legacy_pupil_data
 from ..formats.pldata import RecordChunk, load_timestamps
@@ -190,9 +189,8 @@ def converted_video_parts(path: Path, kind: RecordingKind, name: str) -> list[Pa
     """
     if kind not in (RecordingKind.MOBILE, RecordingKind.INVISIBLE):
         return None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", GazeportWarning)
-        files = mobile_files(path) if kind is RecordingKind.MOBILE else invisible_files(path)
+    files_of = mobile_files if kind is RecordingKind.MOBILE else invisible_files
+    files = files_of(path, quiet=True)
     return list(core_videos(files).get(name, []))
 
 
