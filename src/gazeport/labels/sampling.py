@@ -51,7 +51,8 @@ class _Pick:
 
 
 def _mode_count(**modes: object) -> list[str]:
-    return [name for name, value in modes.items() if value not in (None, False)]
+    # Identity, not equality: every_s=0 is a (bad) mode, not a missing one.
+    return [name for name, value in modes.items() if value is not None and value is not False]
 
 
 def _check_modes(
