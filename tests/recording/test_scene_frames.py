@@ -20,7 +20,7 @@ from tests.scene_factories import (
     neon_with_video,
     scene_times,
 )
-from tests.video_factories import frame_number
+from tests.video_factories import frame_number, write_video
 
 import gazeport
 from gazeport.analysis.fixations import FixationParams
@@ -191,3 +191,34 @@ def test_real_neon_with_a_lost_scene_part(tmp_path: Path) -> None:
         real = int(np.flatnonzero(sf.real)[10])
         assert not reader.frame(real).virtual
         assert reader.frame(int(np.flatnonzero(~sf.real)[-1])).virtual
+
+
+def test_invisible_frames_and_gaze_in_world_pixels(tmp_path: Path) -> None:
+    """A native Pupil Invisible folder: frames from ``PI world v1 ps1``, gaze pixels of the
+    1088 x 1080 world camera back from Player's normalized positions, no fixations."""
+    root = tmp_path / "pi"
+    root.mkdir()
+    start = 1_636_000_000_123_456_789
+    info = {"data_format_version": "1.3", "start_time": start, "duration": 2_000_000_000,
+            "recording_id": "pi-id", "app_version": "1.4.30"}  # fmt: skip
+    (root / "info.json").write_text(json.dumps(info))
+    n, g = 12, 60
+    write_video(root / "PI world v1 ps1.mp4", n, size=(1088, 1080))
+    frame_ns = start + 100_000_000 + 33_333_333 * np.arange(n, dtype=np.uint64)
+    (root / "PI world v1 ps1.time").write_bytes(frame_ns.astype("<u8").tobytes())
+    gaze_ns = start + 100_000_000 + 5_000_000 * np.arange(g, dtype=np.uint64)
+    xy = np.column_stack([500 + np.arange(g), 300 + 2 * np.arange(g)]).astype("<f4")
+    (root / "gaze ps1.time").write_bytes(gaze_ns.astype("<u8").tobytes())
+    (root / "gaze ps1.raw").write_bytes(xy.tobytes())
+    sf = scene_frames(root)
+    assert (len(sf), int(sf.real.sum()), sf.width, sf.height) == (n, n, 1088, 1080)
+    assert sf.recording_id == "pi-id"
+    np.testing.assert_allclose(sf.timestamp_ns, frame_ns.astype(np.int64), atol=1000)
+    gaze = frame_gaze(root, sf)
+    np.testing.assert_allclose(gaze["x_px"], xy[:, 0], atol=1e-3)
+    np.testing.assert_allclose(gaze["y_px"], xy[:, 1], atol=1e-3)
+    nearest = np.abs(gaze_ns[:, None].astype(np.int64) - frame_ns[None, :].astype(np.int64))
+    assert np.array_equal(gaze["frame_index"], nearest.argmin(axis=1))
+    assert len(scene_fixations(root, sf)) == 0
+    with open_scene_reader(sf) as reader:
+        assert frame_number(reader.frame(7).image) == 7

@@ -153,3 +153,28 @@ def test_real_neon23_images_equal_the_readers_frames(tmp_path: Path) -> None:
         image = cv2.imread(str(out / f"{i}.png"))
         assert np.array_equal(image, expected[c.frame_index])
         assert image.std() > 5  # a picture, not a gray frame
+
+
+def test_one_pass_through_the_video_without_a_seek_per_frame(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Frames asked in any order are read front to back: the decoder never goes back and
+    decodes each video frame at most once."""
+    from gazeport.exporters.datasets import images
+
+    rec = core_with_video(tmp_path / "core", n_frames=120)
+    readers = []
+
+    def spy(frames):  # type: ignore[no-untyped-def]
+        readers.append(open_scene_reader(frames))
+        return readers[-1]
+
+    monkeypatch.setattr(images, "open_scene_reader", spy)
+    wanted = list(range(115, 0, -9))  # descending on purpose
+    sizes, problems = write_frame_images(
+        [(task(i, rec, k), tmp_path / f"{i}.jpg") for i, k in enumerate(wanted)]
+    )
+    assert not problems and len(sizes) == len(wanted)
+    [reader] = readers
+    assert reader.counters.seeks <= 1
+    assert reader.counters.decoded <= max(wanted) + 1 + 4  # each frame once (+ decoder delay)
