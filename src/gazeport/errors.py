@@ -11,6 +11,7 @@
     ├── CorruptFileError (ValueError)               a data file cannot be decoded; names file and offset
     ├── StreamNotFoundError (LookupError)           a stream the caller asked for is not in the recording
     ├── TrimRangeError (ValueError)                 an export range outside the recording
+    ├── SamplingError (ValueError)                  labelling frames asked for that the recording lacks
     ├── ExportError (RuntimeError)                  an export could not be completed (nothing half-written)
     ├── FileWriteError (OSError)                    a file could not be written (the old one is kept)
     ├── RecordingLockedError (TimeoutError)         another process holds a recording's edit lock too long
@@ -70,6 +71,11 @@ class StreamNotFoundError(GazeportError, LookupError):
 
 class TrimRangeError(GazeportError, ValueError):
     """An export range does not fit the recording."""
+
+
+class SamplingError(GazeportError, ValueError):
+    """Scene frames to label cannot be sampled as asked (no mode or two, a frame outside the
+    recording, an unknown event name); the message lists what is valid."""
 
 
 class ExportError(GazeportError, RuntimeError):

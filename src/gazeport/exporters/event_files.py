@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..analysis import blinks as blink_detection
 from ..analysis import fixations as fixation_detection
-from ..errors import GazeportWarning, StreamNotFoundError, TrimRangeError
+from ..errors import StreamNotFoundError, TrimRangeError
 from ..recording import Recording
-from . import events
 
-GAZE_FIELDS = (
-    "timestamp", "confidence", "norm_pos_x", "norm_pos_y",
-    "gaze_point_3d_x", "gaze_point_3d_y", "gaze_point_3d_z",
-)  # fmt: skip
+# Re-exported under their old home: the detection itself is recording-level (core_fixations).
+from ..recording.core_fixations import GAZE_FIELDS as GAZE_FIELDS
+from ..recording.core_fixations import detect_recording_fixations as detect_recording_fixations
+from . import events
 
 
 @dataclass(frozen=True)
@@ -31,35 +29,6 @@ class EventFiles:
     def outside(self) -> int:
         """Events detected outside the export window, so not written."""
         return self.detected - self.written
-
-
-def detect_recording_fixations(
-    rec: Recording, params: fixation_detection.FixationParams
-) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """The gaze columns the detector needs and the fixations found in them."""
-    gaze = rec.columns("gaze", GAZE_FIELDS)
-    point = np.column_stack(
-        [gaze["gaze_point_3d_x"], gaze["gaze_point_3d_y"], gaze["gaze_point_3d_z"]]
-    )
-    found = fixation_detection.detect_fixations(
-        gaze["timestamp"],
-        gaze["confidence"],
-        np.column_stack([gaze["norm_pos_x"], gaze["norm_pos_y"]]),
-        point,
-        world_timestamps=rec.world_timestamps,
-        params=params,
-        intrinsics=rec.world_intrinsics,
-        frame_size=rec.frame_table.frame_size,
-    )
-    if rec.world_intrinsics is None and found.shape[0] and str(found["method"][0]) == "2d gaze":
-        warnings.warn(
-            f"{rec.path} has no usable world.intrinsics; 2D gaze was turned into angles with a "
-            "default pinhole camera (focal length 1000 px), so fixation dispersions in degrees "
-            "are approximate.",
-            GazeportWarning,
-            stacklevel=3,
-        )
-    return gaze, found
 
 
 def fixation_files(
