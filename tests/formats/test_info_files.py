@@ -124,6 +124,14 @@ def test_player_info_defaults(tmp_path: Path) -> None:
     assert info.recording_name == "my_session"
     assert info.system_info == ""
     assert str(uuid.UUID(info.recording_uuid)) == info.recording_uuid
+    # derived, not random: the same id every time the recording is opened (the label store
+    # and exports key on it), another id for another recording
+    assert read_player_info(path).recording_uuid == info.recording_uuid
+    other = write_player_info(
+        make_rec_dir(tmp_path, "other"), meta_version="2.1", recording_uuid=...,
+        start_time_system_s=1706700001.5,
+    )  # fmt: skip
+    assert read_player_info(other).recording_uuid != info.recording_uuid
     assert info.inferred == (
         "min_player_version",
         "recording_uuid",
@@ -493,11 +501,13 @@ def test_invisible_info(tmp_path: Path) -> None:
 
 def test_invisible_missing_device_fields_and_id(tmp_path: Path) -> None:
     data = without(INVISIBLE_INFO, "android_device_name", "android_device_model", "recording_id")
-    info, _ = read_invisible_info(write_json(make_rec_dir(tmp_path), data))
+    path = write_json(make_rec_dir(tmp_path), data)
+    info, _ = read_invisible_info(path)
     assert info.system_info == (
         "Android device ID: abc123; Android device name: ?; Android device model: ?"
     )
     assert str(uuid.UUID(info.recording_uuid)) == info.recording_uuid
+    assert read_invisible_info(path)[0].recording_uuid == info.recording_uuid  # not random
     assert info.inferred == ("recording_uuid",)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import uuid
 import warnings
@@ -130,6 +131,19 @@ def _checked(path: Path, key: str, value: Any, expected: type) -> Any:
     )
 
 
+#: Namespace of the UUIDs gazeport derives for recordings whose info file has none.
+_UUID_NAMESPACE = uuid.UUID("5b0f7e52-3c1e-4d52-9a7c-6a2f0e8c9d41")
+
+
+def stable_uuid(info_path: Path, *start: object) -> str:
+    """A recording id for an info file without one: a UUID (version 5) of the folder's name and
+    its start times, the same every time the recording is opened. Pupil Player writes a random
+    ``uuid4`` into the file instead; gazeport never writes into a recording, and the label
+    store and exports need an id that does not change between runs."""
+    name = Path(os.path.abspath(info_path)).parent.name
+    return str(uuid.uuid5(_UUID_NAMESPACE, "|".join([name, *map(repr, start)])))
+
+
 def read_player_info(path: Path) -> RecordingInfo:
     """Read ``info.player.json`` (PPRF 2.0, meta versions 2.0 to 2.3).
 
@@ -189,7 +203,9 @@ def read_player_info(path: Path) -> RecordingInfo:
     if not recording_uuid:
         if recording_uuid == "":
             inferred.append("recording_uuid")
-        recording_uuid = str(uuid.uuid4())
+        recording_uuid = stable_uuid(
+            path, values["start_time_system_s"], values["start_time_synced_s"]
+        )
     recording_name = optional_str("recording_name")
     if recording_name is None:
         recording_name = path.absolute().parent.name
@@ -293,7 +309,9 @@ def _csv_info(
         return default
 
     software_name = text("Capture Software", "recording_software_name", "Pupil Capture")
-    recording_uuid = text("Recording UUID", "recording_uuid", "") or str(uuid.uuid4())
+    recording_uuid = text("Recording UUID", "recording_uuid", "") or stable_uuid(
+        path, system_s, synced_s
+    )
     recording_name = text("Recording Name", "recording_name", path.absolute().parent.name)
     system_info = text("System Info", "system_info", "")
     return RecordingInfo(
@@ -421,7 +439,7 @@ def read_invisible_info(path: Path) -> tuple[RecordingInfo, dict[str, Any]]:
     recording_id = data.get("recording_id")
     if recording_id is None:
         inferred.append("recording_uuid")
-        recording_id = str(uuid.uuid4())
+        recording_id = stable_uuid(path, start_ns, duration_ns)
     device = "; ".join(
         f"Android device {label}: {_or_question_mark(data.get('android_device_' + key))}"
         for label, key in (("ID", "id"), ("name", "name"), ("model", "model"))
