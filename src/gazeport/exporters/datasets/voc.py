@@ -8,11 +8,20 @@ Pixel convention (SATIn's example, CVAT/Datumaro): ``xmin = round(x)``, ``xmax =
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from pathlib import Path
 
 from gazeport.exporters.datasets.boxes import ClassMap, ImageItem
+
+# characters XML 1.0 cannot hold at all, not even escaped (ElementTree would write them raw)
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(s: str) -> str:
+    """``s`` with characters XML 1.0 forbids replaced by U+FFFD; ``&<>`` are escaped on write."""
+    return _NOT_XML.sub("\ufffd", s)
 
 
 def _int_span(a: float, b: float, limit: int) -> tuple[int, int]:
@@ -29,7 +38,7 @@ def _int_span(a: float, b: float, limit: int) -> tuple[int, int]:
 def voc_element(item: ImageItem, classes: ClassMap, folder: str) -> ET.Element:
     root = ET.Element("annotation")
     ET.SubElement(root, "folder").text = folder
-    ET.SubElement(root, "filename").text = item.file_name
+    ET.SubElement(root, "filename").text = xml_text(item.file_name)
     src = ET.SubElement(root, "source")
     ET.SubElement(src, "database").text = "gazeport"
     size = ET.SubElement(root, "size")
@@ -39,7 +48,7 @@ def voc_element(item: ImageItem, classes: ClassMap, folder: str) -> ET.Element:
     ET.SubElement(root, "segmented").text = "0"
     for b in item.boxes:
         obj = ET.SubElement(root, "object")
-        ET.SubElement(obj, "name").text = classes.name(b.box.class_id)
+        ET.SubElement(obj, "name").text = xml_text(classes.name(b.box.class_id))
         ET.SubElement(obj, "pose").text = "Unspecified"
         ET.SubElement(obj, "truncated").text = "1" if b.clipped else "0"
         ET.SubElement(obj, "difficult").text = "0"
