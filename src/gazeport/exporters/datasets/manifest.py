@@ -24,7 +24,9 @@ from gazeport.labels.records import TaskRecord
 
 MANIFEST = "manifest.json"
 VERSION = 2
-VOC_CONVENTION = "0-based, xmin = round(x), xmax = round(x + w), integers clamped to the image"
+VOC_CONVENTION = (
+    "0-based, xmin = round(x), xmax = round(x + w), half up, integers clamped to the image"
+)
 
 
 def _digest(obj: object) -> str:

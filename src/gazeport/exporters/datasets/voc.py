@@ -1,13 +1,14 @@
 """Pascal VOC writer: ``Annotations/<stem>.xml`` for every image (also without objects),
 ``ImageSets/Main/<split>.txt``.
 
-Pixel convention (SATIn's example, CVAT/Datumaro): ``xmin = round(x)``, ``xmax = round(x + w)``,
-0-based, integers, clamped to ``[0, W]``/``[0, H]``; a box that collapses after rounding keeps
+Pixel convention (SATIn's example, CVAT/Datumaro): ``xmin = round(x)``, ``xmax = round(x + w)``
+(half up), 0-based, integers, clamped to ``[0, W]``/``[0, H]``; a box that collapses after rounding keeps
 1 px. ``truncated`` is 1 when the stored box was clipped at the image border.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
@@ -24,9 +25,14 @@ def xml_text(s: str) -> str:
     return _NOT_XML.sub("\ufffd", s)
 
 
+def _round(v: float) -> int:
+    # half up (10.5 -> 11), not Python's half-to-even round(): the rule the docs state
+    return math.floor(v + 0.5)
+
+
 def _int_span(a: float, b: float, limit: int) -> tuple[int, int]:
-    lo = min(max(round(a), 0), limit)
-    hi = min(max(round(b), 0), limit)
+    lo = min(max(_round(a), 0), limit)
+    hi = min(max(_round(b), 0), limit)
     if hi <= lo:
         if lo < limit:
             hi = lo + 1
