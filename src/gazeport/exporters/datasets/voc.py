@@ -69,9 +69,9 @@ def voc_element(item: ImageItem, classes: ClassMap, folder: str) -> ET.Element:
 def write_voc_xml(root: Path, item: ImageItem, classes: ClassMap) -> Path:
     path = root / "Annotations" / f"{item.stem}.xml"
     path.parent.mkdir(parents=True, exist_ok=True)
-    ET.ElementTree(voc_element(item, classes, "JPEGImages")).write(
-        path, encoding="utf-8", xml_declaration=True
-    )
+    tree = ET.ElementTree(voc_element(item, classes, "JPEGImages"))
+    ET.indent(tree, space="  ")  # one element a line, as the devkit's files and labelImg's
+    tree.write(path, encoding="utf-8", xml_declaration=True)
     return path
 
 
