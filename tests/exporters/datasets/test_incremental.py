@@ -206,3 +206,38 @@ def test_a_failed_image_is_skipped_reported_and_retried(tmp_path: Path) -> None:
     w = ImageWriter()
     r2 = export_dataset(tasks(), CLASSES, {}, out, _opts("voc"), w)
     assert w.asked == [3] and r2.added == [3] and r2.tasks == 9
+
+
+def test_shared_changes_relink_every_task_file(tmp_path: Path) -> None:
+    out = tmp_path / "ds"
+    export_dataset(tasks(), CLASSES, {"name": "p"}, out, _opts("coco"), ImageWriter())
+    before = snapshot(out)
+    w = ImageWriter()
+    r = export_dataset(tasks(), CLASSES, {"name": "renamed"}, out, _opts("coco"), w)
+    assert not r.unchanged and w.calls == [] and r.images_reused == 9
+    after = snapshot(out)
+    changed = {k for k in after if (out / k).is_file() and after[k] != before.get(k)}
+    # the project name is in every COCO file's info block, nowhere else
+    assert changed == {"manifest.json"} | {
+        f"annotations/instances_{s}.json" for s in _manifest(out)["splits"].values()
+    }
+    again = export_dataset(tasks(), CLASSES, {"name": "renamed"}, out, _opts("coco"), w)
+    assert again.unchanged
+
+
+def test_a_removed_class_renumbers_yolo_labels(tmp_path: Path) -> None:
+    from .dataset_oracles import check_yolo
+
+    out = tmp_path / "ds"
+    export_dataset(tasks(), CLASSES, {}, out, _opts(), ImageWriter())
+    # class 1 (car, YOLO index 0) deleted in the store: its boxes go, person moves to index 0
+    person_only = [
+        dataclasses.replace(t, boxes=()) if t.boxes[0].class_id == 1 else t for t in tasks()
+    ]
+    rest = [c for c in CLASSES if c.id != 1]
+    w = ImageWriter()
+    r = export_dataset(person_only, rest, {}, out, _opts(), w)
+    assert sorted(r.changed) == list(range(1, 10)) and w.calls == []
+    got = check_yolo(out)
+    labels = [b[0] for split in got.values() for boxes in split.values() for b in boxes]
+    assert labels and set(labels) == {"person"}
