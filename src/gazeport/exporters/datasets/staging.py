@@ -71,12 +71,14 @@ class Staging:
         ``skip`` holds relative paths not to compare (freshly decoded images). Returns
         ``(files written, files reused)`` without images.
         """
+        if self.old is None:  # a full rewrite: every file is new, nothing to compare with
+            return sum(len(f) for _, _, f in os.walk(self.tmp)) - self.images_written, 0
         written = 0
         for path in sorted(p for p in self.tmp.rglob("*") if p.is_file()):
             rel = path.relative_to(self.tmp).as_posix()
             if rel in self.reused or rel in skip:
                 continue
-            if self.old is not None and _same_bytes(path, self.old / rel):
+            if _same_bytes(path, self.old / rel):
                 path.unlink()
                 carry(self.old / rel, path)
                 self.reused.add(rel)
