@@ -241,3 +241,20 @@ def test_a_removed_class_renumbers_yolo_labels(tmp_path: Path) -> None:
     got = check_yolo(out)
     labels = [b[0] for split in got.values() for boxes in split.values() for b in boxes]
     assert labels and set(labels) == {"person"}
+
+
+def test_without_a_frame_writer_old_images_are_kept(tmp_path: Path) -> None:
+    out = tmp_path / "ds"
+    export_dataset(tasks(), CLASSES, {}, out, _opts(), ImageWriter())
+    before = snapshot(out)
+    r = export_dataset([*tasks(), task(10)], CLASSES, {}, out, _opts(), None)
+    assert r.added == [10] and r.images_reused == 9 and r.images_written == 0
+    files = _manifest(out)["files"]
+    assert files["10"]["image"] is None
+    assert all(
+        snapshot(out)[files[str(i)]["image"]] == before[files[str(i)]["image"]]
+        for i in range(1, 10)
+    )
+    w = ImageWriter()
+    export_dataset([*tasks(), task(10)], CLASSES, {}, out, _opts(), w)
+    assert w.asked == [10] and _manifest(out)["files"]["10"]["image"]

@@ -182,7 +182,9 @@ def export_dataset(
         incremental
         and not (report.added or report.changed or report.removed)
         and old.get("global_hash") == ghash
-        and _files_present(out_dir, old_files, hashes)
+        and _files_present(
+            out_dir, old_files, hashes, options.include_images and write_images is not None
+        )
     ):
         kept_sizes = {i: tuple(old_files[str(i)]["size"]) for i in hashes}
         items = _items(keep, kept_sizes, splits, stems, ids, options, ClipReport(), report)
@@ -192,15 +194,17 @@ def export_dataset(
     stage = Staging(out_dir, out_dir if incremental else None)
     try:
         fresh_images: set[str] = set()
-        sizes = _images(keep, splits, stems, options, write_images, old_files, stage, fresh_images)
+        images: dict[int, str] = {}
+        sizes = _images(
+            keep, splits, stems, options, write_images, old_files, stage, images, fresh_images
+        )
         items = _items(keep, sizes, splits, stems, ids, options, ClipReport(), report, progress)
         _write_format(stage, items, cmap, project, options, unchanged, out_dir)
         files = {}
         for it in items:
             t = it.task
-            has_image = options.include_images and write_images is not None
             files[str(t.id)] = {
-                "image": _image_rel(options, it.split, it.stem) if has_image else None,
+                "image": images.get(t.id),
                 "labels": _label_rel(options, it.split, it.stem),
                 "size": [it.width, it.height],
                 "source": image_source(t),
@@ -251,10 +255,13 @@ def export_dataset(
     return _finish(report, items)
 
 
-def _files_present(out_dir: Path, files: Mapping[str, Mapping[str, Any]], ids: Any) -> bool:
+def _files_present(
+    out_dir: Path, files: Mapping[str, Mapping[str, Any]], ids: Any, want_images: bool
+) -> bool:
+    """Whether every task's files are still in the folder (and its image, if images are made)."""
     for i in ids:
         f = files.get(str(i))
-        if f is None:
+        if f is None or (want_images and f.get("image") is None):
             return False
         for rel in (f.get("image"), f.get("labels")):
             if rel is not None and not (out_dir / rel).is_file():
@@ -270,12 +277,16 @@ def _images(
     write_images: WriteImages | None,
     old_files: Mapping[str, Mapping[str, Any]],
     stage: Staging,
+    images: dict[int, str],
     fresh: set[str],
 ) -> dict[int, Size | None]:
     """Put every task's image in ``stage.tmp``: carried over when the old one shows the same frame,
-    else decoded by ``write_images`` (one call, only for those). Returns the sizes (None: failed)."""
+    else decoded by ``write_images`` (one call, only for those; without it they get none).
+
+    Returns the sizes (None: failed); fills ``images`` (task id → image path in the dataset) and
+    ``fresh`` (the paths decoded in this run)."""
     sizes: dict[int, Size | None] = {t.id: (t.width, t.height) for t in keep}
-    if not options.include_images or write_images is None:
+    if not options.include_images:
         return sizes
     reqs: list[tuple[TaskRecord, Path]] = []
     rels: dict[int, str] = {}
@@ -289,13 +300,16 @@ def _images(
             and stage.reuse(rel, prev["image"])
         ):
             sizes[t.id] = (int(prev["size"][0]), int(prev["size"][1]))
+            images[t.id] = rel
             stage.images_reused += 1
+            continue
+        if write_images is None:
             continue
         dest = stage.tmp / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
         reqs.append((t, dest))
         rels[t.id] = rel
-    if not reqs:
+    if not reqs or write_images is None:
         return sizes
     got = write_images(reqs)
     for t, dest in reqs:
@@ -304,6 +318,7 @@ def _images(
             dest.unlink(missing_ok=True)  # never ship a half-written frame
         else:
             fresh.add(rels[t.id])
+            images[t.id] = rels[t.id]
             stage.images_written += 1
         sizes[t.id] = size
     return sizes
