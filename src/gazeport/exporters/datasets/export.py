@@ -37,6 +37,7 @@ from gazeport.exporters.datasets.manifest import (
     MANIFEST,
     VERSION,
     VOC_CONVENTION,
+    ExportIds,
     global_hash,
     image_source,
     read_manifest,
@@ -81,39 +82,6 @@ class DatasetReport:
     images_reused: int = 0
     files_written: int = 0  # other than images
     files_reused: int = 0
-
-
-@dataclass
-class _Ids:
-    """Persistent export ids: positive, from 1, never reused (a removed task's id stays taken)."""
-
-    images: dict[int, int]
-    annotations: dict[int, int]
-    next_image: int
-    next_annotation: int
-
-    @classmethod
-    def from_manifest(cls, old: Mapping[str, Any]) -> _Ids:
-        img = {int(k): int(v) for k, v in dict(old.get("image_ids", {})).items()}
-        ann = {int(k): int(v) for k, v in dict(old.get("annotation_ids", {})).items()}
-        return cls(
-            img,
-            ann,
-            max(int(old.get("next_image_id", 1)), max(img.values(), default=0) + 1),
-            max(int(old.get("next_annotation_id", 1)), max(ann.values(), default=0) + 1),
-        )
-
-    def image(self, task_id: int) -> int:
-        if task_id not in self.images:
-            self.images[task_id] = self.next_image
-            self.next_image += 1
-        return self.images[task_id]
-
-    def annotation(self, box_id: int) -> int:
-        if box_id not in self.annotations:
-            self.annotations[box_id] = self.next_annotation
-            self.next_annotation += 1
-        return self.annotations[box_id]
 
 
 def _image_rel(options: DatasetOptions, split: str, stem: str) -> str:
@@ -176,7 +144,7 @@ def export_dataset(
     report.full_rewrite = not incremental
     old_files: dict[str, dict[str, Any]] = dict(old.get("files", {})) if incremental else {}
     unchanged = {i for i in hashes if incremental and old_hashes.get(i) == hashes[i]}
-    ids = _Ids.from_manifest(old)
+    ids = ExportIds.from_manifest(old)
 
     if (
         incremental
@@ -329,7 +297,7 @@ def _items(
     sizes: Mapping[int, Any],
     splits: Mapping[int, str],
     stems: Mapping[int, str],
-    ids: _Ids,
+    ids: ExportIds,
     options: DatasetOptions,
     clip: ClipReport,
     report: DatasetReport,

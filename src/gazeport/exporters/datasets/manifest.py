@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -118,3 +119,36 @@ def global_hash(
     """Hash of what the shared files hold besides the tasks (class list, project, paths)."""
     classes = [[c.id, c.name, c.supercategory] for c in cmap.classes]
     return _digest([key, classes, dict(project), options.absolute_paths])
+
+
+@dataclass
+class ExportIds:
+    """Persistent export ids: positive, from 1, never reused (a removed task's id stays taken)."""
+
+    images: dict[int, int]
+    annotations: dict[int, int]
+    next_image: int
+    next_annotation: int
+
+    @classmethod
+    def from_manifest(cls, old: Mapping[str, Any]) -> ExportIds:
+        img = {int(k): int(v) for k, v in dict(old.get("image_ids", {})).items()}
+        ann = {int(k): int(v) for k, v in dict(old.get("annotation_ids", {})).items()}
+        return cls(
+            img,
+            ann,
+            max(int(old.get("next_image_id", 1)), max(img.values(), default=0) + 1),
+            max(int(old.get("next_annotation_id", 1)), max(ann.values(), default=0) + 1),
+        )
+
+    def image(self, task_id: int) -> int:
+        if task_id not in self.images:
+            self.images[task_id] = self.next_image
+            self.next_image += 1
+        return self.images[task_id]
+
+    def annotation(self, box_id: int) -> int:
+        if box_id not in self.annotations:
+            self.annotations[box_id] = self.next_annotation
+            self.next_annotation += 1
+        return self.annotations[box_id]
