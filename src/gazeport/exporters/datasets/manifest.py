@@ -1,5 +1,6 @@
 """``manifest.json`` of a dataset folder: what makes the folder ours, and the content hashes that let
-an incremental export tell added, changed, removed and unchanged tasks apart (spec rule 9).
+an incremental export tell added, changed, removed and unchanged tasks apart (spec rule 9), and the
+persistent id maps (:class:`ExportIds`).
 
 A task's hash covers exactly what determines its files: its boxes (store id, class id, class name,
 YOLO index, pixels), status, frame, image size, split, file stem, and the options that change every
