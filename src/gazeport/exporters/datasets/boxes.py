@@ -7,8 +7,9 @@ function of :class:`ImageItem` values.
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from gazeport.labels.records import BoxRecord, ClassRecord, TaskRecord
@@ -69,7 +70,7 @@ class ClipReport:
     """Counts of the clipping step."""
 
     clipped: int = 0
-    dropped_zero_size: int = 0
+    dropped_zero_size: int = 0  # includes boxes with NaN or infinite coordinates
     clipped_boxes: list[int] = field(default_factory=list)
     dropped_boxes: list[int] = field(default_factory=list)
 
@@ -92,6 +93,10 @@ def clip_boxes(
     """Clip every box to the image; drop the ones with zero width or height afterwards."""
     out = []
     for b in boxes:
+        if not all(math.isfinite(v) for v in (b.x, b.y, b.w, b.h)):
+            report.dropped_zero_size += 1
+            report.dropped_boxes.append(b.id)
+            continue
         x, y, w, h, changed = clip_box(b.x, b.y, b.w, b.h, width, height)
         if w <= 0 or h <= 0:
             report.dropped_zero_size += 1
@@ -113,13 +118,19 @@ def sanitise(part: str) -> str:
     return s or "rec"
 
 
-def image_stems(tasks: Sequence[TaskRecord]) -> dict[int, str]:
-    """File stems ``<recording>_<frame:06d>`` unique across recordings.
+def recording_labels(
+    recordings: Iterable[str], fixed: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """A file-name part per recording, unique across recordings.
 
     Recordings whose folder names collide (Core's ``000`` in different parents) get parent folder
-    names prepended until unique; the result depends only on the set of recording paths.
+    names prepended until unique; the result depends only on the set of recording paths. ``fixed``
+    holds the labels an earlier export gave (from its manifest): those recordings keep them, so an
+    added recording never renames the files of an old one; a new label that clashes with a fixed
+    one gets an ordinal. The result holds every recording of ``recordings`` and of ``fixed``.
     """
-    recs = sorted({t.recording for t in tasks})
+    fixed = dict(fixed or {})
+    recs = sorted(set(recordings) | set(fixed))
     parts = {
         r: [p for p in r.replace("\\", "/").split("/") if p not in ("", ".", "..")] or ["rec"]
         for r in recs
@@ -140,12 +151,26 @@ def image_stems(tasks: Sequence[TaskRecord]) -> dict[int, str]:
                     grew = True
         if not grew:
             break
-    label = {r: sanitise("_".join(parts[r][-depth[r] :])) for r in recs}
-    # still equal (same path spelled differently): add a deterministic ordinal
-    seen: dict[str, int] = {}
+    label = dict(fixed)
+    used = set(fixed.values())
+    # still equal (same path spelled differently) or taken by an old recording: add an ordinal
     for r in recs:
-        n = seen.get(label[r], 0)
-        seen[label[r]] = n + 1
-        if n:
-            label[r] = f"{label[r]}-{n + 1}"
+        if r in fixed:
+            continue
+        base = sanitise("_".join(parts[r][-depth[r] :]))
+        name, n = base, 1
+        while name in used:
+            n += 1
+            name = f"{base}-{n}"
+        label[r] = name
+        used.add(name)
+    return label
+
+
+def image_stems(
+    tasks: Sequence[TaskRecord], fixed: Mapping[str, str] | None = None
+) -> dict[int, str]:
+    """File stems ``<recording label>_<frame:06d>`` unique across recordings (see
+    :func:`recording_labels`); never made from class names, so labels cannot reach a path."""
+    label = recording_labels({t.recording for t in tasks}, fixed)
     return {t.id: f"{label[t.recording]}_{t.frame_index:06d}" for t in tasks}

@@ -1,7 +1,8 @@
 """CSV writer: SATIn's header, then named extra columns; one row per box (``csv`` module quoting).
 
 ``width,height`` are the *box* size as in SATIn's example; the image size is ``image_width,
-image_height``. ``coords="normalized"`` divides x by the image width and y by the height.
+image_height``; ``split`` names the ``images/<split>/`` folder of the image.
+``coords="normalized"`` divides x by the image width and y by the height.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ HEADER = [
     "gaze_hits",
     "fixation_id",
     "tags",
+    "split",
 ]
 
 
@@ -74,6 +76,7 @@ def write_csv(
                         b.box.gaze_hits,
                         "" if b.box.fixation_id is None else b.box.fixation_id,
                         json.dumps(list(b.box.tags), ensure_ascii=False),
+                        it.split,
                     ]
                 )
     return path

@@ -10,24 +10,41 @@ from pathlib import Path
 from gazeport.exporters.datasets.boxes import ClassMap, ImageItem
 
 
+def _spread(values: Sequence[float], unit: str) -> dict[str, float]:
+    v = sorted(values)
+    if not v:
+        return {}
+    return {f"min_{unit}": v[0], f"median_{unit}": v[len(v) // 2], f"max_{unit}": v[-1]}
+
+
 def _stats(items: Sequence[ImageItem], classes: ClassMap) -> dict[str, object]:
-    status = Counter(it.task.status for it in items)
-    per_class = Counter(classes.name(b.box.class_id) for it in items for b in it.boxes)
+    """Quality metrics of the exported set (scope item 8): tasks and boxes per status, class,
+    recording and split, background frames, box sizes in pixels (after clipping)."""
+    boxes = [(it, b) for it in items for b in it.boxes]
+    tasks_status = Counter(it.task.status for it in items)
+    boxes_status = Counter(it.task.status for it, _ in boxes)
+    per_class = Counter(classes.name(b.box.class_id) for _, b in boxes)
+    tasks_class = Counter(
+        name for it in items for name in {classes.name(b.box.class_id) for b in it.boxes}
+    )
     per_rec = Counter(it.task.recording for it in items)
-    areas = sorted(b.w * b.h for it in items for b in it.boxes)
-    sizes: dict[str, float | int] = {"count": len(areas)}
-    if areas:
-        sizes |= {
-            "min_area_px": areas[0],
-            "median_area_px": areas[len(areas) // 2],
-            "max_area_px": areas[-1],
-        }
+    boxes_rec = {r: sum(1 for it, _ in boxes if it.task.recording == r) for r in per_rec}
+    sizes: dict[str, float | int] = {"count": len(boxes)}
+    sizes |= _spread([b.w * b.h for _, b in boxes], "area_px")
+    sizes |= _spread([b.w for _, b in boxes], "width_px")
+    sizes |= _spread([b.h for _, b in boxes], "height_px")
     return {
         "tasks": len(items),
-        "boxes": len(areas),
-        "tasks_per_status": dict(sorted(status.items())),
-        "boxes_per_class": dict(sorted(per_class.items())),
+        "boxes": len(boxes),
+        "empty_tasks": sum(1 for it in items if not it.boxes),
+        "clipped_boxes": sum(1 for _, b in boxes if b.clipped),
+        "tasks_per_status": dict(sorted(tasks_status.items())),
+        "boxes_per_status": dict(sorted(boxes_status.items())),
+        "boxes_per_class": {c.name: per_class[c.name] for c in classes.classes},
+        "tasks_per_class": {c.name: tasks_class[c.name] for c in classes.classes},
         "tasks_per_recording": dict(sorted(per_rec.items())),
+        "boxes_per_recording": dict(sorted(boxes_rec.items())),
+        "tasks_per_split": dict(sorted(Counter(it.split for it in items).items())),
         "box_sizes": sizes,
     }
 

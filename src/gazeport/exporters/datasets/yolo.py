@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -30,9 +29,39 @@ def write_yolo_label(root: Path, item: ImageItem, classes: ClassMap) -> Path:
     return path
 
 
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def _printable(ch: str) -> bool:
+    # YAML 1.1's printable set (PyYAML's reader), minus the characters YAML folds as line breaks
+    o = ord(ch)
+    return (
+        0x20 <= o <= 0x7E
+        or 0xA0 <= o <= 0xD7FF
+        or (0xE000 <= o <= 0xFFFD and o not in (0xFEFF,))
+        or 0x10000 <= o <= 0x10FFFF
+    ) and o not in (0x2028, 0x2029)
+
+
 def _quote(s: str) -> str:
-    # A JSON string is a valid YAML double-quoted scalar (YAML 1.2 is a JSON superset).
-    return json.dumps(s, ensure_ascii=False)
+    """A YAML double-quoted scalar that reads back as exactly ``s`` in every YAML parser.
+
+    Not ``json.dumps``: JSON leaves NEL, LINE/PARAGRAPH SEPARATOR, DEL and C1 controls raw, which
+    YAML 1.1 folds into spaces or refuses as unprintable.
+    """
+    out = []
+    for ch in s:
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif _printable(ch):
+            out.append(ch)
+        elif ord(ch) <= 0xFF:
+            out.append(f"\\x{ord(ch):02x}")
+        elif ord(ch) <= 0xFFFF:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(f"\\U{ord(ch):08x}")
+    return '"' + "".join(out) + '"'
 
 
 def data_yaml(splits: Sequence[str], classes: ClassMap, path: Path | None = None) -> str:
@@ -52,10 +81,17 @@ def data_yaml(splits: Sequence[str], classes: ClassMap, path: Path | None = None
     return "\n".join(lines) + "\n"
 
 
-def write_yolo_meta(root: Path, splits: Sequence[str], classes: ClassMap, absolute: bool) -> None:
-    (root / "data.yaml").write_text(
-        data_yaml(splits, classes, root.resolve() if absolute else None), "utf-8"
-    )
+def write_yolo_meta(
+    root: Path,
+    splits: Sequence[str],
+    classes: ClassMap,
+    absolute: bool,
+    final_root: Path | None = None,
+) -> None:
+    """``data.yaml`` and ``classes.txt`` in ``root``; an absolute ``path`` names ``final_root``
+    (the folder the dataset is swapped into), not the temporary folder it is written in."""
+    where = (final_root or root).resolve() if absolute else None
+    (root / "data.yaml").write_text(data_yaml(splits, classes, where), "utf-8")
     (root / "classes.txt").write_text(
-        "".join(c.name.replace("\n", " ") + "\n" for c in classes.classes), "utf-8"
+        "".join(" ".join(c.name.splitlines()) + "\n" for c in classes.classes), "utf-8"
     )
