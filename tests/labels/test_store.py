@@ -423,3 +423,34 @@ def test_two_connections_write_at_once(store: LabelStore, study: Path):
     assert len(store.reviews()) == 120
     ids = [b.id for t in store.tasks() for b in t.boxes]
     assert len(set(ids)) == 120
+
+
+def test_store_is_in_wal_mode_with_foreign_keys(store: LabelStore, study: Path):
+    with sqlite3.connect(study / "study.sqlite") as c:
+        assert c.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    store.add_box(1, "car", 0, 0, 5, 5)
+    # a box of a class that does not exist
+    with pytest.raises(LabelError, match="refused"), store._write() as c:
+        c.execute(
+            "INSERT INTO boxes (task_id, class_id, x, y, w, h, created, updated) "
+            "VALUES (1, 99, 0, 0, 1, 1, '', '')"
+        )
+
+
+def test_an_empty_file_is_left_untouched(tmp_path: Path):
+    path = tmp_path / "empty.sqlite"
+    path.touch()
+    with pytest.raises(LabelStoreNotFoundError):
+        open_store(path)
+    assert path.read_bytes() == b""
+
+
+@pytest.mark.parametrize(
+    ("pattern", "matches"),
+    [("recs/rec1", True), ("rec1", True), ("*1", True), ("recs/*", True), ("rec", False),
+     ("cs/rec1", False)],
+)  # fmt: skip
+def test_recording_glob(pattern: str, matches: bool):
+    from gazeport.labels.store import recording_matches
+
+    assert recording_matches("recs/rec1", pattern) is matches

@@ -52,14 +52,17 @@ def connect(path: Path, timeout_s: float) -> sqlite3.Connection:
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute(f"PRAGMA busy_timeout = {int(timeout_s * 1000)}")
-            mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
-            if str(mode).lower() != "wal":
-                conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")  # durable enough in WAL, much faster
         except BaseException:
             conn.close()
             raise
     return conn
+
+
+def use_wal(conn: sqlite3.Connection) -> None:
+    """Switch a label store to WAL (persistent in the file; a no-op when it already is)."""
+    if str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+        conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")  # durable enough in WAL, and much faster
 
 
 @contextlib.contextmanager

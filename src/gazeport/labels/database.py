@@ -11,7 +11,7 @@ from pathlib import Path
 
 from gazeport.errors import LabelError, LabelStoreExistsError, LabelStoreNotFoundError
 from gazeport.labels import validation as check
-from gazeport.labels.connection import check_header, connect, sqlite_errors
+from gazeport.labels.connection import check_header, connect, sqlite_errors, use_wal
 from gazeport.labels.schema import check_version, migrate
 from gazeport.labels.store import LabelStore
 from gazeport.labels.store_rows import now_iso
@@ -36,6 +36,7 @@ def open_store(db: Path | str, timeout_s: float = 10.0) -> LabelStore:
                     "gazeport labels init.",
                     path,
                 )
+            use_wal(conn)
             migrate(conn, path)
     except BaseException:
         conn.close()
@@ -70,6 +71,7 @@ def init_store(
     conn = connect(path, timeout_s)
     try:
         with sqlite_errors(path, timeout_s):
+            use_wal(conn)
             migrate(conn, path)
         store = LabelStore(conn, path, timeout_s)
         with store._write() as c:

@@ -11,6 +11,7 @@ threads of a server: calls are serialised on its connection; several processes e
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import json
 import sqlite3
 import threading
@@ -48,6 +49,12 @@ if TYPE_CHECKING:
     from gazeport.labels.stats import LabelStats
 
 _CHUNK = 500  # ids per IN (...) query, well below SQLite's parameter limit
+
+
+def recording_matches(recording: str, pattern: str) -> bool:
+    """Whether a stored recording path matches a glob: the whole relative path (``fnmatch``,
+    like ``dataset export --recording``) or its trailing folder names (``rec2`` for ``recs/rec2``)."""
+    return fnmatch.fnmatch(recording, pattern) or fnmatch.fnmatch(recording, "*/" + pattern)
 
 
 def _names(value: str | Iterable[str] | None) -> list[str]:
@@ -238,9 +245,11 @@ class LabelStore:
         if statuses:
             clauses.append(f"status IN ({','.join('?' * len(statuses))})")
             params += statuses
-        if recording_glob:  # the whole relative path, or its last parts (a folder name)
-            clauses.append("(recording GLOB ? OR recording GLOB ?)")
-            params += [recording_glob, "*/" + recording_glob]
+        if recording_glob:  # fnmatch, as the dataset export's filter, or a trailing folder name
+            recs = [r[0] for r in c.execute("SELECT DISTINCT recording FROM tasks")]
+            recs = [r for r in recs if recording_matches(r, recording_glob)]
+            clauses.append(f"recording IN ({','.join('?' * len(recs))})")
+            params += recs
         ids = [self._class(c, n, active=False)["id"] for n in _names(label)]
         if ids:
             clauses.append(
