@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import shutil
 import sqlite3
 import threading
@@ -454,3 +455,15 @@ def test_recording_glob(pattern: str, matches: bool):
     from gazeport.labels.store import recording_matches
 
     assert recording_matches("recs/rec1", pattern) is matches
+
+
+def test_sql_lives_only_in_the_labels_package():
+    """DESIGN rule 2: sqlite3 is imported by gazeport.labels and nowhere else (import-linter
+    does not see standard-library modules, so this is checked here)."""
+    src = Path(__file__).resolve().parents[2] / "src" / "gazeport"
+    users = {
+        p.relative_to(src).parts[0]
+        for p in src.rglob("*.py")
+        if re.search(r"^\s*(import sqlite3|from sqlite3 )", p.read_text("utf-8"), re.M)
+    }
+    assert users == {"labels"}
