@@ -467,3 +467,24 @@ def test_sql_lives_only_in_the_labels_package():
         if re.search(r"^\s*(import sqlite3|from sqlite3 )", p.read_text("utf-8"), re.M)
     }
     assert users == {"labels"}
+
+
+def test_another_process_writes_while_we_write(store: LabelStore, study: Path):
+    """The CLI in one process, a server in another: both write, nobody fails on the lock."""
+    import subprocess
+    import sys
+
+    src = Path(__file__).resolve().parents[2] / "src"
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]);"
+        "from gazeport.labels import open_store\n"
+        "with open_store(sys.argv[2]) as s:\n"
+        "    for i in range(40):\n"
+        "        s.add_box(2, 'person', i, i, 5, 5)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code, str(src), str(study / "study.sqlite")])
+    for i in range(40):
+        store.add_box(1, "car", i, i, 5, 5)
+        store.set_status(1, "finished" if i % 2 else "draft")
+    assert proc.wait(timeout=60) == 0
+    assert [len(t.boxes) for t in store.tasks()] == [40, 40, 0]

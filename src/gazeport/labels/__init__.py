@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from .database import init_store, open_store
+from .predictions import ImportReport
 from .records import (
     BOX_SOURCES,
     STATUSES,
@@ -25,6 +26,7 @@ from .records import (
     TaskRecord,
     TaskStatus,
 )
+from .stats import LabelStats, SizeStats
 from .store import LabelStore
 
 __all__ = [
@@ -35,10 +37,13 @@ __all__ = [
     "ClassRecord",
     "FrameCandidate",
     "GazeSample",
+    "ImportReport",
+    "LabelStats",
     "LabelStore",
     "NewBox",
     "ProjectRecord",
     "ReviewRecord",
+    "SizeStats",
     "TaskRecord",
     "TaskStatus",
     "init_store",
