@@ -199,6 +199,8 @@ def test_filters_limit_offset(store: LabelStore, study: Path):
     assert [t.id for t in store.tasks(label="person")] == [4]
     assert [t.id for t in store.tasks(limit=2, offset=1)] == [2, 3]
     assert [t.id for t in store.iter_tasks(page=2)] == [1, 2, 3, 4, 5]
+    assert [t.id for t in store.tasks(after_id=3)] == [4, 5]
+    assert [t.id for t in store.iter_tasks(page=1, status="draft")] == [1, 2, 3, 5]
     assert store.count_tasks(recording_glob="rec2", status="draft") == 1
     with pytest.raises(LabelError, match="status"):
         store.tasks(status="done")

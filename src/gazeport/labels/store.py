@@ -271,21 +271,26 @@ class LabelStore:
     def tasks(
         self, status: str | Iterable[str] | None = None, recording_glob: str | None = None,
         label: str | Iterable[str] | None = None, limit: int | None = None, offset: int = 0,
+        *, after_id: int = 0,
     ) -> list[TaskRecord]:  # fmt: skip
         """Tasks in id order with their boxes, filtered by status(es), recording glob (matched
-        against the relative path or its trailing folder names) and class name(s)."""
+        against the relative path or its trailing folder names), class name(s) and ids above
+        ``after_id``."""
         with self._read() as c:
             where, params = self._where(c, status, recording_glob, label)
+            where = f"{where} AND id > ?" if where else " WHERE id > ?"
             sql = f"SELECT * FROM tasks{where} ORDER BY id LIMIT ? OFFSET ?"
-            rows = c.execute(sql, [*params, -1 if limit is None else int(limit), int(offset)])
-            return self._records(c, rows.fetchall())
+            limit_ = -1 if limit is None else int(limit)
+            rows = c.execute(sql, [*params, int(after_id), limit_, int(offset)]).fetchall()
+            return self._records(c, rows)
 
     def iter_tasks(self, page: int = _CHUNK, **filters: Any) -> Iterator[TaskRecord]:
-        """Like :meth:`tasks`, one page at a time, so an export never holds every task."""
-        offset = 0
-        while batch := self.tasks(limit=page, offset=offset, **filters):
+        """Like :meth:`tasks`, one page (transaction) at a time, so an export never holds every
+        task; paged by id, so tasks added meanwhile are neither skipped nor repeated."""
+        last = 0
+        while batch := self.tasks(limit=page, after_id=last, **filters):
             yield from batch
-            offset += len(batch)
+            last = batch[-1].id
 
     def count_tasks(
         self, status: str | Iterable[str] | None = None, recording_glob: str | None = None,
