@@ -181,3 +181,15 @@ def test_unicode_and_quotes_round_trip_through_the_cli(db: Path):
     assert r.exit_code == 0, r.output
     boxes = json.loads(run("labels", "tasks", "--db", db, "--json").stdout)[0]["boxes"]
     assert boxes[0]["label"] == name
+
+
+def test_long_listings_are_plain_aligned_text(db: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(cli_labels, "RICH_ROWS", 1)
+    run("labels", "box", "--db", db, "1", "add", "--label", "car", "--xywh", "1,2,3,4")
+    lines = run("labels", "tasks", "--db", db).stdout.splitlines()
+    assert lines[0].split() == ["id", "recording", "frame", "time", "(UTC)", "status", "boxes"]
+    assert [line.split()[:3] for line in lines[1:]] == [
+        ["1", "recs/rec1", "0"], ["2", "recs/rec1", "30"], ["3", "recs/rec2", "5"],
+    ]  # fmt: skip
+    assert lines[1].endswith("draft  1 car") or lines[1].endswith("draft 1 car")
+    assert len({line.index("recs") for line in lines[1:]}) == 1  # aligned columns

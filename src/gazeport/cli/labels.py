@@ -11,12 +11,15 @@ from its own module.
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.cells import cell_len
 from rich.markup import escape
 from rich.table import Table
 
@@ -67,22 +70,45 @@ def _xywh(text: str, hint: str = "'--xywh'") -> tuple[float, float, float, float
 
 
 def _iso(ns: int) -> str:
-    return datetime.fromtimestamp(ns / 1e9, tz=timezone.utc).isoformat(timespec="milliseconds")
+    when = datetime.fromtimestamp(ns // 1_000_000_000, tz=timezone.utc)
+    return f"{when:%Y-%m-%d %H:%M:%S}.{ns % 1_000_000_000 // 1_000_000:03d}"
 
 
 def _json(value: Any) -> None:
-    _out.print_json(json.dumps(value, ensure_ascii=False, default=str))
+    # written directly: rich's JSON rendering takes seconds for thousands of tasks
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
-def _table(*columns: str, right: tuple[str, ...] = ()) -> Table:
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    for c in columns:
-        table.add_column(c, justify="right" if c in right else "left")
-    return table
+#: Above this many rows a table is printed as aligned plain text: rich lays out ~1 ms per row.
+RICH_ROWS = 300
+
+
+def _table(
+    columns: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[str] = ()
+) -> None:
+    """Print rows of plain-text cells under ``columns`` (names in ``right`` right-aligned)."""
+    if len(rows) <= RICH_ROWS:
+        table = Table(box=None, header_style="bold", pad_edge=False)
+        for c in columns:
+            table.add_column(c, justify="right" if c in right else "left", overflow="fold")
+        for row in rows:
+            table.add_row(*(escape(cell) for cell in row))
+        _out.print(table)
+        return
+    widths = [max(cell_len(r[i]) for r in [columns, *rows]) for i in range(len(columns))]
+
+    def line(cells: Sequence[str]) -> str:
+        out = []
+        for c, w, name in zip(cells, widths, columns, strict=True):
+            pad = " " * (w - cell_len(c))
+            out.append(pad + c if name in right else c + pad)
+        return " ".join(out).rstrip() + "\n"
+
+    sys.stdout.write(line(columns) + "".join(line(r) for r in rows))
 
 
 def _cell(v: Any) -> str:
-    return "—" if v is None or v == "" else escape(str(v))
+    return "—" if v is None or v == "" else str(v)
 
 
 # --- init, classes -----------------------------------------------------------------------------
@@ -157,11 +183,9 @@ def classes(
     if as_json:
         _json([asdict(c) for c in records])
         return
-    table = _table("id", "name", "hotkey", "colour", "supercategory", "merged into", right=("id",))
-    for c in records:
-        table.add_row(str(c.id), escape(c.name), _cell(c.hotkey), _cell(c.color),
-                      _cell(c.supercategory), _cell(c.merged_into))  # fmt: skip
-    _out.print(table)
+    rows = [[str(c.id), c.name, _cell(c.hotkey), _cell(c.color), _cell(c.supercategory),
+             _cell(c.merged_into)] for c in records]  # fmt: skip
+    _table(["id", "name", "hotkey", "colour", "supercategory", "merged into"], rows, ["id"])
 
 
 # --- tasks --------------------------------------------------------------------------------------
@@ -216,14 +240,12 @@ def tasks(
     if not found:
         _out.print("No tasks.")
         return
-    table = _table(
-        "id", "recording", "frame", "time (UTC)", "status", "boxes", right=("id", "frame")
-    )
-    for t in found:
-        labels = ", ".join(sorted({b.label for b in t.boxes}))
-        table.add_row(str(t.id), escape(t.recording), str(t.frame_index), _iso(t.timestamp_ns),
-                      t.status, f"{len(t.boxes)} {escape(labels)}".strip())  # fmt: skip
-    _out.print(table)
+    rows = [
+        [str(t.id), t.recording, str(t.frame_index), _iso(t.timestamp_ns), t.status,
+         f"{len(t.boxes)} {', '.join(sorted({b.label for b in t.boxes}))}".strip()]
+        for t in found
+    ]  # fmt: skip
+    _table(["id", "recording", "frame", "time (UTC)", "status", "boxes"], rows, ["id", "frame"])
 
 
 # --- box, status --------------------------------------------------------------------------------
@@ -374,23 +396,16 @@ def stats(db: Db, as_json: Json = False) -> None:
         _json(st.to_dict())
         return
     _out.print(f"[bold]{st.tasks} tasks, {st.boxes} boxes, {st.reviews} status changes[/]")
-    table = _table("status", "tasks", "boxes", right=("tasks", "boxes"))
-    for s in STATUSES:
-        table.add_row(s, str(st.tasks_by_status[s]), str(st.boxes_by_status[s]))
-    _out.print(table)
-    table = _table("id", "class", "boxes", "tasks", right=("id", "boxes", "tasks"))
-    for c in st.by_class:
-        name = escape(c["name"]) + (" (retired)" if c["retired"] else "")
-        table.add_row(str(c["id"]), name, str(c["boxes"]), str(c["tasks"]))
-    _out.print(table)
+    counts = ("tasks", "boxes")
+    rows = [[s, str(st.tasks_by_status[s]), str(st.boxes_by_status[s])] for s in STATUSES]
+    _table(["status", *counts], rows, counts)
+    rows = [[str(c["id"]), c["name"] + (" (retired)" if c["retired"] else ""), str(c["boxes"]),
+             str(c["tasks"])] for c in st.by_class]  # fmt: skip
+    _table(["id", "class", "boxes", "tasks"], rows, ["id", *counts])
     if st.by_recording:
-        table = _table(
-            "recording", "tasks", "boxes", *STATUSES, right=("tasks", "boxes", *STATUSES)
-        )
-        for r in st.by_recording:
-            table.add_row(escape(r["recording"]), str(r["tasks"]), str(r["boxes"]),
-                          *(str(r["by_status"][s]) for s in STATUSES))  # fmt: skip
-        _out.print(table)
+        rows = [[r["recording"], str(r["tasks"]), str(r["boxes"]),
+                 *(str(r["by_status"][s]) for s in STATUSES)] for r in st.by_recording]  # fmt: skip
+        _table(["recording", *counts, *STATUSES], rows, [*counts, *STATUSES])
     if st.box_width_px is not None and st.box_height_px is not None:
         w, h = st.box_width_px, st.box_height_px
         _out.print(
