@@ -17,6 +17,7 @@ from gazeport.errors import (
     LabelError,
     LabelNotFoundError,
     LabelStoreCorruptError,
+    LabelStoreError,
     LabelStoreExistsError,
     LabelStoreLockedError,
     LabelStoreNotFoundError,
@@ -490,3 +491,10 @@ def test_another_process_writes_while_we_write(store: LabelStore, study: Path):
         store.set_status(1, "finished" if i % 2 else "draft")
     assert proc.wait(timeout=60) == 0
     assert [len(t.boxes) for t in store.tasks()] == [40, 40, 0]
+
+
+def test_a_closed_store_says_so(store: LabelStore):
+    store.close()
+    with pytest.raises(LabelStoreError, match="closed") as info:
+        store.tasks()
+    assert not isinstance(info.value, LabelStoreCorruptError)

@@ -70,8 +70,10 @@ def sqlite_errors(path: Path, timeout_s: float) -> Iterator[None]:
     """Turn sqlite3's exceptions into gazeport's one-sentence errors naming ``path``."""
     try:
         yield
-    except sqlite3.IntegrityError as exc:
+    except (sqlite3.IntegrityError, sqlite3.InterfaceError) as exc:
         raise LabelError(f"The label store {path} refused the change: {exc}.") from None
+    except sqlite3.ProgrammingError as exc:  # e.g. used after close(): not the file's fault
+        raise LabelStoreError(f"The label store {path} cannot be used: {exc}.", path) from None
     except sqlite3.OperationalError as exc:
         text = str(exc)
         if "locked" in text or "busy" in text:
