@@ -171,3 +171,38 @@ def test_bad_prediction_files(store: LabelStore, tmp_path: Path):
     with pytest.raises(LabelError, match="do not exist"):
         store.import_predictions(tmp_path / "missing.json", "coco")
     assert _boxes(store) == []
+
+
+@pytest.mark.parametrize("fmt", ["coco", "yolo"])
+def test_round_trip_through_gazeports_own_export(tmp_path: Path, fmt: str):
+    """Export with the dataset writers, import the files back: the same boxes on the same tasks."""
+    from gazeport.datasets import DatasetOptions, export_dataset
+
+    def make(db: Path) -> LabelStore:
+        s = init_store(db, ["car", "person"])
+        s.add_tasks(candidates(recording(tmp_path, "a/000"), [0, 5], recording_id="A"))
+        s.add_tasks(candidates(recording(tmp_path, "b/000"), [0], recording_id="B"))
+        return s
+
+    with make(tmp_path / "gt.sqlite") as gt, make(tmp_path / "new.sqlite") as new:
+        gt.add_box(1, "car", 10.25, 20, 30, 40.5)
+        gt.add_box(3, "person", 1, 2, 3, 4)
+        gt.add_box(3, "car", 1550, 1150, 99, 99)  # clipped by the export to 1600x1200
+        out = tmp_path / "out"
+        options = DatasetOptions(format=fmt, include_images=False, split={"train": 0.5, "val": 0.5})
+        export_dataset(gt.tasks(), gt.classes(), {"name": "x"}, out, options)
+        if fmt == "coco":
+            for part in sorted((out / "annotations").glob("*.json")):
+                assert new.import_predictions(part, "coco").unmatched_images == 0
+        else:
+            report = new.import_predictions(out / "labels", "yolo")
+            assert (report.unmatched_images, report.unknown_classes) == (0, {})
+        got = [(b.task_id, b.label, b.x, b.y, b.w, b.h) for t in new.tasks() for b in t.boxes]
+    want = [
+        (1, "car", 10.25, 20, 30, 40.5),
+        (3, "person", 1, 2, 3, 4),
+        (3, "car", 1550, 1150, 50, 50),
+    ]
+    tol = 1e-9 if fmt == "coco" else 1e-3  # YOLO keeps 6 decimals of the normalised values
+    assert sorted(got) == [(t, n, *(pytest.approx(v, abs=tol) for v in xywh))
+                           for t, n, *xywh in sorted(want)]  # fmt: skip
