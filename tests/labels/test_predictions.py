@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.label_factories import HEIGHT, WIDTH, candidates, recording
 
 from gazeport.errors import CorruptFileError, LabelError
 from gazeport.exporters.datasets.boxes import image_stems
 from gazeport.labels import LabelStore, init_store
 from gazeport.labels.predictions import TaskMatcher, yaml_names
-from tests.label_factories import HEIGHT, WIDTH, candidates, recording
 
 
 @pytest.fixture

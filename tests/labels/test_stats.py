@@ -6,8 +6,9 @@ import json
 import sqlite3
 from pathlib import Path
 
-from gazeport.labels import init_store
 from tests.label_factories import candidates, recording
+
+from gazeport.labels import init_store
 
 
 def test_empty_store(tmp_path: Path):

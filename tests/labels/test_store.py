@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from tests.label_factories import candidate, candidates, recording
 
 from gazeport.errors import (
     CorruptFileError,
@@ -24,7 +25,6 @@ from gazeport.errors import (
     LabelStoreVersionError,
 )
 from gazeport.labels import LabelStore, init_store, open_store, schema
-from tests.label_factories import candidate, candidates, recording
 
 
 @pytest.fixture
