@@ -498,3 +498,33 @@ def test_a_closed_store_says_so(store: LabelStore):
     with pytest.raises(LabelStoreError, match="closed") as info:
         store.tasks()
     assert not isinstance(info.value, LabelStoreCorruptError)
+
+
+def test_sampled_frames_of_a_recording_become_tasks_once(tmp_path: Path):
+    """The sampler's candidates of a synthetic Core recording (with a video) go in unchanged."""
+    from tests.scene_factories import core_with_video
+
+    from gazeport.labels.sampling import sample_frames
+
+    rec = core_with_video(tmp_path / "study" / "core", n_frames=40)
+    cands = sample_frames(rec, every_n=10)
+    with init_store(tmp_path / "study" / "s.sqlite", ["car"]) as s:
+        assert s.add_tasks(cands) == (len(cands), 0)
+        assert s.add_tasks(sample_frames(rec, every_n=5)) == (len(cands), len(cands))
+        tasks = s.tasks()
+    assert sorted(t.frame_index for t in tasks) == sorted({*range(0, 40, 10), *range(0, 40, 5)})
+    by_frame = {t.frame_index: t for t in tasks}
+    for c in cands:
+        t = by_frame[c.frame_index]
+        assert (t.recording, t.recording_dir, t.recording_id) == (
+            "core",
+            rec.resolve(),
+            c.recording_id,
+        )
+        assert (t.timestamp_ns, t.width, t.height, t.gaze) == (
+            c.timestamp_ns,
+            c.width,
+            c.height,
+            c.gaze,
+        )
+        assert (t.fixation_id, t.fixation_xy_px) == (c.fixation_id, c.fixation_xy_px)
