@@ -52,8 +52,9 @@ _CHUNK = 500  # ids per IN (...) query, well below SQLite's parameter limit
 
 
 def recording_matches(recording: str, pattern: str) -> bool:
-    """Whether a stored recording path matches a glob: the whole relative path (``fnmatch``,
-    like ``dataset export --recording``) or its trailing folder names (``rec2`` for ``recs/rec2``)."""
+    """Whether a stored recording path matches a glob: the whole relative path (``fnmatch``) or
+    its trailing folder names (``rec2`` for ``recs/rec2``); ``labels tasks --recording`` and
+    ``dataset export --recording`` both match this way."""
     return fnmatch.fnmatch(recording, pattern) or fnmatch.fnmatch(recording, "*/" + pattern)
 
 

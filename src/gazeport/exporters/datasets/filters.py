@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import fnmatch
 from collections import Counter
 from collections.abc import Sequence
 
 from gazeport.exporters.datasets.options import DatasetOptions
 from gazeport.labels.records import ClassRecord, TaskRecord
+from gazeport.labels.store import recording_matches
 
 
 def apply_category_map(
@@ -47,7 +47,7 @@ def filter_tasks(
         if options.statuses and t.status not in options.statuses:
             dropped["task_status"] += 1
             continue
-        if options.recording_glob and not fnmatch.fnmatch(t.recording, options.recording_glob):
+        if options.recording_glob and not recording_matches(t.recording, options.recording_glob):
             dropped["task_recording"] += 1
             continue
         if (
