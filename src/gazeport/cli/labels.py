@@ -395,7 +395,12 @@ def stats(db: Db, as_json: Json = False) -> None:
     if as_json:
         _json(st.to_dict())
         return
-    _out.print(f"[bold]{st.tasks} tasks, {st.boxes} boxes, {st.reviews} status changes[/]")
+    counts = (
+        f"{st.tasks:,} task{'' if st.tasks == 1 else 's'}, "
+        f"{st.boxes:,} box{'' if st.boxes == 1 else 'es'}, "
+        f"{st.reviews:,} status change{'' if st.reviews == 1 else 's'}"
+    )
+    _out.print(f"[bold]{counts}[/]")
     counts = ("tasks", "boxes")
     rows = [[s, str(st.tasks_by_status[s]), str(st.boxes_by_status[s])] for s in STATUSES]
     _table(["status", *counts], rows, counts)
