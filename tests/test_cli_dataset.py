@@ -139,6 +139,22 @@ def test_dataset_export_filters_and_csv_coords(study: Path):
     assert not any(out.rglob("*.jpg"))
 
 
+def test_dataset_export_frame_range_image_size_and_dates(study: Path):
+    db = _labelled(study)
+    out = study / "json"
+    result = ok("dataset", "export", "--db", db, "--format", "json", "--out", out, "--no-images",
+                "--frame-range", "0-15", "--recording", "rec")  # fmt: skip
+    assert "4 images" in result.stdout and "6 tasks outside the frame range" in result.stdout
+    frames = {t["frame_index"] for t in json.loads((out / "annotations.json").read_text())["tasks"]}
+    assert frames == {0, 10}
+    result = ok("dataset", "export", "--db", db, "--format", "json", "--out", out, "--no-images",
+                "--min-image-size", "161x10")  # fmt: skip
+    assert "0 images" in result.stdout and "10 tasks with smaller frames" in result.stdout
+    result = ok("dataset", "export", "--db", db, "--format", "json", "--out", out, "--no-images",
+                "--from", "2000-01-01", "--to", "2000-01-02")  # fmt: skip
+    assert "10 tasks outside the dates" in result.stdout
+
+
 @pytest.mark.parametrize(
     ("args", "words"),
     [
@@ -147,6 +163,9 @@ def test_dataset_export_filters_and_csv_coords(study: Path):
         (["--format", "yolo", "--min-size", "big"], ["WIDTHxHEIGHT"]),
         (["--format", "yolo", "--status", "done"], ["done", "draft"]),
         (["--format", "yolo", "--coords", "normalized"], ["CSV"]),
+        (["--format", "yolo", "--from", "yesterday"], ["ISO 8601"]),
+        (["--format", "yolo", "--frame-range", "50-10"], ["FIRST-LAST"]),
+        (["--format", "yolo", "--min-image-size", "wide"], ["WIDTHxHEIGHT"]),
     ],
 )
 def test_dataset_export_bad_options_are_usage_errors(

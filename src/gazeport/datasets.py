@@ -24,6 +24,8 @@ from .exporters.datasets.images import FrameImageWriter, ImageProblem
 from .exporters.datasets.options import (
     DatasetOptions,
     parse_category_map,
+    parse_date,
+    parse_frame_range,
     parse_size,
     parse_split,
 )
@@ -82,6 +84,8 @@ __all__ = [
     "export_dataset",
     "export_store",
     "parse_category_map",
+    "parse_date",
+    "parse_frame_range",
     "parse_size",
     "parse_split",
 ]

@@ -14,6 +14,8 @@ from ..datasets import (
     StoreExport,
     export_store,
     parse_category_map,
+    parse_date,
+    parse_frame_range,
     parse_size,
     parse_split,
 )
@@ -71,6 +73,7 @@ _LEFT_OUT = {
     "box_confidence": ("box below --min-confidence", "boxes below --min-confidence"),
     "box_min_size": ("box smaller than --min-size", "boxes smaller than --min-size"),
     "box_no_gaze_hit": ("box without a gaze hit", "boxes without a gaze hit"),
+    "task_image_size": ("task with a smaller frame", "tasks with smaller frames"),
     "image_failed": ("task without an image", "tasks without an image"),
 }
 
@@ -214,6 +217,22 @@ def export(
             help="Recordings to keep (glob on the path in the store).", rich_help_panel=_FILTERS
         ),
     ] = None,
+    frame_range: Annotated[
+        str | None,
+        typer.Option(
+            help="Scene frames FIRST-LAST (inclusive), e.g. 100-500.",
+            metavar="A-B",
+            rich_help_panel=_FILTERS,
+        ),
+    ] = None,
+    min_image_size: Annotated[
+        str | None,
+        typer.Option(
+            help="Leave out frames smaller than WxH pixels.",
+            metavar="WxH",
+            rich_help_panel=_FILTERS,
+        ),
+    ] = None,
     gaze_hit_only: Annotated[
         bool,
         typer.Option(help="Keep only boxes the wearer looked at.", rich_help_panel=_FILTERS),
@@ -245,6 +264,19 @@ def export(
         size = parse_size(min_size) if min_size else None
     except ValueError as exc:
         raise _usage("--min-size", exc) from None
+    try:
+        image_size = parse_size(min_image_size) if min_image_size else None
+    except ValueError as exc:
+        raise _usage("--min-image-size", exc) from None
+    try:
+        frames = parse_frame_range(frame_range) if frame_range else None
+    except ValueError as exc:
+        raise _usage("--frame-range", exc) from None
+    try:
+        since = parse_date(date_from, "--from") if date_from else None
+        until = parse_date(date_to, "--to") if date_to else None
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
     statuses = _csv_list(status)
     unknown = [s for s in statuses if s not in STATUSES]
     if unknown:
@@ -261,11 +293,13 @@ def export(
             category_map=_category_map(category_map),
             statuses=statuses,
             labels=_csv_list(label),
-            date_from=date_from,
-            date_to=date_to,
+            date_from=since,
+            date_to=until,
             min_confidence=min_confidence,
             min_size=size,
             recording_glob=recording,
+            frame_range=frames,
+            min_image_size=None if image_size is None else (int(image_size[0]), int(image_size[1])),
             gaze_hit_only=gaze_hit_only,
             split=ratios,
             seed=seed,

@@ -1,8 +1,8 @@
 """Bounding-box labels on scene frames: the SQLite label store, prediction import and statistics.
 
->>> from gazeport.labels import init_store, open_store            # doctest: +SKIP
+>>> from gazeport.labels import init_store, open_store, sample_frames  # doctest: +SKIP
 >>> with init_store("study.sqlite", ["car", "person"]) as store:  # doctest: +SKIP
-...     store.add_tasks(candidates)
+...     store.add_tasks(sample_frames("rec", every_s=2.0))
 ...     store.add_box(1, "car", 100, 200, 150, 100)
 
 ``records`` holds the model shared with the sampler and the dataset writers.
@@ -26,6 +26,7 @@ from .records import (
     TaskRecord,
     TaskStatus,
 )
+from .sampling import sample_frames
 from .stats import LabelStats, SizeStats
 from .store import LabelStore
 
@@ -48,4 +49,5 @@ __all__ = [
     "TaskStatus",
     "init_store",
     "open_store",
+    "sample_frames",
 ]

@@ -56,6 +56,11 @@ def filter_tasks(
         ):
             dropped["task_frame_range"] += 1
             continue
+        if options.min_image_size and (
+            t.width < options.min_image_size[0] or t.height < options.min_image_size[1]
+        ):
+            dropped["task_image_size"] += 1
+            continue
         if (options.date_from and t.created < options.date_from) or (
             options.date_to and t.created >= options.date_to
         ):
