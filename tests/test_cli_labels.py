@@ -147,14 +147,14 @@ def test_import_and_stats(db: Path, tmp_path: Path):
     ]))  # fmt: skip
     r = run("labels", "import", "--db", db, preds, "--format", "coco", "--source", "model-v3")
     assert r.exit_code == 0, r.output
-    assert "Imported 1 boxes" in r.stdout and "1 images matched no task" in r.stdout
+    assert "Imported 1 box" in r.stdout and "1 image matched no task" in r.stdout
     _fails(run("labels", "import", "--db", db, preds, "--format", "voc"), 2)
     r = run("labels", "stats", "--db", db, "--json")
     st = json.loads(r.stdout)
     assert (st["tasks"], st["boxes"], st["boxes_by_source"]) == (3, 1, {"import": 1})
     assert st["box_width_px"] == {"min": 20, "median": 20, "max": 20}
     r = run("labels", "stats", "--db", db)
-    assert r.exit_code == 0 and "3 tasks, 1 boxes" in r.stdout and "recs/rec2" in r.stdout
+    assert r.exit_code == 0 and "3 tasks, 1 box, 0 status changes" in r.stdout and "recs/rec2" in r.stdout
 
 
 def test_store_problems_are_one_sentence(db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):

@@ -107,6 +107,13 @@ def _table(
     sys.stdout.write(line(columns) + "".join(line(r) for r in rows))
 
 
+def _count(n: int, noun: str) -> str:
+    """``1 box``, ``2 boxes``, ``3 tasks``."""
+    if n == 1:
+        return f"1 {noun}"
+    return f"{n:,} {noun}{'es' if noun.endswith(('x', 's', 'ch')) else 's'}"
+
+
 def _cell(v: Any) -> str:
     return "—" if v is None or v == "" else str(v)
 
@@ -378,14 +385,15 @@ def import_(
     if as_json:
         _json(asdict(report))
         return
-    _out.print(f"Imported {report.imported} boxes from {escape(str(path))}.")
+    _out.print(f"Imported {_count(report.imported, 'box')} from {escape(str(path))}.")
     if report.unmatched_images:
         names = ", ".join(report.unmatched_names)
-        _out.print(f"  {report.unmatched_images} images matched no task: {escape(names)}")
+        what = "image" if report.unmatched_images == 1 else "images"
+        _out.print(f"  {report.unmatched_images:,} {what} matched no task: {escape(names)}")
     for name, n in report.unknown_classes.items():
-        _out.print(f"  {n} boxes of unknown class {escape(name)} skipped")
+        _out.print(f"  {_count(n, 'box')} of unknown class {escape(name)} skipped")
     if report.invalid_boxes:
-        _out.print(f"  {report.invalid_boxes} malformed or zero-size boxes skipped")
+        _out.print(f"  {_count(report.invalid_boxes, 'malformed or zero-size box')} skipped")
 
 
 @labels_app.command(help="Tasks and boxes per status, class and recording; box sizes; reviews.")
@@ -396,9 +404,8 @@ def stats(db: Db, as_json: Json = False) -> None:
         _json(st.to_dict())
         return
     counts = (
-        f"{st.tasks:,} task{'' if st.tasks == 1 else 's'}, "
-        f"{st.boxes:,} box{'' if st.boxes == 1 else 'es'}, "
-        f"{st.reviews:,} status change{'' if st.reviews == 1 else 's'}"
+        f"{_count(st.tasks, 'task')}, {_count(st.boxes, 'box')}, "
+        f"{_count(st.reviews, 'status change')}"
     )
     _out.print(f"[bold]{counts}[/]")
     counts = ("tasks", "boxes")
