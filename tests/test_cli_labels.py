@@ -154,7 +154,11 @@ def test_import_and_stats(db: Path, tmp_path: Path):
     assert (st["tasks"], st["boxes"], st["boxes_by_source"]) == (3, 1, {"import": 1})
     assert st["box_width_px"] == {"min": 20, "median": 20, "max": 20}
     r = run("labels", "stats", "--db", db)
-    assert r.exit_code == 0 and "3 tasks, 1 box, 0 status changes" in r.stdout and "recs/rec2" in r.stdout
+    assert (
+        r.exit_code == 0
+        and "3 tasks, 1 box, 0 status changes" in r.stdout
+        and "recs/rec2" in r.stdout
+    )
 
 
 def test_store_problems_are_one_sentence(db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
