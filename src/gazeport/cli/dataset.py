@@ -160,7 +160,7 @@ def export(
     category_map: Annotated[
         Path | None,
         typer.Option(
-            help='JSON {"old": "new" | null}: rename, merge or drop classes.',
+            help="A JSON object mapping class names to new names (rename, merge) or null (drop).",
             rich_help_panel=_OUT,
         ),
     ] = None,

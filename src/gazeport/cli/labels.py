@@ -403,11 +403,11 @@ def stats(db: Db, as_json: Json = False) -> None:
     if as_json:
         _json(st.to_dict())
         return
-    counts = (
+    totals = (
         f"{_count(st.tasks, 'task')}, {_count(st.boxes, 'box')}, "
         f"{_count(st.reviews, 'status change')}"
     )
-    _out.print(f"[bold]{counts}[/]")
+    _out.print(f"[bold]{totals}[/]")
     counts = ("tasks", "boxes")
     rows = [[s, str(st.tasks_by_status[s]), str(st.boxes_by_status[s])] for s in STATUSES]
     _table(["status", *counts], rows, counts)
