@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from gazeport.exporters import neon_text
 from gazeport.jobs.runner import export_recording
 from gazeport.recording.neon import NeonRecording
 from tests.neon_factories import write_neon
@@ -34,6 +35,7 @@ def _seven_rows(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         return original(self, name, window_ns, rows=7)
 
     monkeypatch.setattr(NeonRecording, "iter_chunks", seven_rows)
+    monkeypatch.setattr(neon_text, "CHUNK_ROWS", 5)  # text chunks across stream chunks
     return asked
 
 

@@ -66,6 +66,19 @@ def _stack(rows: np.ndarray, fields: list[str]) -> np.ndarray:
     return np.column_stack([np.asarray(rows[f], dtype=np.float64) for f in fields])
 
 
+def _field_cells(rows: np.ndarray, fields: list[str], decimals: int | None = None) -> list[bytes]:
+    """The float ``fields`` of ``rows`` (one text chunk) as cells: the float64 block is made
+    per text chunk, not per stream chunk."""
+    return float_cells(_stack(rows, fields), decimals)
+
+
+def _orientation_cells(imu: np.ndarray) -> list[bytes]:
+    """Roll, pitch, yaw [deg] and the quaternion w, x, y, z of IMU rows (one text chunk)."""
+    quat = [imu[f"quaternion_{c}"] for c in "wxyz"]
+    rpy = roll_pitch_yaw(*quat)
+    return float_cells(np.column_stack([rpy, *quat]) if len(imu) else np.empty((0, 7)))
+
+
 def _events_or_none(rec: Any, name: str) -> np.ndarray | None:
     return rec.stream(name) if rec.has_stream(name) else None
 
@@ -210,16 +223,13 @@ def write_imu(rec: Any, window_ns: tuple[int, int], out: BinaryIO) -> int:
 
     def pieces() -> Iterator[tuple[int, list[ColumnSource]]]:
         for imu in rec.iter_chunks("imu", window_ns):
-            n = len(imu)
-            quat = [imu[f"quaternion_{c}"] for c in "wxyz"]
-            rpy = roll_pitch_yaw(*quat)
             yield (
-                n,
+                len(imu),
                 [
                     *ids,
                     sliced(int_cells, imu["timestamp_ns"]),
-                    sliced(float_cells, _stack(imu, motion), decimals=6),
-                    sliced(float_cells, np.column_stack([rpy, *quat]) if n else np.empty((0, 7))),
+                    sliced(_field_cells, imu, fields=motion, decimals=6),
+                    sliced(_orientation_cells, imu),
                 ],
             )
 
@@ -239,9 +249,13 @@ def write_eye_states(rec: Any, window_ns: tuple[int, int], out: BinaryIO) -> int
         header = f"{header},{H.EYELIDS}"
     ids = _ids(rec, window_ns)
     pieces = (
-        (len(eye), [*ids, sliced(int_cells, eye["timestamp_ns"]), sliced(float_cells, _stack(eye, fields))])
-        for eye in itertools.chain([first], blocks)
-    )  # fmt: skip
+        (
+            len(e),
+            [*ids, sliced(int_cells, e["timestamp_ns"]), sliced(_field_cells, e, fields=fields)],
+        )
+        for e in itertools.chain([first], blocks)
+    )
+    del first  # the chain holds it until it is written
     return write_csv_pieces(out, header, pieces)
 
 
