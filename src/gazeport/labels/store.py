@@ -303,6 +303,23 @@ class LabelStore:
             where, params = self._where(c, status, recording_glob, label)
             return int(c.execute(f"SELECT COUNT(*) FROM tasks{where}", params).fetchone()[0])
 
+    def neighbours(
+        self, task_id: int, status: str | Iterable[str] | None = None,
+        recording_glob: str | None = None, label: str | Iterable[str] | None = None,
+    ) -> tuple[int | None, int | None]:  # fmt: skip
+        """The ids of the tasks before and after ``task_id`` (in id order) among those the
+        filters select, the task itself need not be one of them: a labeller's previous/next."""
+        with self._read() as c:
+            where, params = self._where(c, status, recording_glob, label)
+            join = " AND " if where else " WHERE "
+            prev = c.execute(
+                f"SELECT MAX(id) FROM tasks{where}{join}id < ?", [*params, int(task_id)]
+            ).fetchone()[0]
+            nxt = c.execute(
+                f"SELECT MIN(id) FROM tasks{where}{join}id > ?", [*params, int(task_id)]
+            ).fetchone()[0]
+            return prev, nxt
+
     def _task_row(self, c: sqlite3.Connection, task_id: int) -> sqlite3.Row:
         row = c.execute("SELECT * FROM tasks WHERE id = ?", (int(task_id),)).fetchone()
         if row is None:
