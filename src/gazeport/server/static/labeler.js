@@ -171,8 +171,8 @@ function renderClasses() {
 
 function sourceBadge(b) {
   if (b.source === "import") {
-    const conf = b.confidence === null ? "" : ` ${b.confidence.toFixed(2)}`;
-    return el("span", { class: "badge src-import", title: `imported from ${b.author || "a model"}` }, `import${conf}`);
+    const conf = b.confidence === null ? "import" : b.confidence.toFixed(2);
+    return el("span", { class: "badge src-import", title: `imported from ${b.author || "a model"}; Enter accepts, x rejects` }, conf);
   }
   if (b.source === "manual") return null;
   return el("span", { class: `badge src-${b.source}` }, b.source);

@@ -7,9 +7,22 @@ const PALETTE = ["#2f6fed", "#e5484d", "#30a46c", "#f5a524", "#8e4ec6", "#12a594
 const HANDLE = 5; // half the side of a resize handle [screen px]
 const MIN_BOX = 3; // a drag smaller than this (frame px) is a click, not a box
 
+const assigned = new Map(); // class id → palette colour, skipping colours classes chose
+
+/** Give the classes without a colour of their own palette colours no other class uses. */
+export function assignColors(classes) {
+  assigned.clear();
+  const taken = new Set(classes.map((c) => (c.color || "").toLowerCase()).filter(Boolean));
+  const free = PALETTE.filter((p) => !taken.has(p));
+  let i = 0;
+  for (const c of classes) {
+    if (!c.color) assigned.set(c.id, (free.length ? free : PALETTE)[i++ % (free.length || PALETTE.length)]);
+  }
+}
+
 export function classColor(cls) {
   if (!cls) return "#9aa3b5";
-  return cls.color || PALETTE[(cls.id - 1) % PALETTE.length];
+  return cls.color || assigned.get(cls.id) || PALETTE[(cls.id - 1) % PALETTE.length];
 }
 
 const HANDLES = ["nw", "n", "ne", "e", "se", "s", "sw", "w"];
@@ -55,6 +68,7 @@ export class LabelCanvas {
   }
 
   setClasses(classes) {
+    assignColors(classes);
     this.classes = new Map(classes.map((c) => [c.name, c]));
     this.draw();
   }

@@ -2,7 +2,7 @@
 // recording, paged by the server, and the prediction import. A row opens the labeler with the
 // same filters, so its previous/next walk this list.
 import { api, el, formatDate, renderTopbar, showMessage } from "./layout.js";
-import { classColor, colorDot } from "./labeler_canvas.js";
+import { assignColors, classColor, colorDot } from "./labeler_canvas.js";
 
 const PAGE = 25;
 const STATUSES = [["", "All"], ["draft", "Draft"], ["finished", "Finished"], ["reviewed", "Reviewed"]];
@@ -86,7 +86,7 @@ function row(t, classes) {
     el("td", {}, el("div", { class: "ls-task" }, el("a", { href }, `Task ${t.id}`), el("span", { class: "rec-path" }, `${t.recording} · frame ${t.frame_index}`))),
     el("td", {}, el("span", { class: `badge status-${t.status}` }, t.status)),
     el("td", {}, chips),
-    el("td", { class: "num" }, t.fixation ? `fixation ${t.fixation.id}` : "–"),
+    el("td", { class: "num" }, t.fixation ? `#${t.fixation.id}` : "–"),
     el("td", {}, formatDate(t.updated)),
   );
   tr.addEventListener("click", (e) => { if (e.target.tagName !== "A") window.location.href = href; });
@@ -101,6 +101,7 @@ async function reload() {
       api(`/api/labels/tasks?${filterQuery({ limit: PAGE, offset: state.offset })}`),
     ]);
     state.project = p;
+    assignColors(p.classes);
     state.page = page;
     showMessage("");
     $("project").textContent = p.name;
