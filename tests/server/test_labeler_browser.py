@@ -10,6 +10,7 @@ the mouse must land on the right frame pixels however the canvas is scaled.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -38,7 +39,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--no-first-run",
                  "--disable-dev-shm-usage"]  # fmt: skip
 pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(), reason=f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+    not Path(CHROMIUM).exists(),
+    reason=f"Chromium not found at {CHROMIUM} (apt-get install chromium)",
 )
 SHOTS = os.environ.get("GAZEPORT_SCREENSHOTS")  #: keep the screenshots in this folder
 PAD = 16  # the labeler's margin around the fitted frame [CSS px] (labeler_canvas.js)
@@ -56,9 +58,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> LabelStudy:
     return make_label_study(tmp_path_factory.mktemp("labeler") / "study")
 
 
-@pytest.fixture(scope="module")
-def server(built: LabelStudy, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    app = create_app(built.root, db=built.db, cache_dir=tmp_path_factory.mktemp("cache"))
+@contextlib.contextmanager
+def _serve(app: Any) -> Iterator[str]:
+    """uvicorn in a thread on a free loopback port; yields the base URL."""
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     srv = uvicorn.Server(config)
@@ -69,10 +71,19 @@ def server(built: LabelStudy, tmp_path_factory: pytest.TempPathFactory) -> Itera
         if time.monotonic() > deadline or not thread.is_alive():
             pytest.fail("uvicorn did not start")
         time.sleep(0.05)
-    _EXTRAS[f"http://127.0.0.1:{port}"] = app.state.gazeport.extras
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def server(built: LabelStudy, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    app = create_app(built.root, db=built.db, cache_dir=tmp_path_factory.mktemp("cache"))
+    with _serve(app) as url:
+        _EXTRAS[url] = app.state.gazeport.extras
+        yield url
 
 
 @pytest.fixture
@@ -301,3 +312,16 @@ def test_track_keyframes_interpolate(server, study, page) -> None:
     assert [x.source for x in _boxes(study, 2) + _boxes(study, 3)] == ["interpolated"] * 2
     p.keyboard.press("Control+z")
     _wait(lambda: _boxes(study, 2) == () and _boxes(study, 3) == (), "the undone track")
+
+
+def test_pages_without_a_label_store_explain_how_to_start(built, page, tmp_path) -> None:
+    p, _ = page
+    expect = playwright_api.expect
+    app = create_app(built.root, cache_dir=tmp_path / "cache")
+    with _serve(app) as url:
+        p.goto(f"{url}/labels")
+        expect(p.locator("h1")).to_have_text("Labels")
+        expect(p.locator("#empty")).to_contain_text("--db")
+        expect(p.locator("#tasks")).to_be_hidden()
+        p.goto(f"{url}/labels/tasks/1")
+        expect(p.locator("#message")).to_contain_text("start gazeport serve with --db")

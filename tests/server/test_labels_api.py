@@ -70,6 +70,12 @@ def test_without_db_every_route_says_how_to_start(study: LabelStudy, tmp_path: P
             assert "start gazeport serve with --db" in r.json()["error"]
 
 
+def test_available(client: TestClient, study: LabelStudy, tmp_path: Path):
+    assert client.get("/api/labels/available").json() == {"available": True, "db": "labels.sqlite"}
+    with make_client(study, tmp_path / "c", db=None) as c:
+        assert c.get("/api/labels/available").json() == {"available": False, "db": None}
+
+
 def test_missing_db_file_is_404(study: LabelStudy, tmp_path: Path):
     with make_client(study, tmp_path / "c", db=tmp_path / "nope.sqlite") as c:
         r = c.get("/api/labels/project")

@@ -173,6 +173,13 @@ def _counts(store: LabelStore, recording: str | None, label: str | None) -> dict
     }
 
 
+@router.get("/available", summary="Whether this server has a label store")
+def available(state: State) -> dict[str, Any]:
+    """``{"available": bool, "db": file name or null}``; never an error, so a page can ask
+    first and explain how to start the server instead of failing."""
+    return {"available": state.db is not None, "db": None if state.db is None else state.db.name}
+
+
 @router.get("/project", summary="The label project")
 def project(store: Store) -> dict[str, Any]:
     """Name, description, schema version, classes, recordings and task counts per status."""

@@ -549,6 +549,11 @@ async function main() {
   } catch {
     S.keyframe = null;
   }
+  const ok = await run(async () => (await api("/api/labels/available")).available);
+  if (!ok) {
+    if (ok === false) showMessage("This server has no label store; start gazeport serve with --db FILE.");
+    return;
+  }
   await run(async () => {
     const data = await api("/api/labels/classes");
     S.classes = data.classes;

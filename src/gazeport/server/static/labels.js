@@ -172,9 +172,37 @@ async function upload(event) {
   }
 }
 
-function main() {
+function noStore() {
+  for (const id of ["summary", "import-toggle", "review", "start"]) $(id).hidden = true;
+  document.querySelector(".ls-filters").hidden = true;
+  document.querySelector(".ls-pager").hidden = true;
+  $("tasks").hidden = true;
+  const empty = $("empty");
+  empty.hidden = false;
+  empty.replaceChildren(
+    el("strong", {}, "This server has no label store. "),
+    "Start it with one: ",
+    el("code", {}, "gazeport serve FOLDER --db study.sqlite"),
+    " (make the store with ",
+    el("code", {}, "gazeport labels init"),
+    " and add frames with ",
+    el("code", {}, "gazeport labels sample"),
+    ").",
+  );
+}
+
+async function main() {
   renderTopbar();
   readUrl();
+  try {
+    if (!(await api("/api/labels/available")).available) {
+      noStore();
+      return;
+    }
+  } catch (error) {
+    showMessage(error.message);
+    return;
+  }
   $("class-filter").addEventListener("change", (e) => { state.label = e.target.value; state.offset = 0; reload(); });
   $("recording-filter").addEventListener("change", (e) => { state.recording = e.target.value; state.offset = 0; reload(); });
   $("page-prev").addEventListener("click", () => { state.offset = Math.max(0, state.offset - PAGE); reload(); });
