@@ -2,9 +2,11 @@
 // Every change is an API call through the undo stack (labeler_history.js); the canvas
 // (labeler_canvas.js) reports drawing, moving and resizing; keys are in labeler_keys.js.
 import { api, el, formatDate, renderTopbar, showMessage } from "./layout.js";
-import { LabelCanvas, classColor, colorDot } from "./labeler_canvas.js";
+import { LabelCanvas } from "./labeler_canvas.js";
+import { createCommand, deleteCommand, editCommand, trackCommand } from "./labeler_commands.js";
 import { History } from "./labeler_history.js";
-import { KEY_HELP, actionFor, classKey } from "./labeler_keys.js";
+import { KEY_HELP, actionFor } from "./labeler_keys.js";
+import { renderBoxes, renderClasses, renderGaze, renderTrack } from "./labeler_panels.js";
 
 const FILTERS = ["status", "label", "recording"];
 const KEYFRAME_KEY = "gazeport.labeler.keyframe";
@@ -129,10 +131,11 @@ function render() {
   $("back").href = `/labels${back.toString() ? `?${back}` : ""}`;
   canvas.setClasses(S.classes);
   canvas.setBoxes(t.boxes, S.suggestion, S.selected, S.keyframe);
-  renderClasses();
-  renderBoxes();
-  renderGaze();
-  renderTrack();
+  const on = { select, chooseClass, acceptSelected, rejectSuggestion, deleteSelected };
+  renderClasses(S, on);
+  renderBoxes(S, on);
+  renderGaze(S);
+  renderTrack(S);
   renderToolbar();
 }
 
@@ -150,111 +153,6 @@ function renderToolbar() {
   $("position").textContent = S.filters.get("status") ? `${S.filters.get("status")} only` : "";
 }
 
-function renderClasses() {
-  const counts = new Map();
-  for (const b of S.task.boxes) counts.set(b.label, (counts.get(b.label) || 0) + 1);
-  $("classes").replaceChildren(
-    ...S.classes.map((c, i) => {
-      const li = el(
-        "li",
-        { class: "lb-class", "aria-selected": String(c.name === S.current), "data-class": c.name, title: "Click or press its key" },
-        el("kbd", {}, classKey(c, i) || "·"),
-        colorDot(classColor(c)),
-        el("span", { class: "lb-class-name" }, c.name),
-        el("span", { class: "lb-count" }, counts.get(c.name) ? String(counts.get(c.name)) : ""),
-      );
-      li.addEventListener("click", () => chooseClass(c.name));
-      return li;
-    }),
-  );
-}
-
-function sourceBadge(b) {
-  if (b.source === "import") {
-    const conf = b.confidence === null ? "import" : b.confidence.toFixed(2);
-    return el("span", { class: "badge src-import", title: `imported from ${b.author || "a model"}; Enter accepts, x rejects` }, conf);
-  }
-  if (b.source === "manual") return null;
-  return el("span", { class: `badge src-${b.source}` }, b.source);
-}
-
-function renderBoxes() {
-  const items = [];
-  if (S.suggestion) {
-    const li = el(
-      "li",
-      { class: "lb-box suggestion", "aria-selected": String(S.selected === "suggested") },
-      colorDot("#f5a524"),
-      el("span", { class: "lb-box-name" }, `Suggestion · ${S.current || "no class"}`),
-    );
-    const accept = el("button", { class: "button tiny primary", type: "button", title: "Accept (Enter)" }, "✓");
-    const reject = el("button", { class: "button tiny", type: "button", title: "Reject (x)" }, "✕");
-    accept.addEventListener("click", (e) => { e.stopPropagation(); acceptSelected(true); });
-    reject.addEventListener("click", (e) => { e.stopPropagation(); rejectSuggestion(); });
-    li.append(accept, reject);
-    li.addEventListener("click", () => select("suggested"));
-    items.push(li);
-  }
-  for (const b of S.task.boxes) {
-    const cls = S.classes.find((c) => c.name === b.label);
-    const li = el(
-      "li",
-      { class: "lb-box", "aria-selected": String(S.selected === b.id), "data-box": String(b.id) },
-      colorDot(classColor(cls)),
-      el("span", { class: "lb-box-name" }, b.label),
-    );
-    const badge = sourceBadge(b);
-    if (badge) li.append(badge);
-    if (b.gaze_hits) li.append(el("span", { class: "lb-hits", title: "gaze samples inside" }, `◉ ${b.gaze_hits}`));
-    if (b.source === "import" || b.source === "suggested") {
-      const accept = el("button", { class: "button tiny primary", type: "button", title: "Accept (Enter)" }, "✓");
-      const reject = el("button", { class: "button tiny", type: "button", title: "Reject (x)" }, "✕");
-      accept.addEventListener("click", (e) => { e.stopPropagation(); select(b.id); acceptSelected(false); });
-      reject.addEventListener("click", (e) => { e.stopPropagation(); select(b.id); deleteSelected(); });
-      li.append(accept, reject);
-    }
-    li.addEventListener("click", () => select(b.id));
-    items.push(li);
-  }
-  if (!items.length) items.push(el("li", { class: "lb-empty" }, "No boxes yet: drag on the frame to draw one."));
-  $("boxes").replaceChildren(...items);
-  $("box-count").textContent = S.task.boxes.length ? String(S.task.boxes.length) : "";
-  const box = S.task.boxes.find((b) => b.id === S.selected);
-  $("box-detail").hidden = !box;
-  if (box) {
-    $("box-geometry").textContent = `${box.x.toFixed(0)}, ${box.y.toFixed(0)} · ${box.w.toFixed(0)}×${box.h.toFixed(0)} px`;
-    $("box-gaze").textContent = `${box.gaze_hits} sample${box.gaze_hits === 1 ? "" : "s"}${box.fixation_id ? ` · fixation ${box.fixation_id}` : ""}`;
-    if (document.activeElement !== $("box-tags")) $("box-tags").value = box.tags.join(", ");
-  }
-}
-
-function renderGaze() {
-  const t = S.task;
-  const f = t.fixation;
-  const parts = [`${t.gaze.length} gaze sample${t.gaze.length === 1 ? "" : "s"} on this frame`];
-  parts.push(f ? `fixation ${f.id} at ${f.x.toFixed(0)}, ${f.y.toFixed(0)} px` : "no fixation");
-  $("gaze-info").textContent = parts.join(" · ");
-  $("suggest").disabled = !f && !t.gaze.length;
-}
-
-function renderTrack() {
-  const k = S.keyframe;
-  const here = S.task.boxes.find((b) => b.id === S.selected);
-  const info = $("track-info");
-  const usable = k && k.recording_id === S.task.recording_id && k.task_id !== S.task.id;
-  $("interpolate").disabled = !(usable && here);
-  if (k) {
-    info.textContent = `Keyframe: ${k.label} on task ${k.task_id} (frame ${k.frame_index}). `;
-    info.append(
-      usable
-        ? "Select this frame's box of the same object and press i."
-        : k.task_id === S.task.id
-          ? "Go to another frame of this recording to interpolate."
-          : "It is on another recording.",
-    );
-  }
-}
-
 // --- actions -----------------------------------------------------------------------------------
 
 function select(key) {
@@ -264,47 +162,6 @@ function select(key) {
     if (box) S.current = box.label;
   }
   render();
-}
-
-function boxesUrl(tid, id) {
-  return `/api/labels/tasks/${tid}/boxes${id === undefined ? "" : `/${id}`}`;
-}
-
-function createCommand(tid, body) {
-  let first = null;
-  return {
-    async run() {
-      const box = await api(boxesUrl(tid), { method: "POST", body });
-      if (first === null) first = box.id;
-      else history.alias(history.resolve(first), box.id);
-      return box;
-    },
-    async revert() {
-      await api(boxesUrl(tid, history.resolve(first)), { method: "DELETE" });
-    },
-  };
-}
-
-function editCommand(tid, id, before, after) {
-  return {
-    run: () => api(boxesUrl(tid, history.resolve(id)), { method: "PATCH", body: after }),
-    revert: () => api(boxesUrl(tid, history.resolve(id)), { method: "PATCH", body: before }),
-  };
-}
-
-function deleteCommand(tid, box) {
-  const body = {
-    label: box.label, x: box.x, y: box.y, w: box.w, h: box.h, confidence: box.confidence,
-    tags: box.tags, source: box.source, author: box.author,
-  };
-  return {
-    run: () => api(boxesUrl(tid, history.resolve(box.id)), { method: "DELETE" }),
-    async revert() {
-      const again = await api(boxesUrl(tid), { method: "POST", body });
-      history.alias(history.resolve(box.id), again.id);
-      return again;
-    },
-  };
 }
 
 async function perform(command, selectAfter) {
@@ -324,7 +181,7 @@ async function createBox(box) {
   const label = classOrWarn();
   if (!label) return;
   S.current = label;
-  await perform(createCommand(S.task.id, { label, ...rounded(box), source: "manual" }), "result");
+  await perform(createCommand(history, S.task.id, { label, ...rounded(box), source: "manual" }), "result");
 }
 
 function rounded(b) {
@@ -338,14 +195,14 @@ async function changeGeometry(key, before, after) {
     render();
     return;
   }
-  await perform(editCommand(S.task.id, key, rounded(before), rounded(after)));
+  await perform(editCommand(history, S.task.id, key, rounded(before), rounded(after)));
 }
 
 async function chooseClass(name) {
   S.current = name;
   const box = S.task.boxes.find((b) => b.id === S.selected);
   if (box && box.label !== name) {
-    await perform(editCommand(S.task.id, box.id, { label: box.label }, { label: name }));
+    await perform(editCommand(history, S.task.id, box.id, { label: box.label }, { label: name }));
   } else {
     render();
   }
@@ -356,7 +213,7 @@ async function deleteSelected() {
   const box = S.task.boxes.find((b) => b.id === S.selected);
   if (!box) return undefined;
   S.selected = null;
-  return perform(deleteCommand(S.task.id, box));
+  return perform(deleteCommand(history, S.task.id, box));
 }
 
 async function suggest() {
@@ -381,11 +238,11 @@ async function acceptSelected(preferSuggestion) {
     if (!label) return;
     const body = { label, ...rounded(S.suggestion), source: "manual" };
     S.suggestion = null;
-    await perform(createCommand(S.task.id, body), "result");
+    await perform(createCommand(history, S.task.id, body), "result");
     return;
   }
   if (box && (box.source === "import" || box.source === "suggested")) {
-    await perform(editCommand(S.task.id, box.id, { source: box.source }, { source: "manual" }));
+    await perform(editCommand(history, S.task.id, box.id, { source: box.source }, { source: "manual" }));
     selectNext(1, (b) => b.source === "import" || b.source === "suggested");
   }
 }
@@ -421,18 +278,8 @@ async function interpolate() {
   const k = S.keyframe;
   const box = S.task.boxes.find((b) => b.id === S.selected);
   if (!k || !box || k.task_id === S.task.id) return;
-  let made = [];
   const body = { first: { task_id: k.task_id, box_id: k.box_id }, last: { task_id: S.task.id, box_id: box.id } };
-  const command = {
-    async run() {
-      const r = await api("/api/labels/tracks", { method: "POST", body });
-      made = r.boxes;
-      return r;
-    },
-    async revert() {
-      for (const b of made) await api(boxesUrl(b.task_id, b.id), { method: "DELETE" });
-    },
-  };
+  const command = trackCommand(body);
   await run(async () => {
     const r = await history.perform(command);
     showMessage(`Interpolated ${r.boxes.length} box${r.boxes.length === 1 ? "" : "es"} between the keyframes (track ${r.track_id}).`, "info");
@@ -481,7 +328,7 @@ async function saveTags() {
   if (!box) return;
   const tags = $("box-tags").value.split(",").map((t) => t.trim()).filter(Boolean);
   if (tags.join(",") === box.tags.join(",")) return;
-  await perform(editCommand(S.task.id, box.id, { tags: box.tags }, { tags }));
+  await perform(editCommand(history, S.task.id, box.id, { tags: box.tags }, { tags }));
 }
 
 const ACTIONS = {
