@@ -325,3 +325,28 @@ def test_pages_without_a_label_store_explain_how_to_start(built, page, tmp_path)
         expect(p.locator("#tasks")).to_be_hidden()
         p.goto(f"{url}/labels/tasks/1")
         expect(p.locator("#message")).to_contain_text("start gazeport serve with --db")
+
+
+def test_tags_zoom_and_approve(server, study, page, tmp_path) -> None:
+    p, _ = page
+    expect = playwright_api.expect
+    with open_store(study.db) as s:
+        box = s.add_box(5, "person", 60, 60, 80, 120)
+        s.set_status(5, "finished")
+    p.goto(f"{server}/labels/tasks/5?status=finished&mode=review")
+    expect(p.locator("#title")).to_have_text("Task 5")
+    p.locator(f"li.lb-box[data-box='{box.id}']").click()
+    p.fill("#box-tags", "occluded, far")
+    p.press("#box-tags", "Enter")
+    _wait(lambda: _boxes(study, 5)[0].tags == ("occluded", "far"), "the tags")
+    p.mouse.move(*_to_screen(p, 240, 180))
+    p.mouse.wheel(0, -400)  # zoom in, then 0: the whole frame again, so the fit rule holds
+    p.keyboard.press("0")
+    _drag(p, (300, 200), (380, 260))
+    _wait(lambda: len(_boxes(study, 5)) == 2, "the second box")
+    drawn = _boxes(study, 5)[1]
+    assert (drawn.x, drawn.y, drawn.w, drawn.h) == pytest.approx((300, 200, 80, 60), abs=1.0)
+    _shot(p, "labeler-tags", tmp_path)
+    p.keyboard.press("Control+Enter")  # review mode: approve
+    _wait(lambda: open_store(study.db).task(5).status == "reviewed", "the approval")
+    expect(p.locator("#message")).to_contain_text("last task of this list")

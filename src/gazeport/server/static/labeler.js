@@ -150,7 +150,8 @@ function renderToolbar() {
   $("mode-review").setAttribute("aria-pressed", String(review));
   $("label-actions").hidden = review;
   $("review-actions").hidden = !review;
-  $("position").textContent = S.filters.get("status") ? `${S.filters.get("status")} only` : "";
+  const only = FILTERS.map((f) => S.filters.get(f)).filter(Boolean);
+  $("position").textContent = only.length ? only.join(" · ") : "";
 }
 
 // --- actions -----------------------------------------------------------------------------------
@@ -348,6 +349,7 @@ const ACTIONS = {
   keyframe: () => markKeyframe(),
   interpolate: () => interpolate(),
   "toggle-gaze": () => { $("show-gaze").checked = !$("show-gaze").checked; toggleGaze(); },
+  "reset-zoom": () => canvas.resetZoom(),
   help: () => { $("keys").parentElement.open = !$("keys").parentElement.open; },
   blur: () => document.activeElement.blur(),
 };
@@ -378,7 +380,14 @@ function wire() {
   $("keyframe").addEventListener("click", () => markKeyframe());
   $("interpolate").addEventListener("click", () => interpolate());
   $("show-gaze").addEventListener("change", () => toggleGaze());
-  $("box-tags").addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); saveTags(); } });
+  $("box-tags").addEventListener("keydown", (e) => {
+    if (e.key !== "Enter") return;
+    e.preventDefault();
+    e.target.blur(); // back to the frame's keys; the change event saves the tags
+  });
+  $("canvas").addEventListener("pointerdown", () => {
+    if (document.activeElement && document.activeElement !== document.body) document.activeElement.blur();
+  });
   $("box-tags").addEventListener("change", () => saveTags());
   window.addEventListener("popstate", (e) => { if (e.state && e.state.id) load(e.state.id, false); });
   $("keys").replaceChildren(...KEY_HELP.flatMap(([k, what]) => [el("dt", {}, k), el("dd", {}, what)]));

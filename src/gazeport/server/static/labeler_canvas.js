@@ -52,15 +52,41 @@ export class LabelCanvas {
     this.showGaze = true;
     this.drag = null;
     this.view = { scale: 1, ox: 0, oy: 0 };
+    this.zoom = { factor: 1, dx: 0, dy: 0 }; // on top of the fit: wheel zooms, right-drag pans
     new ResizeObserver(() => this.resize()).observe(canvas.parentElement);
     canvas.addEventListener("pointerdown", (e) => this.#down(e));
     canvas.addEventListener("pointermove", (e) => this.#move(e));
     canvas.addEventListener("pointerup", (e) => this.#up(e));
     canvas.addEventListener("pointercancel", () => { this.drag = null; this.draw(); });
     canvas.addEventListener("contextmenu", (e) => e.preventDefault());
+    canvas.addEventListener("wheel", (e) => this.#wheel(e), { passive: false });
+  }
+
+  /** Back to the whole frame fitted to the window. */
+  resetZoom() {
+    this.zoom = { factor: 1, dx: 0, dy: 0 };
+    this.resize();
+  }
+
+  #wheel(e) {
+    if (!this.task) return;
+    e.preventDefault();
+    const r = this.canvas.getBoundingClientRect();
+    const [px, py] = this.toImage(e.clientX, e.clientY);
+    const factor = Math.min(8, Math.max(1, this.zoom.factor * Math.exp(-e.deltaY * 0.0015)));
+    this.zoom.factor = factor;
+    this.resize(); // the fitted view at the new factor, then keep the frame point under the pointer
+    const { scale, ox, oy } = this.view;
+    this.zoom.dx += e.clientX - r.left - (ox + px * scale);
+    this.zoom.dy += e.clientY - r.top - (oy + py * scale);
+    if (factor === 1) this.zoom = { factor: 1, dx: 0, dy: 0 };
+    this.resize();
   }
 
   setTask(task, image) {
+    if (!this.task || task.width !== this.task.width || task.height !== this.task.height) {
+      this.zoom = { factor: 1, dx: 0, dy: 0 };
+    }
     this.task = task;
     this.image = image;
     this.drag = null;
@@ -92,11 +118,12 @@ export class LabelCanvas {
     this.canvas.style.height = `${ch}px`;
     if (this.task) {
       const pad = 16;
-      const scale = Math.min((cw - 2 * pad) / this.task.width, (ch - 2 * pad) / this.task.height);
+      const fit = Math.min((cw - 2 * pad) / this.task.width, (ch - 2 * pad) / this.task.height);
+      const scale = fit * this.zoom.factor;
       this.view = {
         scale,
-        ox: (cw - this.task.width * scale) / 2,
-        oy: (ch - this.task.height * scale) / 2,
+        ox: (cw - this.task.width * scale) / 2 + this.zoom.dx,
+        oy: (ch - this.task.height * scale) / 2 + this.zoom.dy,
       };
     }
     this.draw();
@@ -156,7 +183,13 @@ export class LabelCanvas {
   }
 
   #down(e) {
-    if (!this.task || e.button !== 0) return;
+    if (!this.task) return;
+    if (e.button === 2 || e.button === 1) {
+      this.canvas.setPointerCapture(e.pointerId);
+      this.drag = { mode: "pan", start: [e.clientX, e.clientY], orig: { ...this.zoom } };
+      return;
+    }
+    if (e.button !== 0) return;
     this.canvas.setPointerCapture(e.pointerId);
     const [px, py] = this.toImage(e.clientX, e.clientY);
     const hit = this.#hit(px, py);
@@ -178,6 +211,12 @@ export class LabelCanvas {
     const [px, py] = this.toImage(e.clientX, e.clientY);
     if (this.cb.onPointer) this.cb.onPointer(px, py);
     const d = this.drag;
+    if (d && d.mode === "pan") {
+      this.zoom.dx = d.orig.dx + e.clientX - d.start[0];
+      this.zoom.dy = d.orig.dy + e.clientY - d.start[1];
+      this.resize();
+      return;
+    }
     if (!d) {
       const hit = this.#hit(px, py);
       this.canvas.style.cursor = hit ? (hit.handle ? CURSORS[hit.handle] : "move") : "crosshair";
@@ -208,7 +247,7 @@ export class LabelCanvas {
   #up() {
     const d = this.drag;
     this.drag = null;
-    if (!d || !d.box) {
+    if (!d || d.mode === "pan" || !d.box) {
       this.draw();
       return;
     }

@@ -16,6 +16,7 @@ export const KEY_HELP = [
   ["f / → · d / ←", "next / previous task"],
   ["Ctrl+Enter", "finish the task (review: approve) and go on"],
   ["v", "gaze and fixation on / off"],
+  ["Wheel · right-drag · 0", "zoom · pan · whole frame"],
   ["Ctrl+Z · Ctrl+Shift+Z", "undo · redo"],
 ];
 
@@ -61,7 +62,7 @@ export function actionFor(e, classes) {
     const cls = classes[Number(key) - 1];
     return cls ? { name: "class", arg: cls.name } : null;
   }
-  const simple = { g: "suggest", x: "reject", k: "keyframe", i: "interpolate", v: "toggle-gaze", "?": "help" };
+  const simple = { 0: "reset-zoom", g: "suggest", x: "reject", k: "keyframe", i: "interpolate", v: "toggle-gaze", "?": "help" };
   return simple[key] ? { name: simple[key] } : null;
 }
 

@@ -60,6 +60,7 @@ export function renderBoxes(S, on) {
       colorDot(classColor(cls)),
       el("span", { class: "lb-box-name" }, b.label),
     );
+    if (b.tags.length) li.append(el("span", { class: "lb-tags", title: b.tags.join(", ") }, b.tags.join(", ")));
     const badge = sourceBadge(b);
     if (badge) li.append(badge);
     if (b.gaze_hits) li.append(el("span", { class: "lb-hits", title: "gaze samples inside" }, `◉ ${b.gaze_hits}`));
