@@ -350,3 +350,29 @@ def test_tags_zoom_and_approve(server, study, page, tmp_path) -> None:
     p.keyboard.press("Control+Enter")  # review mode: approve
     _wait(lambda: open_store(study.db).task(5).status == "reviewed", "the approval")
     expect(p.locator("#message")).to_contain_text("last task of this list")
+
+
+def test_classes_added_renamed_and_merged_on_the_list_page(server, study, page, tmp_path) -> None:
+    p, _ = page
+    expect = playwright_api.expect
+    with open_store(study.db) as s:
+        s.add_box(1, "sign", 10, 10, 20, 20)
+    p.goto(f"{server}/labels")
+    p.click("#classes-toggle")
+    p.fill("#class-name", "bike")
+    p.fill("#class-hotkey", "b")
+    p.click("#class-add button[type=submit]")
+    expect(p.locator("#message")).to_contain_text("Added the class bike")
+    expect(p.locator("#class-list li")).to_have_count(4)
+    field = p.locator("#class-list input[aria-label='Rename bike']")
+    field.fill("bicycle")
+    field.press("Enter")
+    expect(p.locator("#message")).to_contain_text("Renamed bike to bicycle")
+    _shot(p, "labels-classes", tmp_path)
+    p.select_option("#merge-source", "sign")
+    p.select_option("#merge-target", "car")
+    p.click("#class-merge button[type=submit]")
+    expect(p.locator("#message")).to_contain_text("1 box moved")
+    with open_store(study.db) as s:
+        assert [c.name for c in s.classes()] == ["car", "person", "bicycle"]
+        assert s.task(1).boxes[0].label == "car"

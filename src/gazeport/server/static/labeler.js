@@ -63,9 +63,15 @@ async function run(work) {
 // --- loading -----------------------------------------------------------------------------------
 
 async function loadImage(id) {
+  const url = `/api/labels/tasks/${id}/image.jpg`;
   const image = new Image();
-  image.src = `/api/labels/tasks/${id}/image.jpg`;
-  await image.decode();
+  image.src = url;
+  try {
+    await image.decode();
+  } catch {
+    await api(url); // the server's sentence (recording moved, outside the served folder…)
+    throw new Error(`The frame of task ${id} could not be shown.`);
+  }
   return image;
 }
 

@@ -9,14 +9,16 @@ const MIN_BOX = 3; // a drag smaller than this (frame px) is a click, not a box
 
 const assigned = new Map(); // class id → palette colour, skipping colours classes chose
 
-/** Give the classes without a colour of their own palette colours no other class uses. */
+/** Colours of classes without their own: the palette by class id (stable as classes are
+ *  added), stepping past colours other classes chose. */
 export function assignColors(classes) {
   assigned.clear();
   const taken = new Set(classes.map((c) => (c.color || "").toLowerCase()).filter(Boolean));
-  const free = PALETTE.filter((p) => !taken.has(p));
-  let i = 0;
   for (const c of classes) {
-    if (!c.color) assigned.set(c.id, (free.length ? free : PALETTE)[i++ % (free.length || PALETTE.length)]);
+    if (c.color) continue;
+    let i = (c.id - 1) % PALETTE.length;
+    for (let step = 0; step < PALETTE.length && taken.has(PALETTE[i]); step++) i = (i + 1) % PALETTE.length;
+    assigned.set(c.id, PALETTE[i]);
   }
 }
 

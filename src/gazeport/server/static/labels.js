@@ -69,6 +69,54 @@ function renderFilters(p, counts) {
   rec.value = state.recording;
 }
 
+function renderClasses(p) {
+  $("class-list").replaceChildren(
+    ...p.classes.map((c, i) => {
+      const name = el("input", { type: "text", value: c.name, "aria-label": `Rename ${c.name}`, title: "Edit and press Enter to rename" });
+      name.addEventListener("keydown", (e) => {
+        if (e.key !== "Enter") return;
+        e.preventDefault();
+        classChange(() => api(`/api/labels/classes/${c.id}`, { method: "PATCH", body: { name: name.value } }), `Renamed ${c.name} to ${name.value.trim()}.`);
+      });
+      return el("li", {}, el("kbd", {}, c.hotkey || (i < 9 ? String(i + 1) : "·")), colorDot(classColor(c)), name);
+    }),
+  );
+  const options = () => p.classes.map((c) => el("option", { value: c.name }, c.name));
+  $("merge-source").replaceChildren(...options());
+  $("merge-target").replaceChildren(...options());
+  if (p.classes.length > 1) $("merge-target").selectedIndex = 1;
+}
+
+async function classChange(work, done) {
+  try {
+    const result = await work();
+    await reload();
+    showMessage(typeof done === "function" ? done(result) : done, "info");
+  } catch (error) {
+    showMessage(error.message);
+  }
+}
+
+function addClass(event) {
+  event.preventDefault();
+  const body = { name: $("class-name").value, hotkey: $("class-hotkey").value || null, color: $("class-color").value };
+  classChange(async () => {
+    await api("/api/labels/classes", { method: "POST", body });
+    $("class-name").value = "";
+    $("class-hotkey").value = "";
+  }, `Added the class ${body.name.trim()}.`);
+}
+
+function mergeClasses(event) {
+  event.preventDefault();
+  const source = $("merge-source").value;
+  const target = $("merge-target").value;
+  classChange(
+    () => api("/api/labels/classes/merge", { method: "POST", body: { sources: [source], target } }),
+    (r) => `Merged ${source} into ${target}: ${r.moved} box${r.moved === 1 ? "" : "es"} moved.`,
+  );
+}
+
 function row(t, classes) {
   const href = labelerHref(t.id);
   const tr = el("tr", { "data-id": String(t.id) });
@@ -109,6 +157,7 @@ async function reload() {
     document.title = `${p.name} · Labels · gazeport`;
     renderSummary(p);
     renderFilters(p, page.counts);
+    renderClasses(p);
     $("tasks").querySelector("tbody").replaceChildren(...page.items.map((t) => row(t, p.classes)));
     const empty = $("empty");
     empty.hidden = page.items.length > 0;
@@ -173,7 +222,7 @@ async function upload(event) {
 }
 
 function noStore() {
-  for (const id of ["summary", "import-toggle", "review", "start"]) $(id).hidden = true;
+  for (const id of ["summary", "import-toggle", "classes-toggle", "review", "start"]) $(id).hidden = true;
   document.querySelector(".ls-filters").hidden = true;
   document.querySelector(".ls-pager").hidden = true;
   $("tasks").hidden = true;
@@ -208,6 +257,9 @@ async function main() {
   $("page-prev").addEventListener("click", () => { state.offset = Math.max(0, state.offset - PAGE); reload(); });
   $("page-next").addEventListener("click", () => { state.offset += PAGE; reload(); });
   $("import-toggle").addEventListener("click", () => { $("import").hidden = !$("import").hidden; });
+  $("classes-toggle").addEventListener("click", () => { $("classes").hidden = !$("classes").hidden; });
+  $("class-add").addEventListener("submit", addClass);
+  $("class-merge").addEventListener("submit", mergeClasses);
   $("import").addEventListener("submit", upload);
   $("review").addEventListener("click", firstFinished);
   reload();
