@@ -280,7 +280,8 @@ def test_imported_boxes_accept_reject_and_review(server, study, page, tmp_path) 
     expect(p.locator("#approve")).to_be_visible()
     expect(p.locator(".badge.src-import")).to_have_count(2)
     _shot(p, "labeler-review", tmp_path)
-    p.locator(f"li.lb-box[data-box='{a.id}']").click()
+    p.keyboard.press("Enter")  # nothing selected: the first import is selected
+    expect(p.locator(f"li.lb-box[data-box='{a.id}']")).to_have_attribute("aria-selected", "true")
     p.keyboard.press("Enter")  # accept: becomes manual, the next import is selected
     expect(p.locator(".badge.src-import")).to_have_count(1)
     p.keyboard.press("x")  # reject the other one

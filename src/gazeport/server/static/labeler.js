@@ -248,16 +248,22 @@ async function acceptSelected(preferSuggestion) {
     await perform(createCommand(history, S.task.id, body), "result");
     return;
   }
-  if (box && (box.source === "import" || box.source === "suggested")) {
+  if (box && pending(box)) {
     await perform(editCommand(history, S.task.id, box.id, { source: box.source }, { source: "manual" }));
-    selectNext(1, (b) => b.source === "import" || b.source === "suggested");
+    selectNext(1, pending);
+  } else if (!box) {
+    selectNext(1, pending); // nothing selected: show the first box waiting for a decision
   }
+}
+
+function pending(box) {
+  return box.source === "import" || box.source === "suggested";
 }
 
 async function rejectSelected() {
   if (S.suggestion && (S.selected === "suggested" || S.selected === null)) return rejectSuggestion();
   const box = S.task.boxes.find((b) => b.id === S.selected);
-  if (box && (box.source === "import" || box.source === "suggested")) return deleteSelected();
+  if (box && pending(box)) return deleteSelected();
   return undefined;
 }
 
