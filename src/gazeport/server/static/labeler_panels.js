@@ -82,6 +82,8 @@ export function renderBoxes(S, on) {
   if (box) {
     $("box-geometry").textContent = `${box.x.toFixed(0)}, ${box.y.toFixed(0)} · ${box.w.toFixed(0)}×${box.h.toFixed(0)} px`;
     $("box-gaze").textContent = `${box.gaze_hits} sample${box.gaze_hits === 1 ? "" : "s"}${box.fixation_id ? ` · fixation ${box.fixation_id}` : ""}`;
+    $("box-track-row").hidden = box.track_id === null;
+    $("box-track").textContent = box.track_id === null ? "" : `${box.track_id} · ${box.source === "interpolated" ? "interpolated" : "keyframe"}`;
     if (document.activeElement !== $("box-tags")) $("box-tags").value = box.tags.join(", ");
   }
 }
