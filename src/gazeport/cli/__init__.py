@@ -9,6 +9,7 @@ from . import export as _export  # noqa: F401  (registers gazeport export)
 from . import info as _info  # noqa: F401  (registers gazeport info)
 from . import labels as _labels  # noqa: F401  (registers gazeport labels)
 from . import labels_sample as _labels_sample  # noqa: F401  (registers gazeport labels sample)
+from . import serve as _serve  # noqa: F401  (registers gazeport serve; imports the server lazily)
 from . import video as _video  # noqa: F401  (registers gazeport transcode)
 from .commands import app, main
 

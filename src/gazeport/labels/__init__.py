@@ -29,6 +29,7 @@ from .records import (
 from .sampling import sample_frames
 from .stats import LabelStats, SizeStats
 from .store import LabelStore
+from .tracks import SuggestedBox, TrackResult, interpolate_track, suggest_box
 
 __all__ = [
     "BOX_SOURCES",
@@ -45,9 +46,13 @@ __all__ = [
     "ProjectRecord",
     "ReviewRecord",
     "SizeStats",
+    "SuggestedBox",
     "TaskRecord",
     "TaskStatus",
+    "TrackResult",
     "init_store",
+    "interpolate_track",
     "open_store",
     "sample_frames",
+    "suggest_box",
 ]
