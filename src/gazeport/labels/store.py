@@ -313,6 +313,13 @@ class LabelStore:
         with self._read() as c:
             return self._records(c, [self._task_row(c, task_id)])[0]
 
+    def delete_task(self, task_id: int) -> None:
+        """Delete a task with its boxes and review history (``ON DELETE CASCADE``); its id is
+        never given to another task, and sampling the same frame again makes a new task."""
+        with self._write() as c:
+            self._task_row(c, task_id)
+            c.execute("DELETE FROM tasks WHERE id = ?", (int(task_id),))
+
     # --- boxes ------------------------------------------------------------------------------
 
     def _box(self, c: sqlite3.Connection, task_id: int, box_id: int) -> BoxRecord:
