@@ -22,7 +22,8 @@ from ..datasets import (
     parse_size,
     parse_split,
 )
-from ..errors import GazeportError
+from ..errors import GazeportError, LabelNotFoundError
+from ..labels import validation as check
 from .graphql_context import BadGraphQLInputError, label_store
 from .graphql_exports import ExportJobs, ThreadExports, options_json
 from .graphql_types import DatasetExportInput, ExportJob
@@ -123,6 +124,13 @@ def start(state: ServerState, data: DatasetExportInput) -> ExportJob:
     """Check the export and start it; answers its first status."""
     store = label_store(state)  # fails first without a label store
     options = _options(data)
+    known = {check.name_key(c.name) for c in store.classes(include_retired=True)}
+    for name in options.labels:
+        if check.name_key(check.label_name(name)) not in known:
+            raise LabelNotFoundError(
+                f"The label filter names no class {name!r}; the classes are "
+                f"{', '.join(c.name for c in store.classes())}."
+            )
     out = out_folder(state, data.out_dir or f"datasets/{options.format}", store.path.resolve())
     registry = registries(state, create=True)[0]
     job_id = registry.submit_dataset_export(options_json(store.path.resolve(), out, options))

@@ -270,8 +270,10 @@ class Mutation:
 
 
 def _user_error(error: GraphQLError) -> bool:
-    """A query or validation error, or a gazeport error: its message is for the user."""
-    return error.original_error is None or isinstance(error.original_error, GazeportError)
+    """A query, validation or input coercion error (``original_error`` None or a GraphQLError),
+    or a gazeport error: its message is for the user."""
+    original = error.original_error
+    return original is None or isinstance(original, GazeportError | GraphQLError)
 
 
 class GazeportSchema(strawberry.Schema):
