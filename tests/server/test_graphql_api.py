@@ -362,10 +362,25 @@ def test_get_runs_queries_not_mutations_and_serves_no_ide(client: TestClient) ->
     r = client.get("/graphql", params={"query": "{ project { name } }"})
     assert r.status_code == 200 and r.json()["data"]["project"]["name"] == "Street"
     r = client.get("/graphql", params={"query": "mutation { deleteTask(id: 1) }"})
-    assert r.status_code >= 400
+    assert r.status_code == 400 and "cannot be sent with GET" in r.json()["error"]
     assert gql(client, "{ task(id: 1) { id } }")["task"]["id"] == 1
-    page = client.get("/graphql", headers={"Accept": "text/html"})
-    assert "unpkg" not in page.text and "<html" not in page.text.lower()
+    page = client.get("/graphql", headers={"Accept": "text/html"})  # no GraphiQL: it needs a CDN
+    assert page.status_code == 404 and "no GraphiQL page" in page.json()["error"]
+    assert "unpkg" not in page.text
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type", "match"),
+    [(b"{bad json", "application/json", "Unable to parse"),
+     (b"query={x}", "text/plain", "Unsupported content type")],
+    ids=["bad-json", "text-plain"],
+)  # fmt: skip
+def test_unreadable_requests_are_json_sentences(
+    client: TestClient, content: bytes, content_type: str, match: str
+) -> None:
+    r = client.post("/graphql", content=content, headers={"Content-Type": content_type})
+    assert r.status_code == 400 and match in r.json()["error"]
+    assert r.json()["error"].endswith(".")
 
 
 # --- the Guard --------------------------------------------------------------------------------
@@ -528,3 +543,11 @@ def test_export_uses_the_apps_job_registry(client: TestClient, study: Study) -> 
     assert (job["status"], job["done"], job["total"]) == ("running", 2, 5)
     assert "no dataset export job" in gql_error(client, JOB, id="job-2")
     assert "graphql_exports" not in client.app.state.gazeport.extras  # type: ignore[attr-defined]
+
+
+def test_project_by_id_and_request_limits(client: TestClient) -> None:
+    assert gql(client, "{ project(id: 1) { name } }")["project"]["name"] == "Street"
+    assert "no project 2" in gql_error(client, "{ project(id: 2) { name } }")
+    many = " ".join(f"a{i}: tasks(limit: 1000) {{ count }}" for i in range(25))
+    assert "aliases" in gql_error(client, f"{{ {many} }}").lower()
+    assert gql(client, "{ tasks { objects { boxes { id } reviews { id } } } }")["tasks"]

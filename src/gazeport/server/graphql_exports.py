@@ -119,15 +119,17 @@ class ThreadExports:
             self._update(job_id, status="failed", error=_message(exc))
             return
         report = result.report
-        self._update(
-            job_id, status="done", done=max(report.tasks, self._jobs[job_id]["done"]),
-            total=max(report.tasks, self._jobs[job_id]["total"]),
-            result={
-                "out_dir": str(report.out_dir), "tasks": report.tasks, "boxes": report.boxes,
-                "splits": dict(report.splits), "images_written": report.images_written,
-                "image_problems": [str(p) for p in result.image_problems],
-            },
-        )  # fmt: skip
+        with self._lock:
+            record = self._jobs[job_id]
+            record.update(
+                status="done", done=max(report.tasks, record["done"]),
+                total=max(report.tasks, record["total"]),
+                result={
+                    "out_dir": str(report.out_dir), "tasks": report.tasks, "boxes": report.boxes,
+                    "splits": dict(report.splits), "images_written": report.images_written,
+                    "image_problems": [str(p) for p in result.image_problems],
+                },
+            )  # fmt: skip
 
     def get(self, job_id: str) -> dict[str, Any] | None:
         with self._lock:

@@ -21,7 +21,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors
+from strawberry.extensions import MaskErrors, MaxAliasesLimiter, QueryDepthLimiter
 from strawberry.types import ExecutionContext
 
 from ..errors import GazeportError, LabelError, LabelNotFoundError
@@ -50,6 +50,11 @@ from .paths import resolve_inside
 from .state import ServerState
 
 log = logging.getLogger("gazeport.server")
+
+#: Aliases per request and nesting depth: a local server, but one request must not ask for a
+#: thousand pages of tasks at once.
+MAX_ALIASES = 20
+MAX_DEPTH = 8
 
 MASKED = (
     "The server failed unexpectedly; its log has the details. This is a bug in gazeport; "
@@ -176,8 +181,10 @@ class Query:
             has_more=offset + len(objects) < 1,
         )  # fmt: skip
 
-    @strawberry.field(description="The label store's project with its classes.")
-    async def project(self, info: strawberry.Info) -> Project:
+    @strawberry.field(description="The label store's project with its classes (id 1).")
+    async def project(self, info: strawberry.Info, id: int = 1) -> Project:
+        if id != 1:
+            raise LabelNotFoundError(f"There is no project {id}; a label store holds one, id 1.")
         return await in_thread(_project, label_store(state_of(info)))
 
     @strawberry.field(description="The classes in id order; retired (merged) ones on request.")
@@ -293,6 +300,8 @@ schema = GazeportSchema(
     query=Query,
     mutation=Mutation,
     extensions=[
-        lambda: MaskErrors(should_mask_error=lambda e: not _user_error(e), error_message=MASKED)
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaskErrors(should_mask_error=lambda e: not _user_error(e), error_message=MASKED),
     ],
 )
