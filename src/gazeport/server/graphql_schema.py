@@ -70,7 +70,7 @@ def _page(limit: int, offset: int) -> None:
 
 
 def _new_boxes(store: LabelStore, task_id: int, boxes: list[BoxInput]) -> list[NewBox]:
-    """Boxes checked before anything is written: a bad one changes nothing."""
+    """The boxes to insert, classes named by id (the store checks the values when inserting)."""
     classes = {check.name_key(c.name): c for c in store.classes()}
     out = []
     for b in boxes:
@@ -81,11 +81,10 @@ def _new_boxes(store: LabelStore, task_id: int, boxes: list[BoxInput]) -> list[N
                 f"There is no class {b.label!r} (known: {known}); add it with gazeport labels "
                 "classes --add."
             )
-        x, y, w, h = check.xywh(b.x, b.y, b.width, b.height)
         out.append(
             NewBox(
-                task_id, cls.id, x, y, w, h, check.confidence(b.confidence), check.tags(b.tags),
-                check.source(b.source.value), check.optional_text(b.author, "author"),
+                task_id, cls.id, b.x, b.y, b.width, b.height, b.confidence, tuple(b.tags),
+                b.source.value, b.author,
             )
         )  # fmt: skip
     return out
@@ -130,17 +129,13 @@ def _create_task(state: ServerState, data: CreateTaskInput) -> TaskRecord:
 
 def _update_task(state: ServerState, task_id: int, data: UpdateTaskInput) -> TaskRecord:
     store = label_store(state)
-    task = store.task(task_id)
-    have = {b.id for b in task.boxes}
-    unknown = [i for i in data.remove_box_ids if i not in have]
-    if unknown:
-        raise LabelNotFoundError(f"The task {task_id} has no box {unknown[0]}.")
     if data.boxes is not None and data.remove_box_ids:
         raise BadGraphQLInputError("Give boxes (replace all) or removeBoxIds, not both.")
-    new = _new_boxes(store, task_id, [*(data.boxes or []), *data.add_boxes])
-    store.add_boxes(new)  # one transaction: all or none
-    for box_id in sorted(have) if data.boxes is not None else data.remove_box_ids:
-        store.delete_box(task_id, box_id)
+    if data.boxes is not None or data.add_boxes or data.remove_box_ids:
+        store.change_boxes(
+            task_id, _new_boxes(store, task_id, [*(data.boxes or []), *data.add_boxes]),
+            data.remove_box_ids, replace=data.boxes is not None,
+        )  # fmt: skip
     if data.status is not None:
         store.set_status(task_id, data.status.value, by=data.reviewer, comment=data.comment)
     return store.task(task_id)

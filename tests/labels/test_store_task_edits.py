@@ -1,4 +1,5 @@
-"""LabelStore.delete_task: the task goes with its boxes and review history; ids stay unique."""
+"""LabelStore.delete_task (the task goes with its boxes and review history; ids stay unique) and
+LabelStore.change_boxes (add and remove boxes of a task in one transaction)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from pathlib import Path
 import pytest
 from tests.label_factories import candidate, candidates, recording
 
-from gazeport.errors import LabelNotFoundError
-from gazeport.labels import LabelStore, init_store
+from gazeport.errors import LabelError, LabelNotFoundError
+from gazeport.labels import LabelStore, NewBox, init_store
 
 
 @pytest.fixture
@@ -58,3 +59,33 @@ def test_delete_unknown_task(store: LabelStore) -> None:
     with pytest.raises(LabelNotFoundError, match="no task 99"):
         store.delete_task(99)
     assert store.count_tasks() == 3
+
+
+def _new(task_id: int, class_id: int = 1, w: float = 5.0) -> NewBox:
+    return NewBox(task_id, class_id, 1.0, 2.0, w, 5.0)
+
+
+def test_change_boxes_adds_and_removes_in_one_go(store: LabelStore) -> None:
+    a = store.add_box(1, "car", 0, 0, 9, 9).id
+    b = store.add_box(1, "person", 0, 0, 9, 9).id
+    (c,) = store.change_boxes(1, [_new(1, 2)], remove=[a])
+    assert [x.id for x in store.task(1).boxes] == [b, c]
+    ids = store.change_boxes(1, [_new(1), _new(1)], replace=True)
+    assert [x.id for x in store.task(1).boxes] == ids and min(ids) > c
+
+
+@pytest.mark.parametrize(
+    ("add", "remove", "match"),
+    [([_new(1), _new(1, w=0)], [], "zero or negative size"), ([_new(1)], [99], "no box 99"),
+     ([_new(2)], [], "for task 2 was given for task 1")],
+    ids=["bad-box", "unknown-box", "other-task"],
+)  # fmt: skip
+def test_change_boxes_is_all_or_nothing(store: LabelStore, add, remove, match) -> None:
+    keep = store.add_box(1, "car", 0, 0, 9, 9).id
+    with pytest.raises(LabelError, match=match):
+        store.change_boxes(1, add, remove)
+    with pytest.raises(LabelError, match="zero or negative size"):
+        store.change_boxes(1, [_new(1, w=-1)], replace=True)
+    assert [x.id for x in store.task(1).boxes] == [keep]
+    with pytest.raises(LabelNotFoundError, match="no task 42"):
+        store.change_boxes(42, [])
