@@ -551,3 +551,14 @@ def test_project_by_id_and_request_limits(client: TestClient) -> None:
     many = " ".join(f"a{i}: tasks(limit: 1000) {{ count }}" for i in range(25))
     assert "aliases" in gql_error(client, f"{{ {many} }}").lower()
     assert gql(client, "{ tasks { objects { boxes { id } reviews { id } } } }")["tasks"]
+
+
+def test_create_task_on_a_neon_recording(client: TestClient, study: Study) -> None:
+    from tests.scene_factories import NEON_SIZE, neon_with_video
+
+    neon_with_video(study.root / "recs" / "neon1", parts=((0.5, 1.0),), video_parts=(1,))
+    message = gql_error(client, CREATE, input={"recording": "recs/neon1", "frame": 5})
+    assert "gray frame" in message  # before the scene camera's first frame (0.5 s)
+    task = gql(client, CREATE, input={"recording": "recs/neon1", "frame": 25})["createTask"]
+    assert (task["width"], task["height"]) == NEON_SIZE and task["frameIndex"] == 25
+    assert task["recordingPath"] == "recs/neon1" and task["recordingId"]

@@ -28,6 +28,8 @@ from ..errors import GazeportError, LabelError, LabelNotFoundError
 from ..labels import LabelStore, NewBox, TaskRecord, sample_frames
 from ..labels import validation as check
 from ..labels.store_rows import relative_recording
+from ..recording import open_recording
+from ..recording.scene_frames import scene_frames
 from . import graphql_datasets as datasets
 from .graphql_context import BadGraphQLInputError, in_thread, label_store, state_of
 from .graphql_types import (
@@ -104,12 +106,14 @@ def _create_task(state: ServerState, data: CreateTaskInput) -> TaskRecord:
         raise LabelNotFoundError(
             f"There is no recording folder {data.recording!r} in the served folder."
         )
-    candidates = sample_frames(rec_dir, frames=[data.frame])
-    if not candidates:
-        raise LabelError(
-            f"Frame {data.frame} of {data.recording} is a gray frame without a scene picture; "
-            "pick another frame."
-        )
+    with open_recording(rec_dir) as rec:
+        frames = scene_frames(rec)
+        if 0 <= data.frame < len(frames) and not frames.real[data.frame]:
+            raise LabelError(
+                f"Frame {data.frame} of {data.recording} is a gray frame without a scene "
+                "picture (a gap in the scene video); pick another frame."
+            )  # said here: sample_frames would only warn and leave it out
+        candidates = sample_frames(rec, frames=[data.frame])
     candidate = candidates[0]
     stored = relative_recording(candidate.recording_dir, store.db_dir)
     added, _ = store.add_tasks([candidate])
