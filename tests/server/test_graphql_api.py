@@ -5,6 +5,7 @@ dataset export jobs, and the Guard's rules for POST /graphql."""
 from __future__ import annotations
 
 import json
+import threading
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -562,3 +563,40 @@ def test_create_task_on_a_neon_recording(client: TestClient, study: Study) -> No
     task = gql(client, CREATE, input={"recording": "recs/neon1", "frame": 25})["createTask"]
     assert (task["width"], task["height"]) == NEON_SIZE and task["frameIndex"] == 25
     assert task["recordingPath"] == "recs/neon1" and task["recordingId"]
+
+
+def test_second_export_into_a_busy_folder_is_refused(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = threading.Event()
+
+    def slow(*args: object, **kwargs: object) -> None:
+        release.wait(30)
+        raise LabelStoreLockedError("The label store is locked by another writer.")
+
+    monkeypatch.setattr("gazeport.server.graphql_exports.export_store", slow)
+    first = gql(client, EXPORT, input={"format": "CSV"})["datasetExport"]
+    try:
+        message = gql_error(client, EXPORT, input={"format": "CSV"})
+        assert f"export {first['jobId']} is still writing csv" in message
+        other = gql(client, EXPORT, input={"format": "CSV", "outDir": "datasets/csv2"})
+        assert other["datasetExport"]["jobId"] != first["jobId"]
+    finally:
+        release.set()
+        _wait(client)
+    assert gql(client, JOB, id=first["jobId"])["datasetExportJob"]["status"] == "failed"
+    assert gql(client, EXPORT, input={"format": "CSV"})["datasetExport"]["jobId"]  # free again
+    _wait(client)
+
+
+def test_symlink_out_of_the_root_is_refused(
+    client: TestClient, study: Study, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside"
+    core_with_video(outside / "rec", n_frames=5)
+    (study.root / "recs" / "link").symlink_to(outside / "rec")
+    message = gql_error(client, CREATE, input={"recording": "recs/link", "frame": 1})
+    assert "outside the served folder through a symbolic link" in message
+    (study.root / "out").symlink_to(outside)
+    message = gql_error(client, EXPORT, input={"format": "COCO", "outDir": "out/ds"})
+    assert "symbolic link" in message and not (outside / "ds").exists()

@@ -38,6 +38,11 @@ from ..errors import GazeportError
 log = logging.getLogger("gazeport.server")
 
 _TUPLE_FIELDS = ("statuses", "labels", "min_size", "frame_range", "min_image_size")
+_ACTIVE = ("queued", "running")
+
+
+class ExportBusyError(GazeportError, RuntimeError):
+    """Another export is still writing the same folder (both would replace it)."""
 
 
 class ExportJobs(Protocol):
@@ -92,6 +97,12 @@ class ThreadExports:
             "error": None, "result": None, "format": parsed.format, "out_dir": options["out_dir"],
         }  # fmt: skip
         with self._lock:
+            for other in self._jobs.values():
+                if other["out_dir"] == record["out_dir"] and other["status"] in _ACTIVE:
+                    raise ExportBusyError(
+                        f"The export {other['id']} is still writing {Path(other['out_dir']).name}; "
+                        "wait for it or pick another folder."
+                    )
             self._jobs[job_id] = record
         thread = threading.Thread(
             target=self._run, args=(job_id, Path(options["db"]), Path(options["out_dir"]), parsed),
