@@ -222,8 +222,16 @@ def test_create_task_twice_and_with_a_bad_label_changes_nothing(client: TestClie
         client, CREATE, input={"recording": "recs/core1", "frame": 4, "boxes": [bad]}
     )
     assert "no class 'truck'" in message and "car, person, sign" in message
+    bad = {**bad, "label": "car", "width": -2}
+    message = gql_error(
+        client, CREATE, input={"recording": "recs/core1", "frame": 4, "boxes": [bad]}
+    )
+    assert "zero or negative size" in message
     total = gql(client, '{ tasks(query: {recording: "core1"}) { totalCount } }')
     assert total["tasks"]["totalCount"] == 1
+    assert (
+        gql(client, CREATE, input={"recording": "recs/core1", "frame": 4})["createTask"]["id"] == 14
+    )
 
 
 # --- updateTask, deleteTask -------------------------------------------------------------------

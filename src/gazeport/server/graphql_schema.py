@@ -15,6 +15,7 @@ Errors: a gazeport error is a GraphQL error carrying its one sentence; anything 
 
 from __future__ import annotations
 
+import dataclasses
 import glob
 import logging
 from typing import Any
@@ -92,11 +93,26 @@ def _new_boxes(store: LabelStore, task_id: int, boxes: list[BoxInput]) -> list[N
     return out
 
 
-def _find_task(store: LabelStore, recording: str, recording_id: str, frame: int) -> TaskRecord:
-    for t in store.iter_tasks(recording_glob=glob.escape(recording)):
-        if t.recording_id == recording_id and t.frame_index == frame:
-            return t
-    raise LabelNotFoundError(f"The task of frame {frame} of {recording} was not stored.")
+def _check_boxes(boxes: list[NewBox]) -> None:
+    """The store's own checks of each box, before a task is made for them."""
+    for b in boxes:
+        check.xywh(b.x, b.y, b.w, b.h)
+        check.confidence(b.confidence)
+        check.tags(b.tags)
+        check.source(b.source)
+        check.optional_text(b.author, "author")
+
+
+def _stored_task(
+    store: LabelStore, recording: str, recording_id: str, frame: int
+) -> TaskRecord | None:
+    """The stored task of a frame: by its folder first, else anywhere (a copied recording
+    keeps its id, and a frame is stored once per recording id)."""
+    for pattern in (glob.escape(recording), None):
+        for t in store.iter_tasks(recording_glob=pattern):
+            if t.recording_id == recording_id and t.frame_index == frame:
+                return t
+    return None
 
 
 def _create_task(state: ServerState, data: CreateTaskInput) -> TaskRecord:
@@ -115,14 +131,19 @@ def _create_task(state: ServerState, data: CreateTaskInput) -> TaskRecord:
             )  # said here: sample_frames would only warn and leave it out
         candidates = sample_frames(rec, frames=[data.frame])
     candidate = candidates[0]
+    boxes = _new_boxes(store, 0, data.boxes)  # task id set below, once it exists
+    _check_boxes(boxes)
     stored = relative_recording(candidate.recording_dir, store.db_dir)
-    added, _ = store.add_tasks([candidate])
-    if not added:
-        old = _find_task(store, stored, candidate.recording_id, candidate.frame_index)
+    rid, k = candidate.recording_id, candidate.frame_index
+    old = _stored_task(store, stored, rid, k)  # asked first: a refused insert uses up an id
+    if old is not None:
         raise LabelError(f"Frame {data.frame} of {data.recording} is already task {old.id}.")
-    task = _find_task(store, stored, candidate.recording_id, candidate.frame_index)
+    store.add_tasks([candidate])
+    task = _stored_task(store, stored, rid, k)
+    if task is None:  # pragma: no cover - the store keeps what add_tasks added
+        raise LabelError(f"Frame {data.frame} of {data.recording} could not be stored.")
     try:
-        store.add_boxes(_new_boxes(store, task.id, data.boxes))
+        store.add_boxes([dataclasses.replace(b, task_id=task.id) for b in boxes])
     except GazeportError:
         store.delete_task(task.id)  # all or nothing: no half-made task
         raise
