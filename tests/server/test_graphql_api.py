@@ -25,6 +25,9 @@ from gazeport.server import create_app
 from tests.label_factories import candidates, recording
 from tests.scene_factories import core_with_video
 
+#: The synthetic Core recordings have 2D gaze and no world.intrinsics (fixations say so).
+pytestmark = pytest.mark.filterwarnings("ignore:.*has no usable world.intrinsics")
+
 BASE_URL = "http://127.0.0.1:8642"
 CORE_FRAMES = 30
 TASK_FIELDS = "id recording recordingPath frameIndex status width height boxes { id label x y width height tags }"

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from .database import init_store, open_store
+from .frame_tasks import BoxSpec, add_frame_task
 from .predictions import ImportReport
 from .records import (
     BOX_SOURCES,
@@ -35,6 +36,7 @@ __all__ = [
     "STATUSES",
     "BoxRecord",
     "BoxSource",
+    "BoxSpec",
     "ClassRecord",
     "FrameCandidate",
     "GazeSample",
@@ -47,6 +49,7 @@ __all__ = [
     "SizeStats",
     "TaskRecord",
     "TaskStatus",
+    "add_frame_task",
     "init_store",
     "open_store",
     "sample_frames",

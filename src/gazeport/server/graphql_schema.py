@@ -15,8 +15,6 @@ Errors: a gazeport error is a GraphQL error carrying its one sentence; anything 
 
 from __future__ import annotations
 
-import dataclasses
-import glob
 import logging
 from typing import Any
 
@@ -25,12 +23,9 @@ from graphql import GraphQLError
 from strawberry.extensions import MaskErrors, MaxAliasesLimiter, QueryDepthLimiter
 from strawberry.types import ExecutionContext
 
-from ..errors import GazeportError, LabelError, LabelNotFoundError
-from ..labels import LabelStore, NewBox, TaskRecord, sample_frames
-from ..labels import validation as check
-from ..labels.store_rows import relative_recording
-from ..recording import open_recording
-from ..recording.scene_frames import scene_frames
+from ..errors import GazeportError, LabelNotFoundError
+from ..labels import BoxSpec, LabelStore, TaskRecord, add_frame_task
+from ..labels.frame_tasks import new_boxes
 from . import graphql_datasets as datasets
 from .graphql_context import BadGraphQLInputError, in_thread, label_store, state_of
 from .graphql_types import (
@@ -72,84 +67,25 @@ def _page(limit: int, offset: int) -> None:
         raise BadGraphQLInputError(f"offset is {offset}, but it must be 0 or more.")
 
 
-def _new_boxes(store: LabelStore, task_id: int, boxes: list[BoxInput]) -> list[NewBox]:
-    """The boxes to insert, classes named by id (the store checks the values when inserting)."""
-    classes = {check.name_key(c.name): c for c in store.classes()}
+def _specs(boxes: list[BoxInput]) -> list[BoxSpec]:
     out = []
     for b in boxes:
-        cls = classes.get(check.name_key(check.label_name(b.label)))
-        if cls is None:
-            known = ", ".join(c.name for c in classes.values()) or "none"
-            raise LabelNotFoundError(
-                f"There is no class {b.label!r} (known: {known}); add it with gazeport labels "
-                "classes --add."
-            )
-        out.append(
-            NewBox(
-                task_id, cls.id, b.x, b.y, b.width, b.height, b.confidence, tuple(b.tags),
-                b.source.value, b.author,
-            )
-        )  # fmt: skip
+        spec = BoxSpec(b.label, b.x, b.y, b.width, b.height, b.confidence, tuple(b.tags),
+                       b.source.value, b.author)  # fmt: skip
+        out.append(spec)
     return out
 
 
-def _check_boxes(boxes: list[NewBox]) -> None:
-    """The store's own checks of each box, before a task is made for them."""
-    for b in boxes:
-        check.xywh(b.x, b.y, b.w, b.h)
-        check.confidence(b.confidence)
-        check.tags(b.tags)
-        check.source(b.source)
-        check.optional_text(b.author, "author")
-
-
-def _stored_task(
-    store: LabelStore, recording: str, recording_id: str, frame: int
-) -> TaskRecord | None:
-    """The stored task of a frame: by its folder first, else anywhere (a copied recording
-    keeps its id, and a frame is stored once per recording id)."""
-    for pattern in (glob.escape(recording), None):
-        for t in store.iter_tasks(recording_glob=pattern):
-            if t.recording_id == recording_id and t.frame_index == frame:
-                return t
-    return None
-
-
 def _create_task(state: ServerState, data: CreateTaskInput) -> TaskRecord:
-    store = label_store(state)
     rec_dir = resolve_inside(state.root, data.recording)
     if not rec_dir.is_dir():
         raise LabelNotFoundError(
             f"There is no recording folder {data.recording!r} in the served folder."
         )
-    with open_recording(rec_dir) as rec:
-        frames = scene_frames(rec)
-        if 0 <= data.frame < len(frames) and not frames.real[data.frame]:
-            raise LabelError(
-                f"Frame {data.frame} of {data.recording} is a gray frame without a scene "
-                "picture (a gap in the scene video); pick another frame."
-            )  # said here: sample_frames would only warn and leave it out
-        candidates = sample_frames(rec, frames=[data.frame])
-    candidate = candidates[0]
-    boxes = _new_boxes(store, 0, data.boxes)  # task id set below, once it exists
-    _check_boxes(boxes)
-    stored = relative_recording(candidate.recording_dir, store.db_dir)
-    rid, k = candidate.recording_id, candidate.frame_index
-    old = _stored_task(store, stored, rid, k)  # asked first: a refused insert uses up an id
-    if old is not None:
-        raise LabelError(f"Frame {data.frame} of {data.recording} is already task {old.id}.")
-    store.add_tasks([candidate])
-    task = _stored_task(store, stored, rid, k)
-    if task is None:  # pragma: no cover - the store keeps what add_tasks added
-        raise LabelError(f"Frame {data.frame} of {data.recording} could not be stored.")
-    try:
-        store.add_boxes([dataclasses.replace(b, task_id=task.id) for b in boxes])
-    except GazeportError:
-        store.delete_task(task.id)  # all or nothing: no half-made task
-        raise
-    if data.status.value != task.status:
-        store.set_status(task.id, data.status.value, by=data.reviewer, comment=data.comment)
-    return store.task(task.id)
+    return add_frame_task(
+        label_store(state), rec_dir, data.frame, _specs(data.boxes), data.status.value,
+        by=data.reviewer, comment=data.comment,
+    )  # fmt: skip
 
 
 def _update_task(state: ServerState, task_id: int, data: UpdateTaskInput) -> TaskRecord:
@@ -158,7 +94,7 @@ def _update_task(state: ServerState, task_id: int, data: UpdateTaskInput) -> Tas
         raise BadGraphQLInputError("Give boxes (replace all) or removeBoxIds, not both.")
     if data.boxes is not None or data.add_boxes or data.remove_box_ids:
         store.change_boxes(
-            task_id, _new_boxes(store, task_id, [*(data.boxes or []), *data.add_boxes]),
+            task_id, new_boxes(store, task_id, _specs([*(data.boxes or []), *data.add_boxes])),
             data.remove_box_ids, replace=data.boxes is not None,
         )  # fmt: skip
     if data.status is not None:
@@ -272,7 +208,7 @@ class Mutation:
         store = label_store(state_of(info))
 
         def add() -> Box:
-            (new,) = _new_boxes(store, task_id, [input])
+            (new,) = new_boxes(store, task_id, _specs([input]))
             (box_id,) = store.add_boxes([new])
             return Box.of(next(b for b in store.task(task_id).boxes if b.id == box_id))
 
