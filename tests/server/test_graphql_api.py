@@ -537,6 +537,9 @@ def test_export_uses_the_apps_job_registry(client: TestClient, study: Study) -> 
             return "job-1"
 
         def get(self, job_id: str) -> dict[str, Any]:
+            if job_id == "job-2":  # another registry's names: completed, images
+                return {"id": "job-2", "status": "completed", "progress": 1.0,
+                        "result": {"images": 4, "boxes": 7}}  # fmt: skip
             if job_id != "job-1":
                 raise KeyError(job_id)
             return {"id": "job-1", "status": "running", "done": 2, "total": 5, "error": None,
@@ -553,7 +556,9 @@ def test_export_uses_the_apps_job_registry(client: TestClient, study: Study) -> 
     json.dumps(options)  # JSON-able, as the interface says
     job = gql(client, JOB, id="job-1")["datasetExportJob"]
     assert (job["status"], job["done"], job["total"]) == ("running", 2, 5)
-    assert "no dataset export job" in gql_error(client, JOB, id="job-2")
+    job = gql(client, JOB, id="job-2")["datasetExportJob"]
+    assert (job["status"], job["tasks"], job["boxes"]) == ("done", 4, 7)
+    assert "no dataset export job" in gql_error(client, JOB, id="job-3")
     assert "graphql_exports" not in client.app.state.gazeport.extras  # type: ignore[attr-defined]
 
 

@@ -1,8 +1,8 @@
 """What the GraphQL resolvers share: the app's state, its label store and a worker thread.
 
 The label store is opened once per app from ``state.db`` and kept in
-``state.extras["label_store"]`` (closed with the app), so the labels pages and ``/graphql``
-share one :class:`~gazeport.labels.LabelStore` (it serialises its calls). Resolvers are async
+``state.extras["labels"]`` (closed with the app; the key the labels routes use too), so the
+labels pages and ``/graphql`` share one :class:`~gazeport.labels.LabelStore` (it serialises its calls). Resolvers are async
 and run the store's blocking calls in a worker thread (:func:`in_thread`), so a slow frame
 decode or a locked database never stalls the server's event loop.
 """
@@ -41,10 +41,10 @@ def state_of(info: Info[Any, Any]) -> ServerState:
 
 def label_store(state: ServerState) -> LabelStore:
     """The app's label store, opened on first use; :class:`NoLabelStoreError` without ``--db``."""
-    store = state.extras.get("label_store")
+    store = state.extras.get("labels")
     if store is None:
         with _opening:
-            store = state.extras.get("label_store")
+            store = state.extras.get("labels")
             if store is None:
                 if state.db is None:
                     raise NoLabelStoreError(
@@ -52,7 +52,7 @@ def label_store(state: ServerState) -> LabelStore:
                         "study.sqlite (make one with gazeport labels init)."
                     )
                 store = open_store(state.db)
-                state.extras["label_store"] = store
+                state.extras["labels"] = store
     assert isinstance(store, LabelStore)
     return store
 

@@ -31,6 +31,13 @@ from .paths import is_inside, relative_posix, resolve_inside
 from .state import ServerState
 
 FALLBACK_KEY = "graphql_exports"
+#: Other names registries give the statuses of the interface.
+_STATUS_NAMES = {
+    "completed": "done",
+    "succeeded": "done",
+    "error": "failed",
+    "canceled": "cancelled",
+}
 
 
 class UnknownExportJobError(GazeportError, LookupError):
@@ -110,12 +117,17 @@ def as_job(state: ServerState, record: dict[str, Any]) -> ExportJob:
     if out_dir and is_inside(state.root, Path(out_dir)):
         out_rel = relative_posix(state.root, Path(out_dir))
     progress = record.get("progress") or {}
+    if not isinstance(progress, dict):  # a fraction, as some registries report it
+        progress = {}
+    status = str(record.get("status"))
     return ExportJob(
-        job_id=str(record.get("id") or record.get("job_id")), status=str(record.get("status")),
+        job_id=str(record.get("id") or record.get("job_id")),
+        status=_STATUS_NAMES.get(status, status),
         format=record.get("format") or (record.get("options") or {}).get("format"),
         out_dir=out_rel, done=int(record.get("done", progress.get("done", 0)) or 0),
         total=int(record.get("total", progress.get("total", 0)) or 0),
-        error=record.get("error"), tasks=result.get("tasks"), boxes=result.get("boxes"),
+        error=record.get("error"), tasks=result.get("tasks", result.get("images")),
+        boxes=result.get("boxes"),
         splits=result.get("splits"),
     )  # fmt: skip
 
