@@ -427,7 +427,7 @@ def test_token_is_required(study: Study, tmp_path: Path) -> None:
 
 EXPORT = """mutation($input: DatasetExportInput!) { datasetExport(input: $input) {
   jobId status format outDir } }"""
-JOB = "query($id: String!) { datasetExportJob(id: $id) { jobId status outDir done total error tasks boxes splits } }"
+JOB = "query($id: String!) { datasetExportJob(id: $id) { jobId status outDir done total progress error tasks boxes splits } }"
 
 
 def _wait(client: TestClient) -> None:
@@ -451,7 +451,7 @@ def test_dataset_export_runs_to_completion_yolo(client: TestClient, study: Study
     _wait(client)
     job = gql(client, JOB, id=started["jobId"])["datasetExportJob"]
     assert job["status"] == "done", job
-    assert (job["tasks"], job["boxes"], job["error"]) == (3, 3, None)
+    assert (job["tasks"], job["boxes"], job["error"], job["progress"]) == (3, 3, None, 1.0)
     assert job["splits"] == {"train": 3}
     out = study.root / "datasets" / "yolo"
     assert sorted(p.name for p in (out / "images" / "train").iterdir()) == [
@@ -555,9 +555,9 @@ def test_export_uses_the_apps_job_registry(client: TestClient, study: Study) -> 
     assert options["split"] == {"train": 0.8, "val": 0.2}
     json.dumps(options)  # JSON-able, as the interface says
     job = gql(client, JOB, id="job-1")["datasetExportJob"]
-    assert (job["status"], job["done"], job["total"]) == ("running", 2, 5)
+    assert (job["status"], job["done"], job["total"], job["progress"]) == ("running", 2, 5, 0.4)
     job = gql(client, JOB, id="job-2")["datasetExportJob"]
-    assert (job["status"], job["tasks"], job["boxes"]) == ("done", 4, 7)
+    assert (job["status"], job["tasks"], job["boxes"], job["progress"]) == ("done", 4, 7, 1.0)
     assert "no dataset export job" in gql_error(client, JOB, id="job-3")
     assert "graphql_exports" not in client.app.state.gazeport.extras  # type: ignore[attr-defined]
 

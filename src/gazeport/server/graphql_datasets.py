@@ -117,15 +117,19 @@ def as_job(state: ServerState, record: dict[str, Any]) -> ExportJob:
     if out_dir and is_inside(state.root, Path(out_dir)):
         out_rel = relative_posix(state.root, Path(out_dir))
     progress = record.get("progress") or {}
+    fraction = float(progress) if isinstance(progress, int | float) else None
     if not isinstance(progress, dict):  # a fraction, as some registries report it
         progress = {}
     status = str(record.get("status"))
+    done = int(record.get("done", progress.get("done", 0)) or 0)
+    total = int(record.get("total", progress.get("total", 0)) or 0)
+    if fraction is None:
+        fraction = 1.0 if _STATUS_NAMES.get(status, status) == "done" else done / max(total, 1)
     return ExportJob(
         job_id=str(record.get("id") or record.get("job_id")),
         status=_STATUS_NAMES.get(status, status),
         format=record.get("format") or (record.get("options") or {}).get("format"),
-        out_dir=out_rel, done=int(record.get("done", progress.get("done", 0)) or 0),
-        total=int(record.get("total", progress.get("total", 0)) or 0),
+        out_dir=out_rel, done=done, total=total, progress=round(fraction, 4),
         error=record.get("error"), tasks=result.get("tasks", result.get("images")),
         boxes=result.get("boxes"),
         splits=result.get("splits"),
@@ -155,7 +159,7 @@ def job(state: ServerState, job_id: str) -> ExportJob:
     for registry in registries(state):
         try:
             record = registry.get(job_id)
-        except KeyError:
+        except LookupError:  # KeyError, or a registry's own unknown-job error
             record = None
         if record is not None:
             return as_job(state, record)

@@ -15,7 +15,9 @@ runs the exports when it is there. ``datasetExport`` needs only two of its metho
     The job's state: ``{"id", "status"`` (``queued``, ``running``, ``done``, ``failed``,
     ``cancelled``) ``, "done", "total", "error"`` (one sentence or None) ``, "result"`` (None
     until done, then ``{"out_dir", "tasks", "boxes", "splits", "images_written",
-    "image_problems"}``) ``}``; ``KeyError`` (or None) for an unknown id.
+    "image_problems"}``) ``}``; None or a ``LookupError`` (``KeyError``) for an unknown id.
+    Tolerated too: ``"completed"`` for done, ``"progress"`` as a fraction, ``"images"`` for
+    ``"tasks"`` in the result.
 
 Without a registry, :class:`ThreadExports` (kept in ``state.extras["graphql_exports"]``) is that
 interface in its smallest form: one thread per export and an in-memory status record, no queue,

@@ -231,6 +231,7 @@ class ExportJob:
     out_dir: str | None = strawberry.field(description="The folder, relative to the served one.")
     done: int = strawberry.field(description="Images (or tasks) written so far.")
     total: int
+    progress: float = strawberry.field(description="From 0 to 1.")
     error: str | None
     tasks: int | None = strawberry.field(description="Tasks exported (when done).")
     boxes: int | None = strawberry.field(description="Boxes exported (when done).")
