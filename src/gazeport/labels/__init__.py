@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from .database import init_store, open_store
+from .frame_tasks import BoxSpec, add_frame_task
 from .predictions import ImportReport
 from .records import (
     BOX_SOURCES,
@@ -36,6 +37,7 @@ __all__ = [
     "STATUSES",
     "BoxRecord",
     "BoxSource",
+    "BoxSpec",
     "ClassRecord",
     "FrameCandidate",
     "GazeSample",
@@ -50,6 +52,7 @@ __all__ = [
     "TaskRecord",
     "TaskStatus",
     "TrackResult",
+    "add_frame_task",
     "init_store",
     "interpolate_track",
     "open_store",

@@ -331,6 +331,13 @@ class LabelStore:
         with self._read() as c:
             return self._records(c, [self._task_row(c, task_id)])[0]
 
+    def delete_task(self, task_id: int) -> None:
+        """Delete a task with its boxes and review history (``ON DELETE CASCADE``); its id is
+        never given to another task, and sampling the same frame again makes a new task."""
+        with self._write() as c:
+            self._task_row(c, task_id)
+            c.execute("DELETE FROM tasks WHERE id = ?", (int(task_id),))
+
     # --- boxes ------------------------------------------------------------------------------
 
     def _box(self, c: sqlite3.Connection, task_id: int, box_id: int) -> BoxRecord:
@@ -373,6 +380,28 @@ class LabelStore:
             ids.append(int(cur.lastrowid or 0))
             c.execute("UPDATE tasks SET updated = ? WHERE id = ?", (when, b.task_id))
         return ids
+
+    def change_boxes(
+        self, task_id: int, add: Iterable[NewBox] = (), remove: Iterable[int] = (),
+        *, replace: bool = False,
+    ) -> list[int]:  # fmt: skip
+        """Add ``add`` to the task and delete its boxes ``remove`` (every old box with
+        ``replace``) in one transaction: all or nothing. Returns the new boxes' ids."""
+        with self._write() as c:
+            self._task_row(c, task_id)
+            old = {r[0] for r in c.execute("SELECT id FROM boxes WHERE task_id = ?", (task_id,))}
+            gone = sorted(old) if replace else [int(i) for i in remove]
+            for box_id in gone:
+                if box_id not in old:
+                    raise LabelNotFoundError(f"The task {task_id} has no box {box_id}.")
+            new = list(add)
+            for b in new:
+                if b.task_id != int(task_id):
+                    raise LabelError(f"A box for task {b.task_id} was given for task {task_id}.")
+            ids = self._insert_boxes(c, new)
+            c.executemany("DELETE FROM boxes WHERE id = ?", [(i,) for i in gone])
+            c.execute("UPDATE tasks SET updated = ? WHERE id = ?", (now_iso(), int(task_id)))
+            return ids
 
     def edit_box(
         self, task_id: int, box_id: int, label: str | None = None,

@@ -24,7 +24,7 @@ from fastapi.staticfiles import StaticFiles
 
 from .._version import __version__
 from ..errors import RecordingNotFoundError
-from . import routes_annotations, routes_labels, routes_pages, routes_recordings
+from . import routes_annotations, routes_graphql, routes_labels, routes_pages, routes_recordings
 from .error_responses import install_error_handlers
 from .recordings import Catalog
 from .routes_pages import STATIC_DIR
@@ -38,6 +38,7 @@ ROUTER_MODULES: tuple[ModuleType, ...] = (
     routes_recordings,
     routes_annotations,
     routes_labels,
+    routes_graphql,
     routes_pages,
 )
 

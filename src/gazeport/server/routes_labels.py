@@ -44,7 +44,8 @@ def label_store(state: ServerState) -> LabelStore:
         if store is None:
             if state.db is None:
                 raise NoLabelStoreError(
-                    "This server has no label store; start gazeport serve with --db FILE."
+                    "This server has no label store; start it with gazeport serve --db "
+                    "study.sqlite (make one with gazeport labels init)."
                 )
             store = state.extras["labels"] = open_store(state.db)
         return store
