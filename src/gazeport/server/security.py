@@ -19,7 +19,7 @@ so a new router is protected without doing anything. The rules, in the order the
    (``curl``, scripts) and is accepted: browsers always send ``Origin`` on such requests.
 4. **Body size**: a body larger than ``max_body_bytes`` (``max_upload_bytes`` for
    ``multipart/form-data``) is refused with ``413``, by ``Content-Length`` before reading and
-   by counting while reading a chunked body.
+   by reading a body without ``Content-Length`` (chunked) here first, up to the limit.
 
 Every response gets ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: same-origin``,
 ``X-Frame-Options: DENY`` and a Content-Security-Policy that allows only this origin (no CDN,
@@ -121,10 +121,6 @@ class GuardSettings:
         return name in LOOPBACK_NAMES or name in self.allowed_hosts
 
 
-class _BodyTooLarge(Exception):
-    pass
-
-
 def _headers(scope: Scope) -> dict[str, str]:
     out: dict[str, str] = {}
     for key, value in scope.get("headers", ()):
@@ -190,22 +186,19 @@ class Guard:
             if length is not None and (not length.isdigit() or int(length) > limit):
                 await _refuse(send, 413, _too_large(limit))
                 return
-            receive = _counting(receive, limit)
-        started = False
+            if length is None:  # chunked: read it here, so that too much is refused whole
+                body = await _read_body(receive, limit)
+                if body is None:
+                    await _refuse(send, 413, _too_large(limit))
+                    return
+                receive = _replay(body, receive)
 
         async def send_safe(message: Message) -> None:
-            nonlocal started
             if message["type"] == "http.response.start":
-                started = True
                 message = {**message, "headers": [*message.get("headers", ()), *_SAFE_HEADERS]}
             await send(message)
 
-        try:
-            await self.app(scope, receive, send_safe)
-        except _BodyTooLarge:
-            if started:
-                raise
-            await _refuse(send, 413, _too_large(self.settings.max_body_bytes))
+        await self.app(scope, receive, send_safe)
 
     async def _check_token(self, scope: Scope, headers: dict[str, str], send: Send) -> bool:
         """Refuse (and return True) unless the request carries the token; on a GET with the
@@ -281,16 +274,32 @@ def _too_large(limit: int) -> str:
     return f"The request body is larger than the server's limit of {limit // (1024 * 1024)} MB."
 
 
-def _counting(receive: Receive, limit: int) -> Receive:
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    """The whole body of a request without Content-Length, or None once it exceeds ``limit``."""
+    parts: list[bytes] = []
     seen = 0
-
-    async def wrapped() -> Message:
-        nonlocal seen
+    while True:
         message = await receive()
-        if message["type"] == "http.request":
-            seen += len(message.get("body", b""))
-            if seen > limit:
-                raise _BodyTooLarge
-        return message
+        if message["type"] != "http.request":
+            return b"".join(parts)
+        chunk = message.get("body", b"")
+        seen += len(chunk)
+        if seen > limit:
+            return None
+        parts.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(parts)
 
-    return wrapped
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that hands the app ``body`` once, then what the server sends (disconnect)."""
+    sent = False
+
+    async def replayed() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replayed
