@@ -85,8 +85,18 @@ def test_bad_sort_key_is_400(client) -> None:
 def test_one_recording(client) -> None:
     rid = ids(client)["core/001"]
     data = client.get(f"/api/recordings/{rid}").json()
-    assert data["frames"] == {"count": CORE_FRAMES, "width": 160, "height": 120}
+    assert data["frames"] == {"count": CORE_FRAMES, "width": 160, "height": 120, "first_real": 0}
     assert "gaze" in data["streams"]
+
+
+def test_first_real_frame_of_a_neon_recording(client, study) -> None:
+    rid = ids(client)["neon/walk"]
+    first = client.get(f"/api/recordings/{rid}").json()["frames"]["first_real"]
+    assert first == int(np.flatnonzero(scene_frames(study.neon).real)[0]) > 0
+    r = client.get(f"/api/recordings/{rid}/frames/{first + 3}.jpg")
+    image = cv2.imdecode(np.frombuffer(r.content, np.uint8), cv2.IMREAD_COLOR)
+    assert image.shape == (72, 96, 3)
+    assert frame_number(image) == 3  # the part's video frame 3
 
 
 def test_unknown_id_is_404_everywhere(client) -> None:

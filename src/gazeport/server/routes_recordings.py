@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import cv2
+import numpy as np
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 
@@ -96,7 +97,11 @@ def recording(state: State, rid: str) -> dict[str, Any]:
         opened = _opened(state, rid)
         with opened.lock:
             frames = opened.frames
-            out["frames"] = {"count": len(frames), "width": frames.width, "height": frames.height}
+            real = np.flatnonzero(frames.real)
+            out["frames"] = {
+                "count": len(frames), "width": frames.width, "height": frames.height,
+                "first_real": int(real[0]) if real.size else None,
+            }  # fmt: skip
             out["streams"] = sorted(
                 name for name in ("gaze", "pupil", "fixations", "blinks", "events")
                 if opened.rec.has_stream(name)
