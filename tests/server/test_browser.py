@@ -66,6 +66,8 @@ def server(tmp_path_factory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    # The machine is shared: wait on explicit states for longer than the 5 s default.
+    playwright_api.expect.set_options(timeout=20_000)
     with playwright_api.sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield b
@@ -141,7 +143,7 @@ def test_player_placeholder_shows_the_first_frame(server, page, tmp_path) -> Non
     expect(p.locator("#title")).to_have_text("walk")
     img = p.locator("#frame")
     expect(img).to_be_visible()
-    p.wait_for_function("document.getElementById('frame').naturalWidth > 0")
+    p.wait_for_function("document.getElementById('frame').naturalWidth > 0", timeout=20_000)
     _shot(p, "player-placeholder", tmp_path)
     assert not problems, problems
 

@@ -64,20 +64,24 @@ class PlayableVideo:
 
 
 def original_video(frames: SceneFrames) -> PlayableVideo | None:
-    """The recording's own video when a browser can play it as the whole timeline: one H.264
-    ``.mp4`` part holding every real frame; else ``None``."""
+    """The recording's own video when a browser can play it as the whole timeline: every real
+    frame in one H.264 ``.mp4`` part (other parts lost or absent: their frames are gray anyway);
+    else ``None``."""
     table = frames.table
-    if len(table.parts) != 1 or table.parts[0].suffix.lower() != ".mp4" or not len(frames):
+    real = np.flatnonzero(frames.real)
+    if not real.size:
         return None
-    part = table.parts[0]
+    containers = np.unique(table.rows["container_idx"][real])
+    if containers.size != 1:
+        return None
+    part = table.parts[int(containers[0])]
+    if part.suffix.lower() != ".mp4":
+        return None
     try:
         info = probe(part)
     except (CorruptFileError, OSError):
         return None
     if info.codec != "h264" or info.time_base is None:
-        return None
-    real = np.flatnonzero(frames.real)
-    if not real.size:
         return None
     pts = table.rows["pts"][real].astype(np.int64)
     return PlayableVideo(
@@ -142,7 +146,7 @@ def write_proxy(
         for i, frame in enumerate(reader.frames()):
             if cancel is not None and cancel.is_set():
                 writer.cancel(remove=True)
-                raise GazeportError("The video proxy was cancelled.")
+                raise ProxyCancelled("The video proxy was cancelled.")
             writer.write(frame.image, float(seconds[i]))
             if progress is not None and i % 30 == 0:
                 progress(i / n)
@@ -160,6 +164,10 @@ def write_proxy(
         path, "proxy", np.arange(n, dtype=np.int64), frames.timestamp_ns.astype(np.int64),
         video_time_s,
     )  # fmt: skip
+
+
+class ProxyCancelled(GazeportError):
+    """The server stopped while a proxy was being written (its partial file is removed)."""
 
 
 class ProxyBuilder:
@@ -204,6 +212,8 @@ class ProxyBuilder:
 
         try:
             write_proxy(frames, folder, progress, self._cancel)
+        except ProxyCancelled:
+            log.info("video proxy for %s cancelled", frames.recording_dir)
         except Exception as exc:  # the reason is shown to the user; the log keeps the detail
             log.error("video proxy for %s failed", frames.recording_dir, exc_info=exc)
             message = str(exc) if isinstance(exc, GazeportError) else type(exc).__name__
