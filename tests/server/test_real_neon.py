@@ -58,9 +58,11 @@ def test_listing_frames_video_and_gaze(real) -> None:
 
 def test_event_round_trip(real) -> None:
     client, entry, rec = real
+    before = tree_hashes(rec, ignore=(".neon_player",))
     url = f"/api/recordings/{entry['id']}/annotations"
     n = client.get(url).json()["count"]
     added = client.post(url, json={"label": "door.open", "frame": 20}).json()["items"]
     (row,) = [e for e in added if e["name"] == "door.open"]
     assert row["frame_index"] == 20
     assert client.delete(f"{url}/{row['index']}").json()["count"] == n
+    assert tree_hashes(rec, ignore=(".neon_player",)) == before  # Neon Player's folder only
