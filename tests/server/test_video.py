@@ -108,3 +108,19 @@ def test_range_beyond_the_end_is_416(video) -> None:
     r = client.get(url, headers={"Range": f"bytes={len(whole) + 10}-"})
     assert r.status_code == 416
     assert r.headers["content-range"] == f"bytes */{len(whole)}"
+
+
+@pytest.mark.parametrize("value", ["bytes=abc", "items=0-1", "bytes=5"])
+def test_malformed_range_is_400_json(video, value) -> None:
+    client, url, _ = video
+    r = client.get(url, headers={"Range": value})
+    assert r.status_code == 400
+    assert "byte range" in r.json()["error"]
+
+
+def test_head_of_the_video(video) -> None:
+    client, url, whole = video
+    r = client.head(url)
+    assert r.status_code == 200
+    assert int(r.headers["content-length"]) == len(whole)
+    assert r.headers["accept-ranges"] == "bytes"

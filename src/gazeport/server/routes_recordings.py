@@ -3,6 +3,7 @@ fixations and blinks (see :mod:`gazeport.server.scene_data` for the time convent
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 import cv2
@@ -172,8 +173,13 @@ def video_status(state: State, rid: str) -> dict[str, Any]:
     return out
 
 
-@router.get(
+#: What a Range header of a video request may say (one or more byte ranges).
+_RANGE = re.compile(r"^bytes=\s*(\d+-\d*|-\d+)(\s*,\s*(\d+-\d*|-\d+))*\s*$")
+
+
+@router.api_route(
     "/recordings/{rid}/video",
+    methods=["GET", "HEAD"],
     summary="The scene video (H.264, Range requests)",
     response_class=FileResponse,
     responses={
@@ -182,7 +188,13 @@ def video_status(state: State, rid: str) -> dict[str, Any]:
     },
 )
 def video(state: State, rid: str, request: Request) -> Response:
-    """The scene video a browser plays (``Accept-Ranges: bytes``; ``206`` for a Range)."""
+    """The scene video a browser plays (``Accept-Ranges: bytes``; ``206`` for a Range, ``416``
+    for a range beyond the end)."""
+    asked = request.headers.get("range")
+    if asked is not None and not _RANGE.match(asked):
+        return error_response(
+            400, f"The Range header {asked!r} is not a byte range like 'bytes=0-1023'."
+        )
     status, progress, playable, error = _video_status(state, rid)
     if status == "failed":
         return error_response(500, error or "The browser video could not be prepared.")
