@@ -18,6 +18,7 @@ from .error_responses import error_response
 from .paths import resolve_inside
 from .recordings import OpenRecording, RecordingEntry
 from .state import ServerState, server_state
+from .video_proxy import original_video
 
 router = APIRouter(prefix="/api", tags=["recordings"])
 State = Annotated[ServerState, Depends(server_state)]
@@ -147,9 +148,10 @@ def frame_jpeg(state: State, rid: str, index: int) -> Response:
 
 def _video_status(state: ServerState, rid: str) -> tuple[str, float, Any, str | None]:
     opened = _opened(state, rid)
-    with opened.lock:
-        frames = opened.frames
-    return state.proxies.status(frames)
+    frames = opened.frames
+    # probing demuxes the whole file: once per recording, not on every Range request
+    original = opened.cached("original_video", lambda: original_video(frames))
+    return state.proxies.status(frames, original)
 
 
 def _preparing(progress: float) -> JSONResponse:

@@ -179,12 +179,15 @@ class ProxyBuilder:
         self._threads: dict[str, threading.Thread] = {}
         self._progress: dict[str, float] = {}
         self._failed: dict[str, str] = {}
+        self._ready: dict[str, PlayableVideo] = {}  #: proxies read once, by key
         self._cancel = threading.Event()
 
-    def status(self, frames: SceneFrames) -> tuple[str, float, PlayableVideo | None, str | None]:
-        """``(state, progress, video, error)``: ``ready`` with the video, ``preparing`` (a build
-        was started or is running), or ``failed`` with the reason. Starts a build if needed."""
-        original = original_video(frames)
+    def status(
+        self, frames: SceneFrames, original: PlayableVideo | None
+    ) -> tuple[str, float, PlayableVideo | None, str | None]:
+        """``(state, progress, video, error)``: ``ready`` with the video (``original`` when the
+        caller found one, see :func:`original_video`), ``preparing`` (a build was started or is
+        running), or ``failed`` with the reason. Starts a build if needed."""
         if original is not None:
             return "ready", 1.0, original, None
         key = proxy_key(frames)
@@ -192,11 +195,14 @@ class ProxyBuilder:
         with self._lock:
             if key in self._failed:
                 return "failed", 0.0, None, self._failed[key]
+            if key in self._ready:
+                return "ready", 1.0, self._ready[key], None
             running = self._threads.get(key)
             if running is not None and running.is_alive():
                 return "preparing", self._progress.get(key, 0.0), None, None
             ready = _load_proxy(folder)
             if ready is not None:
+                self._ready[key] = ready
                 return "ready", 1.0, ready, None
             thread = threading.Thread(
                 target=self._build, args=(key, frames, folder), name=f"proxy-{key}", daemon=True
