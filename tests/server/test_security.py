@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import types
 from pathlib import Path
 
 import pytest
+from fastapi import APIRouter, WebSocket  # module level: FastAPI resolves the annotations here
+from starlette.websockets import WebSocketDisconnect
 
-from gazeport.server import create_app
+from gazeport.server import ROUTER_MODULES, create_app
 from gazeport.server.app import TokenRequiredError
 from gazeport.server.paths import PathOutsideRootError, resolve_inside
 from gazeport.server.security import TOKEN_COOKIE, is_loopback, split_host
@@ -245,3 +248,26 @@ def test_resolve_inside(tmp_path: Path) -> None:
     assert resolve_inside(tmp_path, "inner") == (tmp_path / "a").resolve()  # inside: fine
     with pytest.raises(PathOutsideRootError):
         resolve_inside(tmp_path / "a", "../a")
+
+
+def test_cross_origin_websocket_is_closed(study, tmp_path) -> None:
+    router = APIRouter()
+
+    @router.websocket("/ws")
+    async def echo(ws: WebSocket) -> None:
+        await ws.accept()
+        await ws.send_text("hello")
+        await ws.close()
+
+    extra = types.SimpleNamespace(router=router)
+    with make_client(study.root, cache_dir=tmp_path / "c", routers=[extra, *ROUTER_MODULES]) as c:
+        url = "ws://127.0.0.1:8642/ws"
+        with c.websocket_connect(url, headers={"Origin": ORIGIN}) as ws:
+            assert ws.receive_text() == "hello"
+        for headers in ({"Origin": "http://evil.com"}, {"Origin": ORIGIN, "Host": "evil.com"}):
+            with (
+                pytest.raises(WebSocketDisconnect) as refused,
+                c.websocket_connect(url, headers=headers),
+            ):
+                pass
+            assert refused.value.code == 1008

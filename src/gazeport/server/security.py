@@ -12,10 +12,10 @@ so a new router is protected without doing anything. The rules, in the order the
    cookie. A ``GET`` with ``?token=<token>`` (the address the server prints) sets that cookie
    (``HttpOnly; SameSite=Strict``) and redirects to the same address without the token, so it
    stays out of the history and of Referer headers. Missing or wrong: ``401``.
-3. **Same-origin writes** (CSRF): a ``POST``/``PUT``/``PATCH``/``DELETE`` whose ``Origin`` (or,
-   without one, ``Referer``) is not this server's own origin (``scheme://Host``), whose
-   ``Origin`` is ``null``, or whose ``Sec-Fetch-Site`` is ``cross-site``/``same-site``, is
-   refused with ``403``. A request with none of these headers is not from a browser page
+3. **Same-origin writes** (CSRF): a ``POST``/``PUT``/``PATCH``/``DELETE`` or a WebSocket
+   handshake whose ``Origin`` (or, without one, ``Referer``) is not this server's own origin
+   (``scheme://Host``), whose ``Origin`` is ``null``, or whose ``Sec-Fetch-Site`` is
+   ``cross-site``/``same-site``, is refused with ``403`` (a WebSocket is closed, code 1008). A request with none of these headers is not from a browser page
    (``curl``, scripts) and is accepted: browsers always send ``Origin`` on such requests.
 4. **Body size**: a body larger than ``max_body_bytes`` (``max_upload_bytes`` for
    ``multipart/form-data``) is refused with ``413``, by ``Content-Length`` before reading and
@@ -24,6 +24,8 @@ so a new router is protected without doing anything. The rules, in the order the
 Every response gets ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: same-origin``,
 ``X-Frame-Options: DENY`` and a Content-Security-Policy that allows only this origin (no CDN,
 no inline script). Refusals are JSON ``{"error": "<sentence>"}`` like every other error.
+Reads from other origins are not blocked, but no CORS header is ever sent, so another site's
+page cannot read the answers.
 """
 
 from __future__ import annotations
@@ -142,6 +144,16 @@ async def _refuse(
     await send({"type": "http.response.body", "body": body})
 
 
+def _closing(send: Send) -> Send:
+    """A ``send`` that turns a refusal into closing the WebSocket handshake (code 1008)."""
+
+    async def close(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            await send({"type": "websocket.close", "code": 1008})
+
+    return close
+
+
 def _origin_of(url: str) -> str | None:
     parts = urlsplit(url)
     if not parts.scheme or not parts.netloc:
@@ -162,23 +174,26 @@ class Guard:
             return
         headers = _headers(scope)
         host = headers.get("host")
+        # a refused WebSocket handshake is closed (policy violation), not answered with JSON
+        deny = send if scope["type"] == "http" else _closing(send)
         if not self.settings.host_allowed(host):
             await _refuse(
-                send, 400,
+                deny, 400,
                 f"The Host header {host!r} is not this server's address; open it as "
                 "http://127.0.0.1 or the address gazeport serve printed.",
             )  # fmt: skip
             return
         if self.settings.token is not None:
-            done = await self._check_token(scope, headers, send)
+            done = await self._check_token(scope, headers, deny)
             if done:
                 return
         method = scope.get("method", "GET")
-        if method in STATE_CHANGING:
+        if scope["type"] == "websocket" or method in STATE_CHANGING:
             problem = self._cross_origin(scope, headers)
             if problem:
-                await _refuse(send, 403, problem)
+                await _refuse(deny, 403, problem)
                 return
+        if method in STATE_CHANGING:
             limit = self.settings.max_body_bytes
             if headers.get("content-type", "").lower().startswith("multipart/form-data"):
                 limit = self.settings.max_upload_bytes
@@ -252,7 +267,10 @@ class Guard:
 
     def _cross_origin(self, scope: Scope, headers: dict[str, str]) -> str | None:
         """Why a state-changing request comes from another site's page, or None."""
-        own = f"{scope.get('scheme', 'http')}://{headers.get('host', '')}".lower()
+        scheme = {"ws": "http", "wss": "https"}.get(
+            scope.get("scheme", "http"), scope.get("scheme", "http")
+        )
+        own = f"{scheme}://{headers.get('host', '')}".lower()
         site = headers.get("sec-fetch-site")
         if site is not None and site.lower() not in ("same-origin", "none"):
             return f"A {site} request may not change anything here; use this server's own pages."
