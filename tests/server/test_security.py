@@ -271,3 +271,14 @@ def test_cross_origin_websocket_is_closed(study, tmp_path) -> None:
             ):
                 pass
             assert refused.value.code == 1008
+
+
+def test_bound_to_every_interface_accepts_addresses_and_the_host_name(study, tmp_path) -> None:
+    import socket
+
+    options = {"token": "t", "host": "0.0.0.0", "cache_dir": tmp_path / "c"}
+    auth = {"Authorization": "Bearer t"}
+    with make_client(study.root, **options) as c:
+        for host in ("192.168.1.20:8642", "[fe80::1]:8642", f"{socket.gethostname()}:8642"):
+            assert c.get("/api/health", headers={"Host": host, **auth}).status_code == 200, host
+        assert c.get("/api/health", headers={"Host": "evil.com", **auth}).status_code == 400

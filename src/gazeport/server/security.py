@@ -5,8 +5,10 @@ so a new router is protected without doing anything. The rules, in the order the
 
 1. **Host** (DNS rebinding): the ``Host`` header must be ``127.0.0.1``, ``localhost`` or
    ``[::1]`` (any port), or one of the configured hosts (the ``--host`` the server is bound to,
-   ``allowed_hosts``). Otherwise ``400``. A page of ``evil.example`` whose name was pointed at
-   127.0.0.1 sends ``Host: evil.example`` and is refused.
+   ``allowed_hosts``); bound to every interface (``0.0.0.0``), also this machine's host name
+   and any IP address (a rebinding attack needs a DNS name). Otherwise ``400``. A page of
+   ``evil.example`` whose name was pointed at 127.0.0.1 sends ``Host: evil.example`` and is
+   refused.
 2. **Token**: when the server has a token (always when bound to a non-loopback address), every
    request must carry it as ``Authorization: Bearer <token>`` or in the ``gazeport_token``
    cookie. A ``GET`` with ``?token=<token>`` (the address the server prints) sets that cookie
@@ -33,6 +35,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import secrets
+import socket
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
@@ -47,6 +50,8 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 TOKEN_COOKIE = "gazeport_token"
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
+#: Bind addresses meaning every interface.
+WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: Default limit of a request body that is not an upload (JSON) [bytes].
 MAX_BODY_BYTES = 16 * 1024 * 1024
@@ -101,6 +106,8 @@ class GuardSettings:
     allowed_hosts: frozenset[str] = field(default_factory=frozenset)
     max_body_bytes: int = MAX_BODY_BYTES
     max_upload_bytes: int = MAX_UPLOAD_BYTES
+    #: Bound to every interface: any IP address literal is accepted as Host as well.
+    any_address: bool = False
 
     @classmethod
     def make(
@@ -111,8 +118,13 @@ class GuardSettings:
         max_body_bytes: int = MAX_BODY_BYTES,
         max_upload_bytes: int = MAX_UPLOAD_BYTES,
     ) -> GuardSettings:
-        names = frozenset(split_host(h)[0] for h in hosts if h and h not in ("0.0.0.0", "::"))
-        return cls(token, names, int(max_body_bytes), int(max_upload_bytes))
+        hosts = [h for h in hosts if h]
+        wildcard = any(h in WILDCARD_HOSTS for h in hosts)
+        names = {split_host(h)[0] if not h.startswith("[") else h.strip("[]").lower()
+                 for h in hosts if h not in WILDCARD_HOSTS}  # fmt: skip
+        if wildcard:  # reachable by this machine's names too
+            names.add(socket.gethostname().lower())  # not getfqdn: it may wait on DNS
+        return cls(token, frozenset(names), int(max_body_bytes), int(max_upload_bytes), wildcard)
 
     def host_allowed(self, host_header: str | None) -> bool:
         if not host_header:
@@ -120,7 +132,17 @@ class GuardSettings:
         name, port = split_host(host_header)
         if port is not None and not port.isdigit():
             return False
-        return name in LOOPBACK_NAMES or name in self.allowed_hosts
+        if name in LOOPBACK_NAMES or name in self.allowed_hosts:
+            return True
+        return self.any_address and _is_ip(name)
+
+
+def _is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
 
 
 def _headers(scope: Scope) -> dict[str, str]:
