@@ -179,9 +179,9 @@ def video_status(state: State, rid: str) -> dict[str, Any]:
 _RANGE = re.compile(r"^bytes=\s*(\d+-\d*|-\d+)(\s*,\s*(\d+-\d*|-\d+))*\s*$")
 
 
-@router.api_route(
+@router.head("/recordings/{rid}/video", include_in_schema=False)
+@router.get(
     "/recordings/{rid}/video",
-    methods=["GET", "HEAD"],
     summary="The scene video (H.264, Range requests)",
     response_class=FileResponse,
     responses={
