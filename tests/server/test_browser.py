@@ -149,11 +149,12 @@ def test_player_placeholder_shows_the_first_frame(server, page, tmp_path) -> Non
     assert not problems, problems
 
 
-def test_other_pages_load_cleanly(server, page) -> None:
+def test_other_pages_load_cleanly(server, page, tmp_path) -> None:
     p, problems = page
     expect = playwright_api.expect
     for path, title in (("/labels", "Labels"), ("/datasets", "Datasets"), ("/docs", "HTTP API")):
         p.goto(f"{server}{path}")
         expect(p.locator("h1")).to_have_text(title)
     expect(p.locator(".endpoint").first).to_be_visible()
+    _shot(p, "api-docs", tmp_path)
     assert not problems, problems
