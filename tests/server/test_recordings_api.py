@@ -212,3 +212,12 @@ def test_lookup_by_path(client) -> None:
     assert r.json()["id"] == ids(client)["neon/walk"]
     missing = client.get("/api/recordings/lookup", params={"path": "neon"})
     assert missing.status_code == 404
+
+
+def test_root_that_is_a_recording(study, tmp_path) -> None:
+    from tests.server.server_factories import make_client
+
+    with make_client(study.core, cache_dir=tmp_path / "c") as c:
+        (entry,) = c.get("/api/recordings").json()["recordings"]
+        assert entry["path"] == "." and entry["name"] == "001"
+        assert c.get(f"/api/recordings/{entry['id']}/frames/0.jpg").status_code == 200

@@ -124,3 +124,23 @@ def test_head_of_the_video(video) -> None:
     assert r.status_code == 200
     assert int(r.headers["content-length"]) == len(whole)
     assert r.headers["accept-ranges"] == "bytes"
+
+
+def test_failed_proxy_is_a_sentence(client, monkeypatch) -> None:
+    from gazeport.errors import ExportError
+    from gazeport.server import video_proxy
+
+    def broken(*args, **kwargs):
+        raise ExportError("No frame could be encoded.")
+
+    monkeypatch.setattr(video_proxy, "write_proxy", broken)
+    rid = ids(client)["core/001"]
+    assert client.get(f"/api/recordings/{rid}/video").status_code == 202
+    wait_for_video(client)
+    status = client.get(f"/api/recordings/{rid}/video/status").json()
+    assert status["status"] == "failed"
+    assert "No frame could be encoded." in status["error"]
+    for path in ("video", "video/timestamps"):
+        r = client.get(f"/api/recordings/{rid}/{path}")
+        assert r.status_code == 500
+        assert r.json() == {"error": status["error"]}
