@@ -18,6 +18,7 @@ import anyio.to_thread
 from strawberry.types import Info
 
 from ..errors import GazeportError
+from .routes_labels import NoLabelStoreError, label_store
 from .state import ServerState
 
 T = TypeVar("T")
@@ -36,3 +37,12 @@ def state_of(info: Info[Any, Any]) -> ServerState:
 async def in_thread(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """``fn(*args, **kwargs)`` in a worker thread."""
     return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs))
+
+
+__all__ = [
+    "BadGraphQLInputError",
+    "NoLabelStoreError",
+    "in_thread",
+    "label_store",
+    "state_of",
+]
