@@ -67,7 +67,7 @@ def test_without_db_every_route_says_how_to_start(study: LabelStudy, tmp_path: P
         for path in ("/api/labels/project", "/api/labels/tasks", "/api/labels/tasks/1"):
             r = c.get(path)
             assert r.status_code == 400
-            assert "start gazeport serve with --db" in r.json()["error"]
+            assert "gazeport serve --db" in r.json()["error"]
 
 
 def test_available(client: TestClient, study: LabelStudy, tmp_path: Path):
