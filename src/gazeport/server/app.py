@@ -24,7 +24,7 @@ from fastapi.staticfiles import StaticFiles
 
 from .._version import __version__
 from ..errors import RecordingNotFoundError
-from . import routes_annotations, routes_pages, routes_recordings
+from . import routes_annotations, routes_pages, routes_recordings, routes_trim
 from .error_responses import install_error_handlers
 from .recordings import Catalog
 from .routes_pages import STATIC_DIR
@@ -34,7 +34,12 @@ from .video_proxy import ProxyBuilder
 
 #: Every router, in the order routes are matched. Add new ones (routes_jobs, routes_labels,
 #: routes_datasets, graphql) before routes_pages.
-ROUTER_MODULES: tuple[ModuleType, ...] = (routes_recordings, routes_annotations, routes_pages)
+ROUTER_MODULES: tuple[ModuleType, ...] = (
+    routes_recordings,
+    routes_annotations,
+    routes_trim,
+    routes_pages,
+)
 
 
 class TokenRequiredError(ValueError):
