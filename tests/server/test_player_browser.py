@@ -1,7 +1,9 @@
 """The player page in a real browser (Playwright driving Debian's Chromium).
 
-One server per module on a free loopback port with a synthetic Core recording whose world video
-is H.264 (frame ``i`` shows the number ``i``), one browser. Every test fails on any console
+One server per module on a free loopback port, one browser. The recordings: a synthetic Pupil
+Capture recording (gaze that fixates and jumps, blinks) whose world video is H.264, played as it
+is, and a Core one with an mpeg4 video, played from a proxy built while the page shows still
+frames. Every test fails on any console
 error or warning, page error, failed request or HTTP error. Skipped, with the reason, where
 Chromium or Playwright is missing.
 """
@@ -25,7 +27,7 @@ uvicorn = pytest.importorskip("uvicorn")
 
 from gazeport.recording.annotation_stores import annotation_store  # noqa: E402
 from gazeport.server import create_app  # noqa: E402
-from tests.scene_factories import core_with_video  # noqa: E402
+from tests.scene_factories import capture_with_video, core_with_video  # noqa: E402
 from tests.video_factories import write_video  # noqa: E402
 
 CHROMIUM = os.environ.get("GAZEPORT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -37,7 +39,7 @@ pytestmark = pytest.mark.skipif(
     reason=f"Chromium not found at {CHROMIUM} (apt-get install chromium)",
 )
 SHOTS = os.environ.get("GAZEPORT_SCREENSHOTS")
-N_FRAMES = 90
+N_FRAMES = 180  # 6 s at 30 fps
 HOTKEY, LABEL = "x", "Looks at target"
 
 
@@ -48,9 +50,10 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self, url: str, rid: str) -> None:
+    def __init__(self, url: str, ids: dict[str, str]) -> None:
         self.url = url
-        self.rid = rid
+        self.ids = ids
+        self.rid = ids["capture/001"]
 
     def get(self, path: str) -> dict:
         with urllib.request.urlopen(f"{self.url}{path}", timeout=10) as r:
@@ -64,10 +67,11 @@ class Server:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[Server]:
-    """uvicorn in a thread serving one Core recording with an H.264 world video."""
+    """uvicorn in a thread serving the two recordings (see the module docstring)."""
     base = tmp_path_factory.mktemp("player")
-    rec = core_with_video(base / "study" / "core" / "001", n_frames=N_FRAMES)
-    write_video(rec / "world.mp4", N_FRAMES, codec="libx264", size=(320, 240))
+    rec = capture_with_video(base / "study" / "capture" / "001", seconds=N_FRAMES / 30)
+    write_video(rec / "world.mp4", N_FRAMES, codec="libx264", size=(640, 480))
+    core_with_video(base / "study" / "core" / "002", n_frames=30)
     annotation_store(rec).update_definitions({LABEL: HOTKEY, "Blink": "b"}, ["My annotation"])
     app = create_app(base / "study", cache_dir=base / "cache")
     port = _free_port()
@@ -82,8 +86,8 @@ def server(tmp_path_factory) -> Iterator[Server]:
         time.sleep(0.05)
     url = f"http://127.0.0.1:{port}"
     with urllib.request.urlopen(f"{url}/api/recordings", timeout=10) as r:
-        rid = json.loads(r.read())["recordings"][0]["id"]
-    yield Server(url, rid)
+        ids = {rec["path"]: rec["id"] for rec in json.loads(r.read())["recordings"]}
+    yield Server(url, ids)
     srv.should_exit = True
     thread.join(10)
 
@@ -128,8 +132,8 @@ def player(browser, server) -> Iterator[tuple[object, Problems]]:
     context.close()
 
 
-def _open(page, server: Server) -> None:
-    page.goto(f"{server.url}/player/{server.rid}")
+def _open(page, server: Server, rid: str | None = None) -> None:
+    page.goto(f"{server.url}/player/{rid or server.rid}")
     _ready(page)
 
 
@@ -164,6 +168,8 @@ def test_player_loads_and_space_plays(player, tmp_path) -> None:
     page, problems = player
     expect = playwright_api.expect
     expect(page.locator("#title")).to_have_text("001")
+    fixations = page.evaluate("() => window.gazeportPlayer.timeline.data.fixations.length")
+    assert fixations > 5  # the timeline row has them
     expect(page.locator("#frame-readout")).to_have_text(f"0 / {N_FRAMES - 1}")
     expect(page.locator("#time-readout")).to_have_text("0.000 s")
     expect(page.locator("#trim-text")).to_contain_text(f"frames 0 – {N_FRAMES - 1}")
@@ -172,9 +178,51 @@ def test_player_loads_and_space_plays(player, tmp_path) -> None:
     page.wait_for_function(
         "() => Number(document.getElementById('frame-readout').dataset.frame) >= 10", timeout=10000
     )
+    page.keyboard.press("ArrowRight")  # playing: faster, as in Pupil Player
+    expect(page.locator("#speed")).to_have_value("1.5")
+    page.keyboard.press("Shift+<")
+    expect(page.locator("#speed")).to_have_value("1")
     page.keyboard.press("Space")
     expect(page.locator("body")).to_have_attribute("data-playing", "no")
     assert _frame(page) >= 10
+    assert not problems, problems
+
+
+def test_playback_stops_at_the_right_trim_mark(player) -> None:
+    page, problems = player
+    _seek(page, 20)
+    page.keyboard.press("[")
+    _seek(page, 40)
+    with page.expect_response(lambda r: r.url.endswith("/trim") and r.request.method == "PUT"):
+        page.keyboard.press("]")
+    _seek(page, 30)
+    page.keyboard.press("Space")
+    playwright_api.expect(page.locator("body")).to_have_attribute(
+        "data-playing", "no", timeout=10000
+    )
+    page.wait_for_function("() => !document.getElementById('video').seeking")
+    assert _frame(page) == 40 and _shown(page) == 40
+    page.keyboard.press("Space")  # at the right mark: back to the left one, paused
+    page.wait_for_function("() => document.getElementById('frame-readout').dataset.frame === '20'")
+    assert not problems, problems
+
+
+def test_mpeg4_recording_shows_still_frames_until_its_proxy_is_ready(browser, server) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    problems = Problems()
+    problems.watch(page)
+    stills: list[str] = []
+    page.on("response", lambda r: "/frames/" in r.url and r.ok and stills.append(r.url))
+    page.goto(f"{server.url}/player/{server.ids['core/002']}")
+    page.wait_for_selector("body[data-ready=yes]")
+    _ready(page)  # the proxy got built meanwhile
+    page.keyboard.press("Shift+ArrowRight")
+    page.wait_for_function("() => document.getElementById('frame-readout').dataset.frame === '1'")
+    page.wait_for_function("() => !document.getElementById('video').seeking")
+    assert _shown(page) == 1
+    assert any(u.endswith("/frames/0.jpg") for u in stills)  # shown before the video was
+    context.close()
     assert not problems, problems
 
 
@@ -244,7 +292,7 @@ def test_trim_marks_by_keys_and_drag_persist_after_reload(player, server) -> Non
     assert not problems, problems
 
 
-def test_annotation_hotkey_adds_an_annotation(player, server) -> None:
+def test_annotation_hotkey_adds_an_annotation(player, server, tmp_path) -> None:
     page, problems = player
     expect = playwright_api.expect
     before = server.get(f"/api/recordings/{server.rid}/annotations")["count"]
@@ -260,6 +308,13 @@ def test_annotation_hotkey_adds_an_annotation(player, server) -> None:
     assert listing["count"] == before + 1
     assert [a["frame_index"] for a in listing["items"] if a["label"] == LABEL] == [25]
 
+    _seek(page, 120)
+    with page.expect_response(lambda r: r.request.method == "POST"):
+        page.keyboard.press("b")
+    expect(items).to_have_count(before + 2)
+    _shot(page, "player-annotations", tmp_path)
+    with page.expect_response(lambda r: r.request.method == "DELETE"):
+        items.filter(has_text="Blink").locator("button[title=Delete]").click()
     row = items.filter(has_text=LABEL).first
     row.locator("button[title=Edit]").click()
     page.fill("#annotations-panel .ann-edit input[name=label]", "Renamed")

@@ -33,8 +33,8 @@ export class AnnotationsPanel {
     const [defs, listing] = await Promise.all([api(`${this.base}/definitions`), api(this.base)]);
     this.definitions = defs.definitions;
     this.editable = defs.editable;
+    this._renderDefinitions(); // first: the hotkeys take the first colours
     this._setItems(listing);
-    this._renderDefinitions();
   }
 
   /** Add an annotation with `label` at the frame shown now (a hotkey or a chip). */

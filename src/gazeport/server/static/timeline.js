@@ -31,11 +31,15 @@ const COLORS = {
   hover: "rgba(255, 255, 255, 0.25)",
 };
 
-/** A stable colour per annotation label. */
+const PALETTE = ["#4cd38a", "#ff7eb6", "#56c2ff", "#c792ea", "#ff9f43", "#2ee6d6", "#ffd166", "#a3e635"];
+
+const COLOR_OF = new Map();
+
+/** A colour per annotation label: the palette in the order labels are first seen (the
+ * definitions are drawn first, so each hotkey gets its own colour), stable for the page. */
 export function labelColor(label) {
-  let h = 0;
-  for (const ch of label) h = (h * 31 + ch.codePointAt(0)) % 360;
-  return `hsl(${(h * 137) % 360}, 70%, 62%)`;
+  if (!COLOR_OF.has(label)) COLOR_OF.set(label, PALETTE[COLOR_OF.size % PALETTE.length]);
+  return COLOR_OF.get(label);
 }
 
 /** 83.25 → "1:23.25" (minutes:seconds) for the ruler. */
@@ -61,6 +65,7 @@ export class Timeline {
     this.t1 = times[this.count - 1] || 1;
     if (this.t1 <= this.t0) this.t1 = this.t0 + 1;
     this.handlers = handlers;
+    this.view = [this.t0, this.t1]; // the visible time span (wheel zooms, follows the playhead)
     this.frame = 0;
     this.trim = { start: 0, end: Math.max(this.count - 1, 0) };
     this.data = { fixations: [], blinks: [], annotations: [] };
@@ -73,6 +78,8 @@ export class Timeline {
     canvas.addEventListener("pointermove", (e) => this._move(e));
     canvas.addEventListener("pointerup", (e) => this._up(e));
     canvas.addEventListener("pointercancel", (e) => this._up(e));
+    canvas.addEventListener("wheel", (e) => this._wheel(e), { passive: false });
+    canvas.addEventListener("dblclick", () => this.resetView());
     canvas.addEventListener("pointerleave", () => {
       this.hoverX = null;
       this.hoverHandle = null;
@@ -88,6 +95,38 @@ export class Timeline {
 
   setFrame(frame) {
     this.frame = frame;
+    const t = this.times[frame];
+    const [v0, v1] = this.view;
+    if (!this.drag && (t < v0 || t > v1)) this._setView(t - (v1 - v0) * 0.1, v1 - v0); // follow
+    this.draw();
+  }
+
+  /** Show the whole recording again (double click). */
+  resetView() {
+    this.view = [this.t0, this.t1];
+    this.draw();
+  }
+
+  _setView(start, span) {
+    const full = this.t1 - this.t0;
+    const s = Math.min(Math.max(span, Math.min(full, 0.5)), full);
+    const v0 = Math.min(Math.max(start, this.t0), this.t1 - s);
+    this.view = [v0, v0 + s];
+  }
+
+  _wheel(e) {
+    e.preventDefault();
+    const { x } = this._point(e);
+    const [v0, v1] = this.view;
+    const span = v1 - v0;
+    if (Math.abs(e.deltaX) > Math.abs(e.deltaY) || e.shiftKey) {
+      const d = (e.shiftKey ? e.deltaY : e.deltaX) / (this.width - LABEL_W - PAD_R);
+      this._setView(v0 + d * span, span); // pan
+    } else {
+      const at = this.timeAtX(Math.max(x, LABEL_W));
+      const next = span * Math.exp(e.deltaY * 0.002);
+      this._setView(at - ((at - v0) / span) * next, next); // zoom around the pointer
+    }
     this.draw();
   }
 
@@ -102,7 +141,14 @@ export class Timeline {
 
   xOfTime(t) {
     const w = this.width - LABEL_W - PAD_R;
-    return LABEL_W + ((t - this.t0) / (this.t1 - this.t0)) * w;
+    const [v0, v1] = this.view;
+    return LABEL_W + ((t - v0) / (v1 - v0)) * w;
+  }
+
+  timeAtX(x) {
+    const w = this.width - LABEL_W - PAD_R;
+    const [v0, v1] = this.view;
+    return v0 + ((x - LABEL_W) / w) * (v1 - v0);
   }
 
   xOfFrame(frame) {
@@ -111,8 +157,7 @@ export class Timeline {
 
   /** The frame nearest to x. */
   frameAtX(x) {
-    const w = this.width - LABEL_W - PAD_R;
-    const t = this.t0 + ((x - LABEL_W) / w) * (this.t1 - this.t0);
+    const t = this.timeAtX(x);
     let lo = 0;
     let hi = this.count - 1;
     while (lo < hi) {
@@ -202,27 +247,60 @@ export class Timeline {
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.fillStyle = COLORS.bg;
     ctx.fillRect(0, 0, cssW, this.height);
-    this._ruler(ctx, cssW);
-    this._trimRow(ctx);
-    ROWS.forEach((name, i) => this._row(ctx, name, i, cssW));
-    this._outside(ctx);
+    ctx.font = "11px system-ui, sans-serif";
+    ctx.textBaseline = "middle";
+    // the rows' backgrounds and names, then everything on the time axis, clipped to it
+    this._band(ctx, "Trim", RULER_H, TRIM_H, COLORS.row, cssW, true);
+    ROWS.forEach((name, i) => {
+      const y = RULER_H + TRIM_H + i * ROW_H;
+      this._band(ctx, name, y, ROW_H, i % 2 ? COLORS.row : COLORS.rowAlt, cssW, false);
+    });
+    ctx.fillStyle = COLORS.label;
+    ctx.fillText(this._zoomed() ? "Time (zoomed)" : "Time", 12, RULER_H / 2);
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(LABEL_W - HANDLE_W, 0, cssW - LABEL_W - PAD_R + 2 * HANDLE_W, this.height);
+    ctx.clip();
+    this._ticks(ctx, cssW);
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(LABEL_W, 0, cssW - LABEL_W - PAD_R, this.height);
+    ctx.clip();
+    ROWS.forEach((name, i) => this._events(ctx, name, RULER_H + TRIM_H + i * ROW_H));
+    this._outside(ctx, cssW);
+    ctx.restore();
+    this._trim(ctx);
     this._playhead(ctx);
+    this._tip(ctx, cssW);
+    ctx.restore();
   }
 
-  _ruler(ctx, cssW) {
-    const span = this.t1 - this.t0;
+  _zoomed() {
+    return this.view[0] > this.t0 + 1e-9 || this.view[1] < this.t1 - 1e-9;
+  }
+
+  _band(ctx, name, y, h, color, cssW, bold) {
+    ctx.fillStyle = color;
+    ctx.fillRect(0, y, cssW, h);
+    ctx.fillStyle = bold ? "#b9c3d6" : COLORS.label;
+    ctx.font = `${bold ? "600 " : ""}11px system-ui, sans-serif`;
+    ctx.fillText(name, 12, y + h / 2);
+    ctx.font = "11px system-ui, sans-serif";
+  }
+
+  _ticks(ctx, cssW) {
+    const [v0, v1] = this.view;
+    const span = v1 - v0;
     const px = cssW - LABEL_W - PAD_R;
     const steps = [0.04, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600];
     const step = steps.find((s) => (s / span) * px >= 70) || 3600;
-    ctx.font = "11px system-ui, sans-serif";
-    ctx.textBaseline = "middle";
-    ctx.fillStyle = COLORS.label;
-    ctx.fillText("Time", 12, RULER_H / 2);
-    const first = Math.ceil(this.t0 / step) * step;
-    for (let t = first; t <= this.t1 + 1e-9; t += step) {
+    const first = Math.ceil(v0 / step - 1e-9) * step;
+    for (let t = first; t <= v1 + 1e-9; t += step) {
       const x = this.xOfTime(t);
       ctx.fillStyle = COLORS.tick;
       ctx.fillRect(Math.round(x), RULER_H - 7, 1, 7);
+      ctx.fillStyle = "rgba(255, 255, 255, 0.035)";
+      ctx.fillRect(Math.round(x), RULER_H + TRIM_H, 1, this.height - RULER_H - TRIM_H);
       ctx.fillStyle = COLORS.tickText;
       ctx.fillText(tickText(t, step), x + 4, RULER_H / 2 - 1);
     }
@@ -232,43 +310,13 @@ export class Timeline {
     }
   }
 
-  _trimRow(ctx) {
-    const y = RULER_H;
-    ctx.fillStyle = COLORS.row;
-    ctx.fillRect(0, y, this.width, TRIM_H);
-    ctx.fillStyle = COLORS.label;
-    ctx.font = "600 11px system-ui, sans-serif";
-    ctx.fillText("Trim", 12, y + TRIM_H / 2);
-    const xs = this.xOfFrame(this.trim.start);
-    const xe = this.xOfFrame(this.trim.end);
-    ctx.fillStyle = COLORS.trimFill;
-    ctx.fillRect(xs, y + 6, Math.max(xe - xs, 1), TRIM_H - 12);
-    ctx.fillStyle = COLORS.trimLine;
-    ctx.fillRect(xs, y + TRIM_H / 2 - 1, Math.max(xe - xs, 1), 2);
-    for (const [name, x] of [["start", xs], ["end", xe]]) {
-      const hot = this.hoverHandle === name || (this.drag && this.drag.handle === name);
-      ctx.fillStyle = hot ? COLORS.handleHover : COLORS.handle;
-      roundRect(ctx, x - HANDLE_W / 2, y + 2, HANDLE_W, TRIM_H - 4, 3);
-      ctx.fill();
-      ctx.fillStyle = "rgba(0, 0, 0, 0.45)";
-      ctx.fillRect(x - 2, y + 8, 1, TRIM_H - 16);
-      ctx.fillRect(x + 1, y + 8, 1, TRIM_H - 16);
-    }
-  }
-
-  _row(ctx, name, i, cssW) {
-    const y = RULER_H + TRIM_H + i * ROW_H;
-    ctx.fillStyle = i % 2 ? COLORS.row : COLORS.rowAlt;
-    ctx.fillRect(0, y, cssW, ROW_H);
-    ctx.fillStyle = COLORS.label;
-    ctx.font = "11px system-ui, sans-serif";
-    ctx.textBaseline = "middle";
-    ctx.fillText(name, 12, y + ROW_H / 2);
+  _events(ctx, name, y) {
     const bar = (start, end, color) => {
       const x0 = this.xOfTime(start);
       const x1 = this.xOfTime(end);
       ctx.fillStyle = color;
-      ctx.fillRect(x0, y + 5, Math.max(x1 - x0, 2), ROW_H - 10);
+      roundRect(ctx, x0, y + 5, Math.max(x1 - x0, 2), ROW_H - 10, 2);
+      ctx.fill();
     };
     if (name === "Fixations") {
       for (const f of this.data.fixations) bar(f.start_s, f.end_s, COLORS.fixation);
@@ -289,13 +337,33 @@ export class Timeline {
     }
   }
 
-  _outside(ctx) {
+  _outside(ctx, cssW) {
     const top = RULER_H + TRIM_H;
     const xs = this.xOfFrame(this.trim.start);
     const xe = this.xOfFrame(this.trim.end);
     ctx.fillStyle = COLORS.outside;
     ctx.fillRect(LABEL_W, top, Math.max(xs - LABEL_W, 0), this.height - top);
-    ctx.fillRect(xe, top, Math.max(this.width - PAD_R - xe, 0), this.height - top);
+    ctx.fillRect(xe, top, Math.max(cssW - PAD_R - xe, 0), this.height - top);
+  }
+
+  _trim(ctx) {
+    const y = RULER_H;
+    const xs = this.xOfFrame(this.trim.start);
+    const xe = this.xOfFrame(this.trim.end);
+    ctx.fillStyle = COLORS.trimFill;
+    ctx.fillRect(xs, y + 4, Math.max(xe - xs, 1), TRIM_H - 8);
+    ctx.fillStyle = COLORS.trimLine;
+    ctx.fillRect(xs, y + 4, Math.max(xe - xs, 1), 2);
+    ctx.fillRect(xs, y + TRIM_H - 6, Math.max(xe - xs, 1), 2);
+    for (const [name, x] of [["start", xs], ["end", xe]]) {
+      const hot = this.hoverHandle === name || (this.drag && this.drag.handle === name);
+      ctx.fillStyle = hot ? COLORS.handleHover : COLORS.handle;
+      roundRect(ctx, x - HANDLE_W / 2, y + 1, HANDLE_W, TRIM_H - 2, 3);
+      ctx.fill();
+      ctx.fillStyle = "rgba(0, 0, 0, 0.45)";
+      ctx.fillRect(x - 2, y + 7, 1, TRIM_H - 14);
+      ctx.fillRect(x + 1, y + 7, 1, TRIM_H - 14);
+    }
   }
 
   _playhead(ctx) {
@@ -308,6 +376,22 @@ export class Timeline {
     ctx.lineTo(x, RULER_H - 3);
     ctx.closePath();
     ctx.fill();
+  }
+
+  /** While a trim handle is hovered or dragged: its frame and time, in the ruler. */
+  _tip(ctx, cssW) {
+    const which = this.drag?.handle || this.hoverHandle;
+    if (!which) return;
+    const frame = this.trim[which];
+    const text = `${which === "start" ? "Left" : "Right"} mark · frame ${frame} · ${this.times[frame].toFixed(3)} s`;
+    ctx.font = "600 11px system-ui, sans-serif";
+    const w = ctx.measureText(text).width + 14;
+    const x = Math.min(Math.max(this.xOfFrame(frame) - w / 2, LABEL_W), cssW - PAD_R - w);
+    ctx.fillStyle = "#f5d142";
+    roundRect(ctx, x, 2, w, RULER_H - 6, 4);
+    ctx.fill();
+    ctx.fillStyle = "#1b1f27";
+    ctx.fillText(text, x + 7, RULER_H / 2 - 1);
   }
 }
 
