@@ -27,7 +27,7 @@ uvicorn = pytest.importorskip("uvicorn")
 
 from gazeport.recording.annotation_stores import annotation_store  # noqa: E402
 from gazeport.server import create_app  # noqa: E402
-from tests.scene_factories import capture_with_video, core_with_video  # noqa: E402
+from tests.scene_factories import capture_with_video, core_with_video, neon_with_video  # noqa: E402
 from tests.video_factories import write_video  # noqa: E402
 
 CHROMIUM = os.environ.get("GAZEPORT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -72,6 +72,7 @@ def server(tmp_path_factory) -> Iterator[Server]:
     rec = capture_with_video(base / "study" / "capture" / "001", seconds=N_FRAMES / 30)
     write_video(rec / "world.mp4", N_FRAMES, codec="libx264", size=(640, 480))
     core_with_video(base / "study" / "core" / "002", n_frames=30)
+    neon_with_video(base / "study" / "neon" / "walk", parts=((0.5, 1.0),))
     annotation_store(rec).update_definitions({LABEL: HOTKEY, "Blink": "b"}, ["My annotation"])
     app = create_app(base / "study", cache_dir=base / "cache")
     port = _free_port()
@@ -226,7 +227,7 @@ def test_mpeg4_recording_shows_still_frames_until_its_proxy_is_ready(browser, se
     assert not problems, problems
 
 
-def test_arrow_steps_exactly_one_frame_when_paused(player) -> None:
+def test_arrow_steps_exactly_one_frame_when_paused(player, tmp_path) -> None:
     page, problems = player
     for expected in (1, 2, 3):
         page.keyboard.press("ArrowRight")
@@ -244,6 +245,7 @@ def test_arrow_steps_exactly_one_frame_when_paused(player) -> None:
     playwright_api.expect(page.locator("#help")).to_be_visible()
     playwright_api.expect(page.locator("#help-rows")).to_contain_text("Previous / next frame")
     playwright_api.expect(page.locator("#help-hotkeys")).to_contain_text(LABEL)
+    _shot(page, "player-help", tmp_path)
     page.keyboard.press("Escape")
     playwright_api.expect(page.locator("#help")).to_be_hidden()
     assert not problems, problems
@@ -357,4 +359,102 @@ def test_e_posts_the_export_with_the_trim_range(player) -> None:
     page.wait_for_function(
         "() => Number(document.getElementById('frame-readout').dataset.frame) > 25", timeout=10000
     )
+    assert not problems, problems
+
+
+FAKE_JOBS_JS = """
+export function mountJobList(element, options) {
+  element.dataset.mounted = options.recordingId;
+  const list = document.createElement("ol");
+  element.append(list);
+  return { refresh() { const li = document.createElement("li"); li.textContent = "refreshed";
+                       list.append(li); } };
+}
+"""
+
+
+def test_export_refreshes_the_task_list_when_the_server_has_jobs(browser, server) -> None:
+    """With the jobs part of the server (``/api/jobs`` in the OpenAPI, ``static/jobs.js``), the
+    player mounts its task list and refreshes it after ``e``; both are faked here."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    problems = Problems()
+    problems.watch(page)
+
+    def openapi(route) -> None:
+        spec = route.fetch().json()
+        spec["paths"]["/api/jobs"] = {}
+        route.fulfill(json=spec)
+
+    page.route("**/openapi.json", openapi)
+    page.route(
+        "**/static/jobs.js",
+        lambda route: route.fulfill(body=FAKE_JOBS_JS, content_type="text/javascript"),
+    )
+    page.route(
+        "**/api/recordings/*/exports",
+        lambda route: route.fulfill(status=202, json={"job_id": 3}),
+    )
+    _open(page, server)
+    jobs = page.locator("#export-panel [data-role=jobs]")
+    playwright_api.expect(jobs).to_have_attribute("data-mounted", server.rid)
+    page.keyboard.press("e")
+    playwright_api.expect(jobs).to_contain_text("refreshed")
+    playwright_api.expect(page.locator("#toast")).to_contain_text("job 3")
+    assert page.locator("#export-panel [data-role=queued] li").count() == 0
+    context.close()
+    assert not problems, problems
+
+
+def test_a_new_hotkey_from_the_form_adds_annotations(player, server) -> None:
+    page, problems = player
+    expect = playwright_api.expect
+    form = page.locator("#annotations-panel form[data-role=definition-form]")
+    form.locator("input[name=label]").fill("Door")
+    form.locator("input[name=hotkey]").fill("e")  # a player key: refused
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#toast")).to_contain_text("player key")
+    form.locator("input[name=hotkey]").fill("d")
+    with page.expect_response(
+        lambda r: r.url.endswith("/definitions") and r.request.method == "PATCH"
+    ):
+        form.locator("button[type=submit]").click()
+    expect(page.locator("#annotations-panel .chip", has_text="Door")).to_be_visible()
+    _seek(page, 33)
+    with page.expect_response(
+        lambda r: r.url.endswith("/annotations") and r.request.method == "POST"
+    ):
+        page.keyboard.press("d")
+    listing = server.get(f"/api/recordings/{server.rid}/annotations")
+    assert [a["frame_index"] for a in listing["items"] if a["label"] == "Door"] == [33]
+    assert (
+        server.get(f"/api/recordings/{server.rid}/annotations/definitions")["definitions"]["Door"]
+        == "d"
+    )
+    assert not problems, problems
+
+
+def test_neon_recording_plays_steps_and_adds_events(browser, server) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    problems = Problems()
+    problems.watch(page)
+    _open(page, server, server.ids["neon/walk"])
+    expect = playwright_api.expect
+    expect(page.locator("#kind")).to_have_text("Neon")
+    expect(page.locator("#annotations-panel [data-role=readonly-note]")).to_be_visible()
+    real = page.evaluate("() => window.gazeportPlayer.playback.videoFrames[0]")
+    _seek(page, real)
+    page.keyboard.press("Shift+ArrowRight")
+    _wait_frame = f"() => document.getElementById('frame-readout').dataset.frame === '{real + 1}'"
+    page.wait_for_function(_wait_frame)
+    page.wait_for_function("() => !document.getElementById('video').seeking")
+    assert _shown(page) == real + 1
+    page.keyboard.press("Space")
+    page.wait_for_function(
+        f"() => Number(document.getElementById('frame-readout').dataset.frame) > {real + 3}",
+        timeout=10000,
+    )
+    page.keyboard.press("Space")
+    context.close()
     assert not problems, problems

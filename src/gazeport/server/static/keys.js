@@ -37,6 +37,7 @@ export function helpRows(preset) {
     ["[ / ]", "Set the left / right trim mark at this frame"],
     ["\\", "Reset the trim marks to the whole recording"],
     ["e", "Export the trim range with the chosen exporters"],
+    ["Wheel / Shift+wheel", "Zoom / pan the timeline (double click: all of it)"],
     ["?", "Show / hide this help"],
     ["Esc", "Close this help"],
   ];
