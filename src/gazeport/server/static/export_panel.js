@@ -63,7 +63,11 @@ export class ExportPanel {
     try {
       const module = await import("./jobs.js");
       const box = this.root.querySelector("[data-role=jobs]");
-      this.jobs = module.mountJobList(box, { recordingId: this.rid, recording: this.rid });
+      this.jobs = module.mountJobList(box, {
+        recordingId: this.rid,
+        filter: (job) => job.recording === this.rid,
+        empty: "No exports of this recording yet.",
+      });
     } catch {
       this.jobs = null; // the task list is optional: 'export queued as job N' instead
     }
