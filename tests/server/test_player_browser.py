@@ -246,8 +246,20 @@ def test_arrow_steps_exactly_one_frame_when_paused(player, tmp_path) -> None:
     playwright_api.expect(page.locator("#help-rows")).to_contain_text("Previous / next frame")
     playwright_api.expect(page.locator("#help-hotkeys")).to_contain_text(LABEL)
     _shot(page, "player-help", tmp_path)
+    page.check("#presets input[value=neon]")  # Neon Player's arrows: ±5 s
     page.keyboard.press("Escape")
     playwright_api.expect(page.locator("#help")).to_be_hidden()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => document.getElementById('frame-readout').dataset.frame !== '2'")
+    times = page.evaluate("() => Array.from(window.gazeportPlayer.times)")
+    assert times[_frame(page)] <= times[2] + 5 < times[_frame(page) + 1]
+    there = _frame(page)
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function(
+        f"() => document.getElementById('frame-readout').dataset.frame !== '{there}'"
+    )
+    assert times[_frame(page)] <= times[there] - 5 + 1e-6 < times[_frame(page) + 1]
+    page.evaluate("() => window.localStorage.clear()")
     assert not problems, problems
 
 

@@ -43,9 +43,13 @@ export function helpRows(preset) {
   ];
 }
 
+const NOT_TYPED = new Set(["checkbox", "radio", "button", "submit", "reset", "range"]);
+
+/** Is the key going into a field (a text box, a select), not to the player? */
 function typing(target) {
   if (!(target instanceof Element)) return false;
-  return Boolean(target.closest("input, textarea, select, [contenteditable='true']"));
+  if (target instanceof HTMLInputElement) return !NOT_TYPED.has(target.type);
+  return Boolean(target.closest("textarea, select, [contenteditable='true']"));
 }
 
 /** The annotation label whose hotkey is `key` (exact first, then ignoring case), or null. */

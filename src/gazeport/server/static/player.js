@@ -4,7 +4,7 @@
 // overlay.js, keys.js, annotations_panel.js, export_panel.js, scene_cache.js).
 import { AnnotationsPanel } from "./annotations_panel.js";
 import { ExportPanel } from "./export_panel.js";
-import { PRESETS, SPEEDS, bindKeys, helpRows } from "./keys.js";
+import { PRESETS, RESERVED, SPEEDS, bindKeys, helpRows } from "./keys.js";
 import { api, el, renderTopbar, showMessage } from "./layout.js";
 import { Overlay } from "./overlay.js";
 import { Playback } from "./playback.js";
@@ -303,7 +303,10 @@ class Player {
     const defs = Object.entries(this.annotations.definitions);
     if (!defs.length) hot.append(el("tr", {}, el("td", { class: "p-sub" }, "None defined.")));
     for (const [label, key] of defs) {
-      hot.append(el("tr", {}, el("td", {}, el("kbd", {}, key || "–")), el("td", {}, `Add “${label}” at this frame`)));
+      const what = RESERVED.has(key)
+        ? `Add “${label}” (its key is a player key: click its chip instead)`
+        : `Add “${label}” at this frame`;
+      hot.append(el("tr", {}, el("td", {}, el("kbd", {}, key || "–")), el("td", {}, what)));
     }
   }
 
@@ -311,6 +314,7 @@ class Player {
     const help = $("help");
     const open = show === undefined ? help.hidden : show;
     if (open) this._helpRows();
+    else if (help.contains(document.activeElement)) document.activeElement.blur();
     help.hidden = !open;
   }
 }
