@@ -174,6 +174,14 @@ def test_player_loads_and_space_plays(player, tmp_path) -> None:
     expect(page.locator("#frame-readout")).to_have_text(f"0 / {N_FRAMES - 1}")
     expect(page.locator("#time-readout")).to_have_text("0.000 s")
     expect(page.locator("#trim-text")).to_contain_text(f"frames 0 – {N_FRAMES - 1}")
+    box = page.locator("#timeline").bounding_box()
+    x = page.evaluate(
+        "() => { const t = window.gazeportPlayer.timeline; const f = t.data.fixations[3];"
+        " return t.xOfTime((f.start_s + f.end_s) / 2); }"
+    )
+    page.mouse.move(box["x"] + x, box["y"] + 24 + 24 + 11)  # over the fixations row
+    hover = page.evaluate("() => window.gazeportPlayer.timeline.hoverText")
+    assert hover.startswith("Fixation "), hover
     _shot(page, "player", tmp_path)
     page.keyboard.press("Space")
     page.wait_for_function(
@@ -331,6 +339,9 @@ def test_annotation_hotkey_adds_an_annotation(player, server, tmp_path) -> None:
         items.filter(has_text="Blink").locator("button[title=Delete]").click()
     row = items.filter(has_text=LABEL).first
     row.locator("button[title=Edit]").click()
+    with page.expect_response(lambda r: r.url.endswith("/trim") and r.request.method == "PUT"):
+        page.click("#annotations-panel .ann-marks button >> nth=0")  # the event as left mark
+    expect(page.locator("#trim-text")).to_contain_text(f"frames 25 – {N_FRAMES - 1}")
     page.fill("#annotations-panel .ann-edit input[name=label]", "Renamed")
     with page.expect_response(lambda r: r.request.method == "PATCH"):
         page.click("#annotations-panel .ann-edit button[type=submit]")

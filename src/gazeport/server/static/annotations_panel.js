@@ -8,7 +8,8 @@ import { labelColor } from "./timeline.js";
 export class AnnotationsPanel {
   /**
    * root: the panel element; rid: the recording id; hooks: {frame() → current frame,
-   * seek(frame), changed(items), notify(text, kind)}.
+   * seek(frame), setTrim("start" | "end", frame) (Neon Player: an event as a trim mark),
+   * changed(items), notify(text, kind)}.
    */
   constructor(root, rid, hooks) {
     this.root = root;
@@ -154,7 +155,13 @@ export class AnnotationsPanel {
       e.preventDefault();
       this._save(index, item, label.value.trim(), Number(frame.value));
     });
-    form.append(label, frame, here, save, cancel);
+    const marks = el("div", { class: "ann-marks" });
+    for (const [which, text] of [["start", "Left trim mark here"], ["end", "Right trim mark here"]]) {
+      const b = el("button", { type: "button", class: "pbtn small", title: `Set the ${which === "start" ? "left" : "right"} trim mark at this ${this.noun}` }, text);
+      b.addEventListener("click", () => this.hooks.setTrim(which, item.frame_index));
+      marks.append(b);
+    }
+    form.append(label, frame, here, save, cancel, marks);
     const li = el("li", { class: "ann editing" });
     li.append(form);
     queueMicrotask(() => label.focus());

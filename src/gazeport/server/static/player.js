@@ -64,6 +64,7 @@ class Player {
     this.annotations = new AnnotationsPanel($("annotations-panel"), rid, {
       frame: () => this.playback.frame,
       seek: (frame) => this.playback.seek(frame),
+      setTrim: (which, frame) => this.setTrimAt(which, frame),
       changed: (items) => this.timeline.setData({ annotations: items }),
       notify,
     });
@@ -155,8 +156,9 @@ class Player {
     }
   }
 
-  setTrimAt(which) {
-    const f = this.playback.frame;
+  /** Set the left or right trim mark at `frame` (default: the frame shown). */
+  setTrimAt(which, frame = this.playback.frame) {
+    const f = frame;
     let { start, end } = this.playback.trim;
     if (which === "start") {
       start = f;

@@ -72,6 +72,7 @@ export class Timeline {
     this.drag = null;
     this.hoverX = null;
     this.hoverHandle = null;
+    this.hoverText = null;
     this.height = RULER_H + TRIM_H + ROWS.length * ROW_H + 6;
     canvas.style.height = `${this.height}px`;
     canvas.addEventListener("pointerdown", (e) => this._down(e));
@@ -82,6 +83,7 @@ export class Timeline {
     canvas.addEventListener("dblclick", () => this.resetView());
     canvas.addEventListener("pointerleave", () => {
       this.hoverX = null;
+      this.hoverText = null;
       this.hoverHandle = null;
       this.draw();
     });
@@ -184,6 +186,25 @@ export class Timeline {
     return ds < de ? "start" : "end";
   }
 
+  /** What the pointer is over on an event row, as one line (Pupil Cloud shows ids and durations). */
+  _itemAt(x, y) {
+    const row = Math.floor((y - RULER_H - TRIM_H) / ROW_H);
+    if (x < LABEL_W || row < 0 || row >= ROWS.length) return null;
+    const t = this.timeAtX(x);
+    const slack = (this.view[1] - this.view[0]) / Math.max(this.width - LABEL_W - PAD_R, 1) * 3;
+    const span = (a, b) => `${a.toFixed(3)} – ${b.toFixed(3)} s (${Math.round((b - a) * 1000)} ms)`;
+    if (ROWS[row] === "Fixations") {
+      const f = this.data.fixations.find((r) => r.start_s - slack <= t && t <= r.end_s + slack);
+      return f ? `Fixation ${f.id} · ${span(f.start_s, f.end_s)}` : null;
+    }
+    if (ROWS[row] === "Blinks") {
+      const b = this.data.blinks.find((r) => r.start_s - slack <= t && t <= r.end_s + slack);
+      return b ? `Blink · ${span(b.start_s, b.end_s)}` : null;
+    }
+    const a = this.data.annotations.find((r) => Math.abs(r.t_s - t) <= slack * 2);
+    return a ? `${a.label} · frame ${a.frame_index} · ${a.t_s.toFixed(3)} s` : null;
+  }
+
   _down(e) {
     const { x, y } = this._point(e);
     if (x < LABEL_W - 6) return;
@@ -205,6 +226,7 @@ export class Timeline {
     this.hoverX = x >= LABEL_W ? x : null;
     if (!this.drag) {
       this.hoverHandle = this._handleAt(x, y);
+      this.hoverText = this.hoverHandle ? null : this._itemAt(x, y);
       this.canvas.style.cursor = this.hoverHandle ? "ew-resize" : x >= LABEL_W ? "pointer" : "default";
       this.draw();
       return;
@@ -381,13 +403,22 @@ export class Timeline {
   /** While a trim handle is hovered or dragged: its frame and time, in the ruler. */
   _tip(ctx, cssW) {
     const which = this.drag?.handle || this.hoverHandle;
-    if (!which) return;
-    const frame = this.trim[which];
-    const text = `${which === "start" ? "Left" : "Right"} mark · frame ${frame} · ${this.times[frame].toFixed(3)} s`;
+    let text;
+    let at;
+    if (which) {
+      const frame = this.trim[which];
+      text = `${which === "start" ? "Left" : "Right"} mark · frame ${frame} · ${this.times[frame].toFixed(3)} s`;
+      at = this.xOfFrame(frame);
+    } else if (this.hoverText && this.hoverX !== null && !this.drag) {
+      text = this.hoverText;
+      at = this.hoverX;
+    } else {
+      return;
+    }
     ctx.font = "600 11px system-ui, sans-serif";
     const w = ctx.measureText(text).width + 14;
-    const x = Math.min(Math.max(this.xOfFrame(frame) - w / 2, LABEL_W), cssW - PAD_R - w);
-    ctx.fillStyle = "#f5d142";
+    const x = Math.min(Math.max(at - w / 2, LABEL_W), cssW - PAD_R - w);
+    ctx.fillStyle = which ? "#f5d142" : "#e6eaf2";
     roundRect(ctx, x, 2, w, RULER_H - 6, 4);
     ctx.fill();
     ctx.fillStyle = "#1b1f27";
