@@ -3,7 +3,7 @@
 // delete. Rows are numbered by their place in the time-sorted list, as the API names them.
 import { api, el } from "./layout.js";
 import { RESERVED } from "./keys.js";
-import { labelColor } from "./timeline.js";
+import { labelColor } from "./timeline_style.js";
 
 export class AnnotationsPanel {
   /**

@@ -89,6 +89,12 @@ export class Playback extends EventTarget {
       this.still.hidden = true;
       this.video.hidden = false;
       this.video.currentTime = this._videoTarget(k);
+      if (!this.playing && typeof this.video.requestVideoFrameCallback === "function") {
+        // the frame the browser really presents after the seek, by its mediaTime
+        this.video.requestVideoFrameCallback((_now, meta) => {
+          if (!this.video.seeking && !this.playing) this._presented(meta.mediaTime, false);
+        });
+      }
     } else {
       if (this.playing) this.video.pause();
       this.still.src = this.frameUrl(frame);

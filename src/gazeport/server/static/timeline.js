@@ -6,50 +6,19 @@
 // (Pupil Player issue #1150). Dragging a handle also shows the frame it is at (Neon Player).
 // Positions are by time (t_s), so gaps in the recording keep their length.
 
-const LABEL_W = 104;
-const PAD_R = 14;
-const RULER_H = 24;
-const TRIM_H = 24;
-const ROW_H = 22;
-const ROWS = ["Fixations", "Blinks", "Annotations"];
-const HANDLE_W = 10;
-const COLORS = {
-  bg: "#121722",
-  row: "#171d2a",
-  rowAlt: "#1a2130",
-  label: "#93a0b8",
-  tick: "#3a4558",
-  tickText: "#7d8aa3",
-  trimFill: "rgba(62, 207, 142, 0.22)",
-  trimLine: "#3ecf8e",
-  handle: "#3ecf8e",
-  handleHover: "#f5d142",
-  outside: "rgba(6, 8, 12, 0.55)",
-  fixation: "#f0b43c",
-  blink: "#7aa2ff",
-  playhead: "#ffffff",
-  hover: "rgba(255, 255, 255, 0.25)",
-};
-
-const PALETTE = ["#4cd38a", "#ff7eb6", "#56c2ff", "#c792ea", "#ff9f43", "#2ee6d6", "#ffd166", "#a3e635"];
-
-const COLOR_OF = new Map();
-
-/** A colour per annotation label: the palette in the order labels are first seen (the
- * definitions are drawn first, so each hotkey gets its own colour), stable for the page. */
-export function labelColor(label) {
-  if (!COLOR_OF.has(label)) COLOR_OF.set(label, PALETTE[COLOR_OF.size % PALETTE.length]);
-  return COLOR_OF.get(label);
-}
-
-/** 83.25 → "1:23.25" (minutes:seconds) for the ruler. */
-function tickText(t, step) {
-  const m = Math.floor(t / 60);
-  const s = t - m * 60;
-  const digits = step < 1 ? (step < 0.1 ? 2 : 1) : 0;
-  const sec = s.toFixed(digits).padStart(digits ? 3 + digits : 2, "0");
-  return `${m}:${sec}`;
-}
+import {
+  COLORS,
+  HANDLE_W,
+  LABEL_W,
+  PAD_R,
+  ROWS,
+  ROW_H,
+  RULER_H,
+  TRIM_H,
+  labelColor,
+  roundRect,
+  tickText,
+} from "./timeline_style.js";
 
 export class Timeline {
   /**
@@ -424,14 +393,4 @@ export class Timeline {
     ctx.fillStyle = "#1b1f27";
     ctx.fillText(text, x + 7, RULER_H / 2 - 1);
   }
-}
-
-function roundRect(ctx, x, y, w, h, r) {
-  ctx.beginPath();
-  ctx.moveTo(x + r, y);
-  ctx.arcTo(x + w, y, x + w, y + h, r);
-  ctx.arcTo(x + w, y + h, x, y + h, r);
-  ctx.arcTo(x, y + h, x, y, r);
-  ctx.arcTo(x, y, x + w, y, r);
-  ctx.closePath();
 }
