@@ -134,25 +134,22 @@ def test_recordings_page_lists_searches_and_sorts(server, page, tmp_path) -> Non
     assert not problems, problems
 
 
-def test_player_placeholder_shows_the_first_frame(server, page, tmp_path) -> None:
+def test_a_recording_opens_its_player(server, page, tmp_path) -> None:
     p, problems = page
     expect = playwright_api.expect
     p.goto(f"{server}/")
     p.click("text=walk")
     expect(p).to_have_url(re.compile(r"/player/[0-9a-f]{12}$"))
     expect(p.locator("#title")).to_have_text("walk")
-    img = p.locator("#frame")
-    expect(img).to_be_visible()
-    # the JPEG decoded at the frame's size (no wait_for_function: the page's CSP forbids eval)
-    expect(img).to_have_js_property("naturalWidth", 96)
-    _shot(p, "player-placeholder", tmp_path)
+    expect(p.locator("#frame-readout")).not_to_have_text("–")
+    _shot(p, "player", tmp_path)
     assert not problems, problems
 
 
 def test_other_pages_load_cleanly(server, page, tmp_path) -> None:
     p, problems = page
     expect = playwright_api.expect
-    for path, title in (("/labels", "Labels"), ("/datasets", "Datasets"), ("/docs", "HTTP API")):
+    for path, title in (("/docs", "HTTP API"),):
         p.goto(f"{server}{path}")
         expect(p.locator("h1")).to_have_text(title)
     expect(p.locator(".endpoint").first).to_be_visible()

@@ -24,7 +24,14 @@ from fastapi.staticfiles import StaticFiles
 
 from .._version import __version__
 from ..errors import RecordingNotFoundError
-from . import routes_annotations, routes_graphql, routes_labels, routes_pages, routes_recordings
+from . import (
+    routes_annotations,
+    routes_graphql,
+    routes_labels,
+    routes_pages,
+    routes_recordings,
+    routes_trim,
+)
 from .error_responses import install_error_handlers
 from .recordings import Catalog
 from .routes_pages import STATIC_DIR
@@ -37,6 +44,7 @@ from .video_proxy import ProxyBuilder
 ROUTER_MODULES: tuple[ModuleType, ...] = (
     routes_recordings,
     routes_annotations,
+    routes_trim,
     routes_labels,
     routes_graphql,
     routes_pages,

@@ -1,5 +1,6 @@
-"""The pages: ``/`` (recordings), ``/player/{id}``, placeholders for the labeler and datasets,
-the favicon, and the static files (plain ES modules and CSS, no build step, no CDN).
+"""The pages: ``/`` (recordings), ``/player/{id}`` (``player.html`` with ``player.js`` and its
+modules), placeholders for the labeler and datasets, the favicon, and the static files (plain
+ES modules and CSS, no build step, no CDN).
 
 The player, labeler and dataset pages are built by their own router modules, listed before this
 one in :data:`gazeport.server.app.ROUTER_MODULES`: the first route that matches wins, so they
