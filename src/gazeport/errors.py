@@ -15,6 +15,14 @@
     ├── ExportError (RuntimeError)                  an export could not be completed (nothing half-written)
     ├── FileWriteError (OSError)                    a file could not be written (the old one is kept)
     ├── RecordingLockedError (TimeoutError)         another process holds a recording's edit lock too long
+    ├── LabelStoreError                             the label store (SQLite) cannot be used as asked
+    │   ├── LabelStoreNotFoundError (FileNotFoundError)  no label store at that path (run labels init)
+    │   ├── LabelStoreExistsError (FileExistsError)  init on a path that already holds a file
+    │   ├── LabelStoreLockedError (TimeoutError)     another writer held the database beyond the timeout
+    │   ├── LabelStoreCorruptError (CorruptFileError) not a SQLite file, malformed, or not a label store
+    │   └── LabelStoreVersionError (ValueError)      written by a newer gazeport (schema version unknown)
+    ├── LabelError (ValueError)                     a bad label name, class, box or task value
+    │   └── LabelNotFoundError (LookupError)         an unknown class, task or box
     └── ExportCancelled                             an export was cancelled (nothing half-written)
 
 Every message is one plain sentence (or two) that names the file, key or offset and says what the
@@ -93,6 +101,46 @@ class RecordingLockedError(GazeportError, TimeoutError):
     def __init__(self, message: str, lock_file: Path | str) -> None:
         super().__init__(message)
         self.lock_file = Path(lock_file)
+
+
+class LabelStoreError(GazeportError):
+    """The label store (a SQLite file) cannot be used as asked; names the file."""
+
+    def __init__(self, message: str, path: Path | str | None = None) -> None:
+        super().__init__(message)
+        self.path = Path(path) if path is not None else None
+
+
+class LabelStoreNotFoundError(LabelStoreError, FileNotFoundError):
+    """There is no label store at the path; ``gazeport labels init`` makes one."""
+
+
+class LabelStoreExistsError(LabelStoreError, FileExistsError):
+    """``init`` was asked to make a label store where a file already is (nothing was changed)."""
+
+
+class LabelStoreLockedError(LabelStoreError, TimeoutError):
+    """Another writer held the label database longer than the busy timeout; nothing was written."""
+
+
+class LabelStoreCorruptError(LabelStoreError, CorruptFileError):
+    """The file is not a SQLite database, is malformed, or is not a gazeport label store."""
+
+    def __init__(self, message: str, path: Path | str | None = None) -> None:
+        LabelStoreError.__init__(self, message, path)
+        self.offset = None
+
+
+class LabelStoreVersionError(LabelStoreError, ValueError):
+    """The label store was written by a newer gazeport whose schema this one does not know."""
+
+
+class LabelError(GazeportError, ValueError):
+    """A bad label value: a class name, box geometry, status, split or tag; nothing was written."""
+
+
+class LabelNotFoundError(LabelError, LookupError):
+    """An unknown class, task or box was named; nothing was written."""
 
 
 class ExportCancelled(GazeportError):

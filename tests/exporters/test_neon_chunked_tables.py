@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from gazeport.exporters import neon_text
 from gazeport.jobs.runner import export_recording
 from gazeport.recording.neon import NeonRecording
 from tests.neon_factories import write_neon
@@ -15,7 +16,8 @@ pytestmark = pytest.mark.filterwarnings(
     r"ignore:.*calibration.bin does not exist:gazeport.errors.GazeportWarning"
 )
 
-TABLES = ("gaze.csv", "imu.csv", "3d_eye_states.csv", "fixations.csv", "blinks.csv")
+TABLES = ("gaze.csv", "imu.csv", "3d_eye_states.csv", "fixations.csv", "blinks.csv",
+          "saccades.csv", "events.csv", "world_timestamps.csv")  # fmt: skip
 
 
 def _export(rec: Path, **kwargs: object) -> dict[str, bytes]:
@@ -30,6 +32,7 @@ def _seven_rows(monkeypatch: pytest.MonkeyPatch) -> None:
         return original(self, name, window_ns, rows=7)
 
     monkeypatch.setattr(NeonRecording, "iter_chunks", seven_rows)
+    monkeypatch.setattr(neon_text, "CHUNK_ROWS", 5)  # text chunks across stream chunks
 
 
 @pytest.mark.parametrize("data_format", ["2.5", "2.3"])

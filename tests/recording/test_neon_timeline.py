@@ -226,6 +226,19 @@ def test_parts_keep_their_numbers_and_unsorted_input_is_sorted():
     assert np.all(np.diff(tl.timestamps_ns) > 0)
 
 
+@pytest.mark.parametrize("ordered", [True, False], ids=["sorted", "unsorted"])
+def test_timeline_holds_no_view_of_the_scene_records(ordered: bool):
+    """The timeline keeps its own arrays: a view of a field would keep every column of the
+    (long) scene records alive as long as the timeline."""
+    one, two = scene(run_of(START_NS, 20), part=1), scene(run_of(START_NS + S, 20), part=2)
+    records = joined(one, two) if ordered else joined(two, one)
+    tl = neon_player_timeline(records, START_NS, START_NS + 2 * S)
+    for arr in (tl.timestamps_ns, tl.part, tl.frame_in_part, tl.scene_ns):
+        assert arr.base is None or arr.base.dtype.names is None
+        assert not np.shares_memory(arr, records)
+    assert tl.scene_ns.tolist() == sorted(records["timestamp_ns"].tolist())
+
+
 def test_frame_index_range_counts_scene_frames_not_timeline_frames():
     frames = joined(run_of(START_NS + S, 10), run_of(START_NS + 3 * S, 10))
     tl = neon_player_timeline(scene(frames), START_NS, START_NS + 5 * S)

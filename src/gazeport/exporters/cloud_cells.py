@@ -2,7 +2,8 @@
 
 Every function returns one ``bytes`` cell per row, in the column machinery of
 :mod:`.neon_text` (orjson in C, per-row fixes only where its text differs); :func:`write_csv`
-writes a table chunk by chunk. Cloud's rules: ids and ns timestamps are plain integers, a
+writes a table chunk by chunk, :func:`write_csv_pieces` one whose rows arrive in pieces (a
+stream read chunk by chunk). Cloud's rules: ids and ns timestamps are plain integers, a
 missing id is an empty cell, ``worn`` is ``1.0``/``0.0``, gaze and fixation pixels are rounded
 to 3 decimals, IMU gyro and acceleration to 6, durations in ms are integers, every other float
 is the float32 value widened to float64 and printed in its shortest repr. NaN becomes an empty
@@ -11,7 +12,7 @@ cell. Rows end with CRLF.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import BinaryIO
 
 import numpy as np
@@ -74,6 +75,16 @@ def write_csv(out: BinaryIO, header: str, n: int, columns: Sequence[ColumnSource
     return neon_text.write_table(out, header.encode() + CRLF, n, columns, CRLF)
 
 
+def write_csv_pieces(
+    out: BinaryIO, header: str, pieces: Iterable[tuple[int, Sequence[ColumnSource]]]
+) -> int:
+    """Write ``header``, then each piece's ``n`` rows of its ``columns`` (as :func:`write_csv`):
+    a table whose rows come from a stream read chunk by chunk (``rec.iter_chunks``), so only one
+    chunk of columns is alive at a time; returns the rows written."""
+    out.write(header.encode() + CRLF)
+    return sum(neon_text.write_table(out, b"", n, columns, CRLF) for n, columns in pieces)
+
+
 __all__ = [
     "CRLF",
     "duration_ms_cells",
@@ -84,4 +95,5 @@ __all__ = [
     "text_cells",
     "worn_cells",
     "write_csv",
+    "write_csv_pieces",
 ]

@@ -12,7 +12,9 @@ that overlap the window; ids are 1-based over the whole recording. Cloud has no
 
 from __future__ import annotations
 
+import itertools
 import uuid
+from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -27,12 +29,13 @@ from .cloud_cells import (
     text_cells,
     worn_cells,
     write_csv,
+    write_csv_pieces,
 )
 from .cloud_json import write_info_json, write_scene_camera_json
 from .core_timeseries import cloud_view
 from .neon_geometry import event_ids, in_window, overlapping, roll_pitch_yaw, worn_at
 from .neon_text import ColumnSource, sliced
-from .tables import Dialect, TableSpec
+from .tables import Dialect, TableSpec, rows_between
 
 #: Namespace of gazeport's derived section ids (uuid5 of ``"<recording id>:<start>:<stop>"``).
 SECTION_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/gazeport/section-id")
@@ -63,22 +66,36 @@ def _stack(rows: np.ndarray, fields: list[str]) -> np.ndarray:
     return np.column_stack([np.asarray(rows[f], dtype=np.float64) for f in fields])
 
 
+def _field_cells(rows: np.ndarray, fields: list[str], decimals: int | None = None) -> list[bytes]:
+    """The float ``fields`` of ``rows`` (one text chunk) as cells: the float64 block is made
+    per text chunk, not per stream chunk."""
+    return float_cells(_stack(rows, fields), decimals)
+
+
+def _orientation_cells(imu: np.ndarray) -> list[bytes]:
+    """Roll, pitch, yaw [deg] and the quaternion w, x, y, z of IMU rows (one text chunk)."""
+    quat = [imu[f"quaternion_{c}"] for c in "wxyz"]
+    rpy = roll_pitch_yaw(*quat)
+    return float_cells(np.column_stack([rpy, *quat]) if len(imu) else np.empty((0, 7)))
+
+
 def _events_or_none(rec: Any, name: str) -> np.ndarray | None:
     return rec.stream(name) if rec.has_stream(name) else None
 
 
-def _membership(rec: Any, name: str, t: np.ndarray) -> np.ndarray:
-    events = _events_or_none(rec, name)
+def _membership(events: np.ndarray | None, t: np.ndarray) -> np.ndarray:
+    """1-based id over the whole recording of the event each sample time lies in (0: none)."""
     if events is None:
         return np.zeros(len(t), dtype=np.int64)
     return event_ids(t, events["start_timestamp_ns"], events["end_timestamp_ns"])
 
 
 def _worn_for(rec: Any, gaze_t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``worn`` (bool) at each gaze time and where it is known."""
+    """``worn`` (bool) at each of the sorted gaze times and where it is known, from the worn
+    samples of their time span only (a chunk of gaze reads a chunk of worn)."""
     if not rec.has_stream("worn"):
         return np.zeros(len(gaze_t), bool), np.zeros(len(gaze_t), bool)
-    worn = rec.stream("worn")
+    worn = rows_between(rec, "worn", gaze_t)
     values, found = worn_at(worn["timestamp_ns"], worn["worn"], gaze_t)
     return values.astype(bool), found
 
@@ -99,28 +116,34 @@ def _angles(rec: Any, rows: np.ndarray, x: str, y: str) -> tuple[np.ndarray, np.
 
 
 def write_gaze(rec: Any, window_ns: tuple[int, int], out: BinaryIO) -> int:
-    """gaze.csv: every gaze sample in the window, with worn, fixation/blink ids and angles."""
-    gaze = rec.stream("gaze")
-    t_all = gaze["timestamp_ns"]
-    fix_all = _membership(rec, "fixations", t_all)
-    blink_all = _membership(rec, "blinks", t_all)
-    worn_all, known_all = _worn_for(rec, t_all)
-    keep = in_window(t_all, window_ns)
-    g = gaze[keep]
-    n = len(g)
-    az, el = _angles(rec, g, "gaze_x_px", "gaze_y_px")
-    columns = [
-        *_ids(rec, window_ns),
-        sliced(int_cells, g["timestamp_ns"]),
-        sliced(float_cells, g["gaze_x_px"], decimals=3),
-        sliced(float_cells, g["gaze_y_px"], decimals=3),
-        sliced(worn_cells, worn_all[keep], known_all[keep]),
-        sliced(id_cells, fix_all[keep]),
-        sliced(id_cells, blink_all[keep]),
-        sliced(float_cells, az),
-        sliced(float_cells, el),
-    ]
-    return write_csv(out, H.GAZE, n, columns)
+    """gaze.csv: every gaze sample in the window, with worn, fixation/blink ids and angles.
+    Gaze is read in chunks (``rec.iter_chunks``); each chunk gets the worn samples of its time
+    span and its ids from the whole recording's fixations and blinks (a few per second)."""
+    fixations = _events_or_none(rec, "fixations")
+    blinks = _events_or_none(rec, "blinks")
+    ids = _ids(rec, window_ns)
+
+    def pieces() -> Iterator[tuple[int, list[ColumnSource]]]:
+        for g in rec.iter_chunks("gaze", window_ns):
+            t = g["timestamp_ns"]
+            worn, known = _worn_for(rec, t)
+            az, el = _angles(rec, g, "gaze_x_px", "gaze_y_px")
+            yield (
+                len(g),
+                [
+                    *ids,
+                    sliced(int_cells, t),
+                    sliced(float_cells, g["gaze_x_px"], decimals=3),
+                    sliced(float_cells, g["gaze_y_px"], decimals=3),
+                    sliced(worn_cells, worn, known),
+                    sliced(id_cells, _membership(fixations, t)),
+                    sliced(id_cells, _membership(blinks, t)),
+                    sliced(float_cells, az),
+                    sliced(float_cells, el),
+                ],
+            )
+
+    return write_csv_pieces(out, H.GAZE, pieces())
 
 
 def _event_rows(rec: Any, name: str, window_ns: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -194,48 +217,57 @@ def write_events(rec: Any, window_ns: tuple[int, int], out: BinaryIO) -> int:
 
 def write_imu(rec: Any, window_ns: tuple[int, int], out: BinaryIO) -> int:
     """imu.csv: gyro/acceleration rounded to 6 decimals, roll/pitch/yaw from the quaternion,
-    the quaternion in the order w, x, y, z."""
-    imu = rec.stream("imu")
-    imu = imu[in_window(imu["timestamp_ns"], window_ns)]
-    n = len(imu)
-    quat = [imu[f"quaternion_{c}"] for c in "wxyz"]
-    rpy = roll_pitch_yaw(*quat)
+    the quaternion in the order w, x, y, z (read in chunks, ``rec.iter_chunks``)."""
     motion = [f"gyro_{a}_deg_s" for a in "xyz"] + [f"acceleration_{a}_g" for a in "xyz"]
-    columns = [
-        *_ids(rec, window_ns),
-        sliced(int_cells, imu["timestamp_ns"]),
-        sliced(float_cells, _stack(imu, motion), decimals=6),
-        sliced(float_cells, np.column_stack([rpy, *quat]) if n else np.empty((0, 7))),
-    ]
-    return write_csv(out, H.IMU, n, columns)
+    ids = _ids(rec, window_ns)
+
+    def pieces() -> Iterator[tuple[int, list[ColumnSource]]]:
+        for imu in rec.iter_chunks("imu", window_ns):
+            yield (
+                len(imu),
+                [
+                    *ids,
+                    sliced(int_cells, imu["timestamp_ns"]),
+                    sliced(_field_cells, imu, fields=motion, decimals=6),
+                    sliced(_orientation_cells, imu),
+                ],
+            )
+
+    return write_csv_pieces(out, H.IMU, pieces())
 
 
 def write_eye_states(rec: Any, window_ns: tuple[int, int], out: BinaryIO) -> int:
-    """3d_eye_states.csv: the 2024 columns, plus the eyelid columns when the recording has them."""
-    eye = rec.stream("eye_state")
-    eye = eye[in_window(eye["timestamp_ns"], window_ns)]
-    n = len(eye)
-    names = eye.dtype.names or ()
+    """3d_eye_states.csv: the 2024 columns, plus the eyelid columns when the recording has them
+    (read in chunks; the first, never missing, tells which columns there are)."""
+    blocks = rec.iter_chunks("eye_state", window_ns)
+    first = next(blocks)
+    names = first.dtype.names or ()
     fields = list(H.EYE_STATE_FIELDS)
     header = H.EYE_STATES
     if all(f in names for f in H.EYELID_FIELDS):
         fields += H.EYELID_FIELDS
         header = f"{header},{H.EYELIDS}"
-    columns = [
-        *_ids(rec, window_ns),
-        sliced(int_cells, eye["timestamp_ns"]),
-        sliced(float_cells, _stack(eye, fields)),
-    ]
-    return write_csv(out, header, n, columns)
+    ids = _ids(rec, window_ns)
+    pieces = (
+        (
+            len(e),
+            [*ids, sliced(int_cells, e["timestamp_ns"]), sliced(_field_cells, e, fields=fields)],
+        )
+        for e in itertools.chain([first], blocks)
+    )
+    del first  # the chain holds it until it is written
+    return write_csv_pieces(out, header, pieces)
 
 
 def write_world_timestamps(rec: Any, window_ns: tuple[int, int], out: BinaryIO) -> int:
     """world_timestamps.csv: the scene frames' own times in the window (not Cloud's re-encoded
-    video timeline with its 20 fps pre-roll; see docs/compatibility.md)."""
-    t = rec.stream("scene")["timestamp_ns"]
-    t = t[in_window(t, window_ns)]
-    n = len(t)
-    return write_csv(out, H.WORLD_TIMESTAMPS, n, [*_ids(rec, window_ns), sliced(int_cells, t)])
+    video timeline with its 20 fps pre-roll; see docs/compatibility.md), read in chunks."""
+    ids = _ids(rec, window_ns)
+    pieces = (
+        (len(scene), [*ids, sliced(int_cells, scene["timestamp_ns"])])
+        for scene in rec.iter_chunks("scene", window_ns)
+    )
+    return write_csv_pieces(out, H.WORLD_TIMESTAMPS, pieces)
 
 
 CLOUD = Dialect(

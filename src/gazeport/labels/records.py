@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Literal
 
 TaskStatus = Literal["draft", "finished", "reviewed"]
-BoxSource = Literal["manual", "import", "suggested"]
+BoxSource = Literal["manual", "import", "suggested", "interpolated"]
 STATUSES: tuple[TaskStatus, ...] = ("draft", "finished", "reviewed")
+BOX_SOURCES: tuple[BoxSource, ...] = ("manual", "import", "suggested", "interpolated")
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,32 @@ class ClassRecord:
     hotkey: str | None = None
     color: str | None = None  # "#rrggbb"
     supercategory: str | None = None
+    retired: bool = False  # merged into another class; kept so its id is never reused
+    merged_into: int | None = None  # the class id its boxes moved to
+
+
+@dataclass(frozen=True)
+class ProjectRecord:
+    """The label store's project: one per database file."""
+
+    name: str
+    description: str
+    created: str  # ISO 8601 UTC
+    path: Path  # the database file
+    schema_version: int
+
+
+@dataclass(frozen=True)
+class ReviewRecord:
+    """One status change of a task: who moved it from which status to which, when and why."""
+
+    id: int
+    task_id: int
+    who: str | None
+    at: str  # ISO 8601 UTC
+    from_status: TaskStatus
+    to_status: TaskStatus
+    comment: str | None = None
 
 
 @dataclass(frozen=True)
@@ -101,3 +128,19 @@ class TaskRecord:
     updated: str = ""
     split: str | None = None  # sticky dataset split once an export assigned one
     extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class NewBox:
+    """A box to insert with :meth:`LabelStore.add_boxes` (class by id; values checked there)."""
+
+    task_id: int
+    class_id: int
+    x: float
+    y: float
+    w: float
+    h: float
+    confidence: float | None = None
+    tags: tuple[str, ...] = ()
+    source: BoxSource = "manual"
+    author: str | None = None

@@ -108,9 +108,12 @@ def neon_player_timeline(scene: np.ndarray, start_ns: int, stop_ns: int) -> Neon
     ``frame_in_part``) for a recording from ``start_ns`` to ``stop_ns`` (UTC ns): Neon Player's
     rules (module docstring), in exact int64."""
     start_ns, stop_ns = int(start_ns), int(stop_ns)
-    order = np.argsort(np.asarray(scene["timestamp_ns"], dtype=np.int64), kind="stable")
-    scene = scene[order]
-    scene_ns = np.asarray(scene["timestamp_ns"], dtype=np.int64)
+    stamps = np.asarray(scene["timestamp_ns"], dtype=np.int64)
+    if np.any(stamps[1:] < stamps[:-1]):  # the app's parts are sorted: no copy of the records
+        scene = scene[np.argsort(stamps, kind="stable")]
+    # A copy, not a view: a view of a field keeps every column of the records alive with the
+    # timeline (at 4 hours, 8 MB of records for 3 MB of times).
+    scene_ns = np.array(scene["timestamp_ns"], dtype=np.int64)
     if scene_ns.size:
         pre = _steps(start_ns, int(scene_ns[0]))
         last = int(scene_ns[-1])

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import fnmatch
 from collections import Counter
 from collections.abc import Sequence
 
 from gazeport.exporters.datasets.options import DatasetOptions
 from gazeport.labels.records import ClassRecord, TaskRecord
+from gazeport.labels.store import recording_matches
 
 
 def apply_category_map(
@@ -47,7 +47,7 @@ def filter_tasks(
         if options.statuses and t.status not in options.statuses:
             dropped["task_status"] += 1
             continue
-        if options.recording_glob and not fnmatch.fnmatch(t.recording, options.recording_glob):
+        if options.recording_glob and not recording_matches(t.recording, options.recording_glob):
             dropped["task_recording"] += 1
             continue
         if (
@@ -55,6 +55,11 @@ def filter_tasks(
             and not options.frame_range[0] <= t.frame_index <= options.frame_range[1]
         ):
             dropped["task_frame_range"] += 1
+            continue
+        if options.min_image_size and (
+            t.width < options.min_image_size[0] or t.height < options.min_image_size[1]
+        ):
+            dropped["task_image_size"] += 1
             continue
         if (options.date_from and t.created < options.date_from) or (
             options.date_to and t.created >= options.date_to

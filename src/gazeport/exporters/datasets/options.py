@@ -44,6 +44,35 @@ def parse_size(text: str) -> tuple[float, float]:
     return size
 
 
+def parse_frame_range(text: str) -> tuple[int, int]:
+    """``"100-500"`` → (100, 500), both ends included."""
+    first, sep, last = text.partition("-")
+    try:
+        lo, hi = int(first), int(last)
+    except ValueError:
+        lo, hi = -1, -1
+    if not sep or lo < 0 or hi < lo:
+        raise ValueError(
+            f"The frame range {text!r} is not valid; write it as FIRST-LAST, e.g. 100-500."
+        )
+    return lo, hi
+
+
+def parse_date(text: str, option: str) -> str:
+    """An ISO 8601 date or date-time, checked; returned as written (compared as text with the
+    stored ISO times, which start with the date)."""
+    from datetime import datetime
+
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(
+            f"{option} {text!r} is not an ISO 8601 date; write it like 2026-01-31 or "
+            "2026-01-31T14:00."
+        ) from None
+    return text
+
+
 def parse_category_map(data: object, source: str = "the category map") -> dict[str, str | None]:
     """A JSON object ``{old name: new name | null}``: rename, merge (two names → one) or drop (null)."""
     if not isinstance(data, dict) or not all(
@@ -59,7 +88,8 @@ def parse_category_map(data: object, source: str = "the category map") -> dict[s
 @dataclass(frozen=True)
 class DatasetOptions:
     """What to export and how. The date range applies to the task's ``created`` time (as SATIn);
-    ``min_size`` is the clipped box size in pixels; ``frame_range`` is inclusive."""
+    ``min_size`` is the clipped box size in pixels; ``frame_range`` is inclusive;
+    ``min_image_size`` is the stored frame size (width, height) a task needs."""
 
     format: Format = "coco"
     include_images: bool = True
@@ -74,6 +104,7 @@ class DatasetOptions:
     min_size: tuple[float, float] | None = None
     recording_glob: str | None = None
     frame_range: tuple[int, int] | None = None
+    min_image_size: tuple[int, int] | None = None  # tasks whose frame is smaller are left out
     gaze_hit_only: bool = False
     split: dict[str, float] = field(default_factory=lambda: {"train": 1.0})
     seed: int = 0
