@@ -24,7 +24,13 @@ from fastapi.staticfiles import StaticFiles
 
 from .._version import __version__
 from ..errors import RecordingNotFoundError
-from . import routes_annotations, routes_pages, routes_recordings
+from . import (
+    routes_annotations,
+    routes_dataset_exports,
+    routes_jobs,
+    routes_pages,
+    routes_recordings,
+)
 from .error_responses import install_error_handlers
 from .recordings import Catalog
 from .routes_pages import STATIC_DIR
@@ -34,7 +40,13 @@ from .video_proxy import ProxyBuilder
 
 #: Every router, in the order routes are matched. Add new ones (routes_jobs, routes_labels,
 #: routes_datasets, graphql) before routes_pages.
-ROUTER_MODULES: tuple[ModuleType, ...] = (routes_recordings, routes_annotations, routes_pages)
+ROUTER_MODULES: tuple[ModuleType, ...] = (
+    routes_recordings,
+    routes_annotations,
+    routes_jobs,
+    routes_dataset_exports,
+    routes_pages,
+)
 
 
 class TokenRequiredError(ValueError):

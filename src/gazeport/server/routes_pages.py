@@ -41,7 +41,7 @@ def labels_page() -> FileResponse:
 
 @router.get("/datasets")
 def datasets_page() -> FileResponse:
-    return page("placeholder.html")
+    return page("datasets.html")
 
 
 @router.get("/docs")
