@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,13 +102,3 @@ class Gate:
 
     def open(self) -> None:
         self.gate.set()
-
-
-def own_uuid(rec: Path) -> None:
-    """Give a factory recording an id of its own (the label store keys on it)."""
-    import json
-
-    info = rec / "info.player.json"
-    info.write_text(
-        json.dumps({**json.loads(info.read_text()), "recording_uuid": str(uuid.uuid4())})
-    )

@@ -70,11 +70,11 @@ class DatasetExportRequest(BaseModel):
     category_map: dict[str, Any] | None = None
     status: list[str] | str | None = None
     label: list[str] | str | None = None
-    date_from: str | None = Field(None, alias="from")
-    date_to: str | None = Field(None, alias="to")
-    min_confidence: float | None = Field(None, ge=0.0, le=1.0)
+    date_from: str | None = Field(default=None, alias="from")
+    date_to: str | None = Field(default=None, alias="to")
+    min_confidence: float | None = Field(default=None, ge=0.0, le=1.0)
     min_size: str | None = None
-    recording: str | None = Field(None, max_length=1000)
+    recording: str | None = Field(default=None, max_length=1000)
     frame_range: str | None = None
     min_image_size: str | None = None
     gaze_hit_only: bool = False
@@ -154,7 +154,7 @@ def start_dataset_export(
     state: State, body: Annotated[DatasetExportRequest | None, Body()] = None
 ) -> dict[str, Any]:
     """Run ``gazeport dataset export`` on the server's label store as a job (202)."""
-    options = dataset_options(body or DatasetExportRequest())
+    options = dataset_options(body or DatasetExportRequest.model_validate({}))
     base = datasets_dir(state)
     db = state.db
     assert db is not None

@@ -72,7 +72,7 @@ class VideoIn(BaseModel):
     codec: str = "h264"
     crf: int = 20
     overlay: bool = True
-    trail_s: float = Field(0.0, allow_inf_nan=False)
+    trail_s: float = Field(default=0.0, allow_inf_nan=False)
     audio: bool = True
     pupil_overlay: bool = True
 
@@ -81,19 +81,19 @@ class ExportRequest(BaseModel):
     """What ``gazeport export`` takes, as JSON; every field optional."""
 
     model_config = ConfigDict(extra="forbid")
-    exporters: list[str] | None = Field(None, max_length=50, description="as --only")
-    start_frame: int | None = Field(None, ge=0)
-    end_frame: int | None = Field(None, ge=0)
-    start_s: float | None = Field(None, ge=0.0, allow_inf_nan=False)
-    end_s: float | None = Field(None, ge=0.0, allow_inf_nan=False)
-    from_event: str | None = Field(None, max_length=200)
-    to_event: str | None = Field(None, max_length=200)
+    exporters: list[str] | None = Field(default=None, max_length=50, description="as --only")
+    start_frame: int | None = Field(default=None, ge=0)
+    end_frame: int | None = Field(default=None, ge=0)
+    start_s: float | None = Field(default=None, ge=0.0, allow_inf_nan=False)
+    end_s: float | None = Field(default=None, ge=0.0, allow_inf_nan=False)
+    from_event: str | None = Field(default=None, max_length=200)
+    to_event: str | None = Field(default=None, max_length=200)
     dialect: str | None = None
     format: str = "csv"
-    min_confidence: float | None = Field(None, ge=0.0, le=1.0)
+    min_confidence: float | None = Field(default=None, ge=0.0, le=1.0)
     field_info: bool = True
     online_events: bool = False
-    workers: int | None = Field(None, ge=1, le=64)
+    workers: int | None = Field(default=None, ge=1, le=64)
     fixations: FixationsIn = Field(default_factory=FixationsIn)
     blinks: BlinksIn = Field(default_factory=BlinksIn)
     video: VideoIn = Field(default_factory=VideoIn)
@@ -136,7 +136,7 @@ def start_export(
     rid: str, state: State, body: Annotated[ExportRequest | None, Body()] = None
 ) -> dict[str, Any]:
     """Queue an export of recording ``rid``; ``202 {"job_id": …}`` (see the module docstring)."""
-    body = body or ExportRequest()
+    body = body or ExportRequest.model_validate({})
     if (body.start_frame is not None or body.end_frame is not None) and (
         body.start_s is not None or body.end_s is not None
     ):
