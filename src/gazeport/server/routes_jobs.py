@@ -155,7 +155,7 @@ def start_export(
         )  # fmt: skip
     except (ExportError, ValueError) as exc:
         raise BadExportRequestError(str(exc)) from exc
-    registry.add_export(jid, job, rid)
+    registry.add_export(jid, job, rid, entry.relative)
     return {"job_id": jid, "status": "queued", "url": f"/api/jobs/{jid}"}
 
 

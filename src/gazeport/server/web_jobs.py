@@ -76,6 +76,8 @@ class ExportEntry:
     job: Job
     recording: str
     root: Path
+    #: The recording's folder below the served root (what the page shows).
+    recording_path: str = ""
     created_utc: str = field(default_factory=_now)
 
     @property
@@ -99,7 +101,8 @@ class ExportEntry:
             tasks = [_task_snapshot(t) for t in job.tasks]
             status = self.status
             return {
-                "id": self.id, "kind": "export", "title": "Export", "status": status,
+                "id": self.id, "kind": "export", "title": f"Export of {self.recording_path}",
+                "recording_path": self.recording_path, "status": status,
                 "progress": round(1.0 if status == "completed" else job.progress, 4),
                 "tasks": tasks, "recording": self.recording,
                 "out_dir": _where(self.root, job.export_dir), "error": job.error or None,
@@ -233,6 +236,7 @@ class CallableJob:
             return {
                 "id": self.id, "kind": self.kind, "title": self.title, "status": self.status,
                 "progress": round(self.progress, 4), "tasks": [task], "recording": None,
+                "recording_path": None,
                 "out_dir": _where(self.root, self.out_dir), "error": self.error,
                 "created_utc": self.created_utc, "started_utc": self.started_utc,
                 "finished_utc": self.finished_utc,
@@ -280,11 +284,12 @@ class JobRegistry:
         if jid is not None:
             self._touch(jid)
 
-    def add_export(self, jid: str, job: Job, recording: str) -> ExportEntry:
-        """Register a prepared job (made with ``listener=self.listener``) and queue it."""
+    def add_export(self, jid: str, job: Job, recording: str, path: str = "") -> ExportEntry:
+        """Register a prepared job (made with ``listener=self.listener``) of the recording with
+        id ``recording`` (at ``path`` below the root) and queue it."""
         with self._lock:
             self._check_open()
-            entry = ExportEntry(jid, next(self._seq), job, recording, self.root)
+            entry = ExportEntry(jid, next(self._seq), job, recording, self.root, path)
             self._entries[jid] = entry
             self._by_job[job.id] = jid
             self._touch(jid)
