@@ -77,6 +77,7 @@ function update() {
   form.elements.image_format.disabled = !checked("images");
   try {
     command.textContent = commandLine(body());
+    command.title = command.textContent;
   } catch {
     command.textContent = "";
   }

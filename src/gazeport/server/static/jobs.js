@@ -185,6 +185,19 @@ function copyButton(text) {
   return button;
 }
 
+/** "3 images, 2 boxes · train 2, val 1" from a dataset export's result. */
+function summary(result) {
+  const parts = [];
+  const n = (count, one, many) => `${count} ${count === 1 ? one : many}`;
+  if (typeof result.images === "number") parts.push(n(result.images, "image", "images"));
+  if (typeof result.boxes === "number") parts.push(n(result.boxes, "box", "boxes"));
+  let text = parts.join(", ");
+  const splits = Object.entries(result.splits || {}).map(([name, count]) => `${name} ${count}`);
+  if (splits.length) text += ` · ${splits.join(", ")}`;
+  if (result.unchanged) text += " · nothing changed since the last export";
+  return text;
+}
+
 function taskRow(task) {
   const row = el("li", { class: `job-task status-${task.status}`, "data-task": task.name });
   const name = el("span", { class: "job-task-name" }, task.title || task.name);
@@ -230,9 +243,18 @@ function jobCard(job, onCancel) {
     card.append(where);
   }
   if (job.error && !(job.tasks.length === 1 && job.tasks[0].error)) card.append(el("p", { class: "job-error" }, job.error));
-  const tasks = el("ul", { class: "job-tasks" });
-  for (const task of job.tasks) tasks.append(taskRow(task));
-  card.append(tasks);
+  if (job.kind === "export" || job.tasks.length !== 1) {
+    const tasks = el("ul", { class: "job-tasks" });
+    for (const task of job.tasks) tasks.append(taskRow(task));
+    card.append(tasks);
+  } else {
+    // One task that is the job itself: its text and notes only.
+    const [task] = job.tasks;
+    const line = job.status === "completed" && job.result ? summary(job.result) : job.status === "running" ? task.text : "";
+    if (line) card.append(el("p", { class: "job-summary" }, line));
+    if (task.error && !job.error) card.append(el("p", { class: "job-error" }, task.error));
+    if (task.warnings && task.warnings.length) card.append(taskRow({ ...task, error: null }).querySelector(".job-notes"));
+  }
   return card;
 }
 
