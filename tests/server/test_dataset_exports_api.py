@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import threading
+import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -141,8 +142,12 @@ def test_download_while_running_is_409_then_cancel(client, labelled, monkeypatch
         assert started.wait(10)
         queued = client.post("/api/datasets/exports", json={"format": "csv"}).json()["job_id"]
         assert client.get(f"/api/jobs/{queued}").json()["status"] == "queued"  # one at a time
-        snap = wait_job(client, running, until=("running",))
-        assert snap["tasks"][0]["progress"] == pytest.approx(0.1)
+        deadline = time.monotonic() + 10
+        while (snap := client.get(f"/api/jobs/{running}").json())["progress"] == 0:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        assert snap["status"] == "running" and snap["progress"] == pytest.approx(0.1)
+        assert snap["tasks"][0]["text"] == "1/10 images"
         r = client.get(f"/api/datasets/exports/{running}/download")
         assert r.status_code == 409 and "not ready (running)" in r.json()["error"]
         assert client.post(f"/api/jobs/{queued}/cancel").json()["status"] == "cancelled"

@@ -261,7 +261,36 @@ def test_the_event_stream_sends_keep_alive_comments(client, monkeypatch) -> None
             lines.append(line)
             if line.startswith(":"):
                 break
-    assert lines[0] == "retry: 2000" and lines[-1] == ": keep-alive"
+    assert lines[0] == "retry: 1000" and lines[-1] == ": keep-alive"
+
+
+def _first_lines(client, headers: dict, stop: str) -> list[str]:
+    lines = []
+    with client.stream("GET", "/api/jobs/events", headers=headers) as r:
+        for line in r.iter_lines():
+            lines.append(line)
+            if line.startswith(stop):
+                break
+    return lines
+
+
+def test_a_reconnecting_stream_resumes_after_its_last_event_id(client, rid, monkeypatch) -> None:
+    from gazeport.server import routes_jobs
+
+    jid = client.post(f"/api/recordings/{rid}/exports", json={"exporters": ["blinks"]}).json()[
+        "job_id"
+    ]
+    wait_job(client, jid)
+    first = _first_lines(client, {}, "data: ")
+    last_id = next(line[4:] for line in first if line.startswith("id: "))
+    assert json.loads(first[-1][6:])["id"] == jid
+    monkeypatch.setattr(routes_jobs, "KEEP_ALIVE_S", 0.0)
+    resumed = _first_lines(client, {"Last-Event-ID": last_id}, ":")
+    assert not any(line.startswith("data: ") for line in resumed)  # nothing new since
+    epoch = last_id.split(":")[0]
+    for stale in (f"other:{last_id.split(':')[1]}", f"{epoch}:999999", "junk"):
+        again = _first_lines(client, {"Last-Event-ID": stale}, "data: ")
+        assert json.loads(again[-1][6:])["id"] == jid  # an unknown id: everything again
 
 
 @pytest.mark.parametrize("path", ["/api/recordings/{rid}/exports", "/api/jobs/x/cancel"])

@@ -46,8 +46,12 @@ def study(tmp_path_factory) -> Study:
 
 @pytest.fixture(scope="module")
 def gate() -> Iterator[Gate]:
-    """The ``slow`` exporter, installed for the whole module (the server runs in this process)."""
+    """The ``slow`` exporter, installed for the whole module (the server runs in this process);
+    event streams end every second, so the pages also live through reconnecting."""
+    from gazeport.server import routes_jobs
+
     with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(routes_jobs, "STREAM_LIFETIME_S", 1.0)
         g = Gate().install(mp)
         yield g
         g.open()

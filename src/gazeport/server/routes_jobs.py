@@ -41,9 +41,10 @@ STATUS_FOR.setdefault(JobFinishedError, 409)
 EVENT_PERIOD_S = 0.25
 #: A comment line after this much quiet [s], so proxies and the browser keep the stream open.
 KEEP_ALIVE_S = 15.0
-#: A stream ends after this long [s]; the browser's EventSource reconnects by itself. Bounded
-#: streams let the server shut down while a page is still open.
-STREAM_LIFETIME_S = 300.0
+#: A stream ends after this long [s]; the browser's EventSource reconnects by itself and says
+#: what it has seen (``Last-Event-ID``), so only newer changes are sent. Bounded streams let the
+#: server shut down while a page is still open (uvicorn waits for open responses).
+STREAM_LIFETIME_S = 30.0
 
 
 class BadExportRequestError(GazeportError, ValueError):
@@ -168,14 +169,25 @@ def list_jobs(state: State, recording: str | None = None) -> dict[str, Any]:
     return {"jobs": snaps}
 
 
+def _resume_from(registry: JobRegistry, last_event_id: str | None) -> int:
+    """The version a reconnecting browser has seen (its ``Last-Event-ID``, ``<epoch>:<version>``),
+    or -1 (send every job) for a new stream or one from an earlier server."""
+    epoch, _, version = (last_event_id or "").partition(":")
+    if epoch == registry.epoch and version.isdigit() and int(version) <= registry.version:
+        return int(version)
+    return -1
+
+
 async def _events(request: Request, registry: JobRegistry) -> AsyncIterator[str]:
     """``event: job`` with a snapshot for each job that changed, every period at most."""
-    yield "retry: 2000\n\n"
-    seen, quiet_since, opened = -1, time.monotonic(), time.monotonic()
+    yield "retry: 1000\n\n"
+    seen = _resume_from(registry, request.headers.get("last-event-id"))
+    quiet_since = opened = time.monotonic()
     while not registry.closed:
         seen, changed = registry.changes_since(seen)
         for snap in changed:
-            yield f"event: job\ndata: {json.dumps(snap, separators=(',', ':'))}\n\n"
+            data = json.dumps(snap, separators=(",", ":"))
+            yield f"id: {registry.epoch}:{seen}\nevent: job\ndata: {data}\n\n"
         now = time.monotonic()
         if changed:
             quiet_since = now
@@ -189,7 +201,8 @@ async def _events(request: Request, registry: JobRegistry) -> AsyncIterator[str]
 
 @router.get("/api/jobs/events", response_class=StreamingResponse)
 def job_events(request: Request, state: State) -> StreamingResponse:
-    """Server-sent events: every job at once, then each job again whenever it changes."""
+    """Server-sent events: every job at once, then each job again whenever it changes (``id``
+    lines let a reconnecting browser resume; ``: keep-alive`` comments when quiet)."""
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     return StreamingResponse(
         _events(request, job_registry(state)), media_type="text/event-stream", headers=headers

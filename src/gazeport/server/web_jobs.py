@@ -263,6 +263,8 @@ class JobRegistry:
         self._by_job: dict[int, str] = {}
         self._stamps: dict[str, int] = {}
         self._version = 0
+        #: Tells this registry's event ids from an earlier server's.
+        self.epoch = secrets.token_hex(4)
         self._seq = itertools.count(1)
         self._lock = threading.RLock()
         self._serial = threading.Lock()  # callable jobs run one at a time
