@@ -72,6 +72,8 @@ def test_an_empty_request_exports_the_defaults_into_exports_nnn(client, rid, stu
     assert _files(folder) >= CORE_FILES
     record = json.loads((folder / "gazeport_export.json").read_text())
     assert record["outcome"] == "completed"
+    registry = client.app.state.gazeport.extras["jobs"]
+    assert registry.get(jid).job.spec is None  # kept for reference without its loaded streams
     assert record["parameters"]["exporters"] == ["raw", "annotations", "fixations", "blinks"]
 
 

@@ -206,3 +206,29 @@ def test_the_job_list_shows_a_running_export_and_cancels_it(
     expect(job.locator(".job-badge")).to_have_text("Cancelled")
     assert not list((study.core / "exports").glob("*/slow.txt"))
     assert not problems, problems
+
+
+def test_without_event_source_the_list_polls(server, browser, study, tmp_path) -> None:
+    expect = playwright_api.expect
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    context.add_init_script("delete window.EventSource;")
+    p = context.new_page()
+    problems = Problems()
+    problems.watch(p)
+    try:
+        p.goto(f"{server}/datasets")
+        p.click("text=CSV")
+        p.check("input[name=status][value=draft]")
+        p.uncheck("input[name=images]")
+        expect(p.locator("#command")).to_have_text(
+            "gazeport dataset export --db DB --format csv --out DIR --no-images --status draft"
+        )
+        p.click("#run")
+        job = p.locator("#jobs .job").first
+        expect(job).to_have_attribute("data-status", "completed", timeout=20000)
+        expect(job.locator(".job-name")).to_have_text("CSV dataset")
+        expect(job.locator(".job-summary")).to_contain_text("3 images, 2 boxes")
+        assert p.evaluate("typeof window.EventSource") == "undefined"
+        assert not problems, problems
+    finally:
+        context.close()

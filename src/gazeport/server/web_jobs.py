@@ -285,6 +285,12 @@ class JobRegistry:
         jid = self._by_job.get(job.id)
         if jid is not None:
             self._touch(jid)
+        if job.done and job.spec is not None:
+            # Finished jobs stay listed for reference; the recording's loaded streams need not.
+            spec, job.spec = job.spec, None
+            rec = getattr(spec, "rec", None)
+            if rec is not None:
+                rec.close()
 
     def add_export(self, jid: str, job: Job, recording: str, path: str = "") -> ExportEntry:
         """Register a prepared job (made with ``listener=self.listener``) of the recording with
