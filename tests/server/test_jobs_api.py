@@ -289,10 +289,32 @@ def test_a_reconnecting_stream_resumes_after_its_last_event_id(client, rid, monk
     monkeypatch.setattr(routes_jobs, "KEEP_ALIVE_S", 0.0)
     resumed = _first_lines(client, {"Last-Event-ID": last_id}, ":")
     assert not any(line.startswith("data: ") for line in resumed)  # nothing new since
+    with client.stream("GET", f"/api/jobs/events?until=idle&after={last_id}") as r:
+        assert not any(line.startswith("data: ") for line in r.iter_lines())  # the same by query
     epoch = last_id.split(":")[0]
     for stale in (f"other:{last_id.split(':')[1]}", f"{epoch}:999999", "junk"):
         again = _first_lines(client, {"Last-Event-ID": stale}, "data: ")
         assert json.loads(again[-1][6:])["id"] == jid  # an unknown id: everything again
+
+
+def test_until_idle_streams_end_once_every_job_has_finished(client, rid, gate) -> None:
+    with client.stream("GET", "/api/jobs/events?until=idle") as r:
+        assert list(r.iter_lines()) == ["retry: 1000", ""]  # nothing runs: ends at once
+    jid = client.post(f"/api/recordings/{rid}/exports", json={"exporters": ["slow"]}).json()[
+        "job_id"
+    ]
+    assert gate.started.wait(10)
+    with client.stream("GET", "/api/jobs/events?until=idle") as r:
+        stream = _events(r, 1000)
+        assert next(stream)["status"] == "running"
+        gate.open()
+        statuses = [snap["status"] for snap in stream]  # ends by itself after the last change
+    assert (
+        statuses[-1] == "completed"
+        and client.get(f"/api/jobs/{jid}").json()["status"] == "completed"
+    )
+    r = client.get("/api/jobs/events?until=forever")
+    assert r.status_code == 400 and "until=idle" in r.json()["error"]
 
 
 @pytest.mark.parametrize("path", ["/api/recordings/{rid}/exports", "/api/jobs/x/cancel"])

@@ -178,16 +178,20 @@ def _resume_from(registry: JobRegistry, last_event_id: str | None) -> int:
     return -1
 
 
-async def _events(request: Request, registry: JobRegistry) -> AsyncIterator[str]:
+async def _events(
+    request: Request, registry: JobRegistry, after: str | None, until_idle: bool
+) -> AsyncIterator[str]:
     """``event: job`` with a snapshot for each job that changed, every period at most."""
     yield "retry: 1000\n\n"
-    seen = _resume_from(registry, request.headers.get("last-event-id"))
+    seen = _resume_from(registry, request.headers.get("last-event-id") or after)
     quiet_since = opened = time.monotonic()
     while not registry.closed:
         seen, changed = registry.changes_since(seen)
         for snap in changed:
             data = json.dumps(snap, separators=(",", ":"))
             yield f"id: {registry.epoch}:{seen}\nevent: job\ndata: {data}\n\n"
+        if until_idle and not registry.busy():
+            return
         now = time.monotonic()
         if changed:
             quiet_since = now
@@ -200,13 +204,20 @@ async def _events(request: Request, registry: JobRegistry) -> AsyncIterator[str]
 
 
 @router.get("/api/jobs/events", response_class=StreamingResponse)
-def job_events(request: Request, state: State) -> StreamingResponse:
+def job_events(
+    request: Request, state: State, after: str | None = None, until: str | None = None
+) -> StreamingResponse:
     """Server-sent events: every job at once, then each job again whenever it changes (``id``
-    lines let a reconnecting browser resume; ``: keep-alive`` comments when quiet)."""
+    lines let a reconnecting browser resume, as does ``?after=<id>``; ``: keep-alive`` comments
+    when quiet). ``?until=idle`` ends the stream once no job is queued or running, so an idle
+    page holds no open request."""
+    if until not in (None, "idle"):
+        raise BadExportRequestError(
+            f"until={until!r} is not known; use until=idle or leave it out."
+        )
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    return StreamingResponse(
-        _events(request, job_registry(state)), media_type="text/event-stream", headers=headers
-    )
+    stream = _events(request, job_registry(state), after, until == "idle")
+    return StreamingResponse(stream, media_type="text/event-stream", headers=headers)
 
 
 @router.get("/api/jobs/{jid}")

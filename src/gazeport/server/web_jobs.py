@@ -344,6 +344,12 @@ class JobRegistry:
         with self._lock:
             return sorted(self._entries.values(), key=lambda e: -e.seq)
 
+    def busy(self) -> bool:
+        """Whether any job is queued or running."""
+        with self._lock:
+            entries = list(self._entries.values())
+        return any(not e.finished for e in entries)
+
     @property
     def version(self) -> int:
         return self._version

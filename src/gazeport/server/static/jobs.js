@@ -26,9 +26,10 @@
 //
 // The list shows queued, running (with progress bars), completed (kept, with their folder),
 // failed (with the reason) and cancelled jobs, newest first, each queued or running one with a
-// Cancel button. It is live through one shared EventSource on /api/jobs/events per page (the
-// server sends a snapshot of each job that changed); if the stream cannot be used it polls
-// /api/jobs every second instead. Its styles are in jobs.css, added to the page on first use.
+// Cancel button. It is live through one shared EventSource on /api/jobs/events per page while
+// any job is unfinished (the server sends a snapshot of each job that changed), and looks at
+// /api/jobs every few seconds while none is; without EventSource it polls every second. Its
+// styles are in jobs.css, added to the page on first use.
 import { api, el } from "./layout.js";
 
 const FINISHED = new Set(["completed", "failed", "cancelled"]);
@@ -39,7 +40,9 @@ const STATUS_TEXT = {
   failed: "Failed",
   cancelled: "Cancelled",
 };
-const POLL_MS = 1000;
+const POLL_MS = 1000; // without EventSource
+const IDLE_POLL_MS = 3000; // while no job is unfinished
+const RETRY_MS = 250; // after a stream ended
 
 /** Queue an export of recording `rid` (body: see POST /api/recordings/{id}/exports); its job id. */
 export async function startExport(rid, body = {}) {
@@ -67,7 +70,13 @@ export function watchJobs(callback) {
   return hub.subscribe(callback);
 }
 
-// --- one source of job snapshots per page: the event stream, or polling as a fallback --------
+// --- one source of job snapshots per page ---------------------------------------------------
+//
+// While a job is queued or running, the page holds an EventSource on /api/jobs/events?until=idle;
+// the server ends that stream once every job has finished, and the page then only looks at
+// /api/jobs every few seconds (jobs started elsewhere: another tab, a script), so an idle page
+// holds no open request. Starting a job here opens the stream at once. Without EventSource,
+// it polls /api/jobs every second.
 
 const hub = {
   jobs: new Map(),
@@ -75,11 +84,13 @@ const hub = {
   source: null,
   timer: null,
   loading: null,
+  lastEventId: "",
+  retryMs: RETRY_MS,
 
   subscribe(callback) {
     this.listeners.add(callback);
     for (const job of this.jobs.values()) callback(job);
-    this.start();
+    if (this.listeners.size === 1) this.poke();
     return () => {
       this.listeners.delete(callback);
       if (!this.listeners.size) this.stop();
@@ -93,6 +104,10 @@ const hub = {
     for (const callback of this.listeners) callback(job);
   },
 
+  busy() {
+    return [...this.jobs.values()].some((job) => !FINISHED.has(job.status));
+  },
+
   async load() {
     if (!this.loading) {
       this.loading = api("/api/jobs")
@@ -104,20 +119,34 @@ const hub = {
     return this.loading;
   },
 
-  /** Something was just started: show it now rather than at the next event. */
+  /** Look at the jobs now, then follow them: the stream while any is unfinished, else idle. */
   poke() {
-    this.load().catch(() => {});
+    if (!this.listeners.size) return;
+    this.load()
+      .then(() => {
+        this.retryMs = RETRY_MS;
+      })
+      .catch(() => {
+        this.retryMs = Math.min(this.retryMs * 2, 5000); // the server is away: back off
+      })
+      .then(() => this.follow());
   },
 
-  start() {
-    if (this.source || this.timer) return;
-    this.load().catch(() => {});
+  follow() {
+    if (!this.listeners.size || this.source) return;
     if (typeof EventSource !== "function") {
-      this.poll();
+      this.every(POLL_MS);
       return;
     }
-    const source = new EventSource("/api/jobs/events");
+    if (!this.busy()) {
+      this.every(IDLE_POLL_MS);
+      return;
+    }
+    this.every(0);
+    const after = this.lastEventId ? `&after=${encodeURIComponent(this.lastEventId)}` : "";
+    const source = new EventSource(`/api/jobs/events?until=idle${after}`);
     source.addEventListener("job", (event) => {
+      if (event.lastEventId) this.lastEventId = event.lastEventId;
       try {
         this.update(JSON.parse(event.data));
       } catch {
@@ -125,27 +154,35 @@ const hub = {
       }
     });
     source.addEventListener("error", () => {
-      // CONNECTING: the browser reconnects by itself (the server ends streams now and then);
-      // CLOSED: it gave up, so poll instead.
-      if (source.readyState === EventSource.CLOSED) {
-        this.source = null;
-        this.poll();
-      }
+      // The server ended the stream (every job finished, or its time was up) or it cannot be
+      // reached: no automatic reconnect; look again and follow from there.
+      source.close();
+      if (this.source === source) this.source = null;
+      window.setTimeout(() => this.poke(), this.retryMs);
     });
     this.source = source;
   },
 
-  poll() {
-    if (this.timer) return;
-    const tick = () => this.load().catch(() => {});
-    this.timer = window.setInterval(tick, POLL_MS);
+  /** Poll /api/jobs every `ms` (0: stop polling). */
+  every(ms) {
+    if (this.timer) window.clearInterval(this.timer);
+    this.timer = null;
+    if (ms) {
+      this.timer = window.setInterval(() => {
+        if (this.source) return;
+        this.load()
+          .catch(() => {})
+          .then(() => {
+            if (this.busy() && typeof EventSource === "function") this.follow();
+          });
+      }, ms);
+    }
   },
 
   stop() {
     if (this.source) this.source.close();
-    if (this.timer) window.clearInterval(this.timer);
+    this.every(0);
     this.source = null;
-    this.timer = null;
   },
 };
 
@@ -311,7 +348,7 @@ export function mountJobList(element, options = {}) {
   render();
 
   return {
-    refresh: () => hub.load(),
+    refresh: () => hub.poke(),
     jobs: () => ordered(),
     destroy: () => {
       stop();
