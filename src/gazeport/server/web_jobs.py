@@ -101,7 +101,7 @@ class ExportEntry:
             tasks = [_task_snapshot(t) for t in job.tasks]
             status = self.status
             return {
-                "id": self.id, "kind": "export", "title": f"Export of {self.recording_path}",
+                "id": self.id, "seq": self.seq, "kind": "export", "title": f"Export of {self.recording_path}",
                 "recording_path": self.recording_path, "status": status,
                 "progress": round(1.0 if status == "completed" else job.progress, 4),
                 "tasks": tasks, "recording": self.recording,
@@ -234,7 +234,7 @@ class CallableJob:
             if self.warnings:
                 task["warnings"] = list(self.warnings)
             return {
-                "id": self.id, "kind": self.kind, "title": self.title, "status": self.status,
+                "id": self.id, "seq": self.seq, "kind": self.kind, "title": self.title, "status": self.status,
                 "progress": round(self.progress, 4), "tasks": [task], "recording": None,
                 "recording_path": None,
                 "out_dir": _where(self.root, self.out_dir), "error": self.error,

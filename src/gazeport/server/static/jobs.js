@@ -18,7 +18,7 @@
 //   await cancelJob(id);
 //   const stop = watchJobs((job) => {});       // every job snapshot as it changes
 //
-// A job snapshot is what GET /api/jobs/{id} answers: {id, kind ("export" | "dataset"), title,
+// A job snapshot is what GET /api/jobs/{id} answers: {id, seq (larger: newer), kind ("export" | "dataset"), title,
 // status ("queued" | "running" | "completed" | "failed" | "cancelled"), progress (0..1),
 // tasks: [{name, title, status, progress, text, error?, warnings?}], recording, recording_path,
 // out_dir (the folder, relative to the served folder when inside it), error, download (the zip
@@ -196,6 +196,12 @@ function addStyles() {
   document.head.append(link);
 }
 
+/** ISO time → "14:03:07" in the browser's time zone. */
+function clock(iso) {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? "" : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+}
+
 function percent(fraction) {
   return `${Math.round((fraction || 0) * 100)}%`;
 }
@@ -238,7 +244,10 @@ function summary(result) {
 function taskRow(task) {
   const row = el("li", { class: `job-task status-${task.status}`, "data-task": task.name });
   const name = el("span", { class: "job-task-name" }, task.title || task.name);
-  const state = el("span", { class: "job-task-state" }, task.status === "running" ? task.text || "running" : task.status);
+  const skipped = Object.values(task.skipped || {});
+  let label = task.status === "running" ? task.text || "running" : task.status;
+  if (task.status === "completed" && skipped.length) label = "completed, nothing to export";
+  const state = el("span", { class: "job-task-state", title: skipped.join("; ") || label }, label);
   row.append(name, progressBar(task.progress, `${task.title || task.name} progress`), state);
   if (task.error) row.append(el("p", { class: "job-error" }, task.error));
   if (task.warnings && task.warnings.length) {
@@ -256,6 +265,8 @@ function jobCard(job, onCancel) {
   const title = el("div", { class: "job-title" });
   title.append(el("span", { class: "job-name" }, job.title || job.kind));
   title.append(el("span", { class: `job-badge status-${job.status}` }, STATUS_TEXT[job.status] || job.status));
+  const when = job.finished_utc || job.started_utc || job.created_utc;
+  if (when) title.append(el("time", { class: "job-time", datetime: when, title: when }, clock(when)));
   head.append(title);
   const actions = el("div", { class: "job-actions" });
   if (!FINISHED.has(job.status)) {
@@ -306,7 +317,7 @@ export function mountJobList(element, options = {}) {
   element.classList.add("jobs");
   element.replaceChildren(problem, empty, list);
 
-  const ordered = () => [...shown.values()].sort((a, b) => (a.created_utc < b.created_utc ? 1 : a.created_utc > b.created_utc ? -1 : b.id.localeCompare(a.id)));
+  const ordered = () => [...shown.values()].sort((a, b) => (b.seq || 0) - (a.seq || 0)); // newest first
 
   async function onCancel(job, button) {
     try {
