@@ -34,9 +34,10 @@ from ..datasets import (
 )
 from ..errors import GazeportError
 from ..labels import STATUSES
+from .callable_jobs import CallableJob
 from .routes_jobs import STATUS_FOR
 from .state import ServerState, server_state
-from .web_jobs import CallableJob, JobFinishedError, job_registry
+from .web_jobs import JobFinishedError, job_registry
 
 router = APIRouter(tags=["datasets"])
 State = Annotated[ServerState, Depends(server_state)]

@@ -17,7 +17,6 @@ without a thread per client. Finished jobs stay listed for reference. :meth:`Job
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import logging
 import secrets
@@ -27,30 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..errors import ExportCancelled, GazeportError
+from ..errors import GazeportError
 from ..jobs import EXPORTER_TASKS, Job, JobQueue, Task
-from .paths import is_inside, relative_posix
+from .callable_jobs import CallableJob, iso_utc, now_utc, shown_path
 
 log = logging.getLogger("gazeport.server")
-
-#: The statuses a job snapshot can have.
-STATUSES = ("queued", "running", "completed", "failed", "cancelled")
-FINISHED = frozenset({"completed", "failed", "cancelled"})
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-
-
-def _iso(when: dt.datetime | None) -> str | None:
-    return when.isoformat(timespec="seconds") if when is not None else None
-
-
-def _where(root: Path, folder: Path | None) -> str | None:
-    """A folder as the page shows it: relative to the served root when inside it."""
-    if folder is None:
-        return None
-    return relative_posix(root, folder) if is_inside(root, folder) else str(folder)
 
 
 class Entry(Protocol):
@@ -78,7 +58,7 @@ class ExportEntry:
     root: Path
     #: The recording's folder below the served root (what the page shows).
     recording_path: str = ""
-    created_utc: str = field(default_factory=_now)
+    created_utc: str = field(default_factory=now_utc)
 
     @property
     def status(self) -> str:
@@ -105,9 +85,9 @@ class ExportEntry:
                 "recording_path": self.recording_path, "status": status,
                 "progress": round(1.0 if status == "completed" else job.progress, 4),
                 "tasks": tasks, "recording": self.recording,
-                "out_dir": _where(self.root, job.export_dir), "error": job.error or None,
-                "created_utc": self.created_utc, "started_utc": _iso(job.started_utc),
-                "finished_utc": _iso(job.finished_utc), "download": None,
+                "out_dir": shown_path(self.root, job.export_dir), "error": job.error or None,
+                "created_utc": self.created_utc, "started_utc": iso_utc(job.started_utc),
+                "finished_utc": iso_utc(job.finished_utc), "download": None,
             }  # fmt: skip
 
 
@@ -126,123 +106,6 @@ def _task_snapshot(task: Task) -> dict[str, Any]:
     if task.skipped:
         out["skipped"] = dict(task.skipped)
     return out
-
-
-class Reporter(Protocol):
-    """What a callable job's function gets: report progress, check for a cancel."""
-
-    def report(self, fraction: float, text: str = "") -> None: ...
-
-    def check(self) -> None: ...
-
-
-@dataclass(eq=False)
-class CallableJob:
-    """Work that is not a recording export: ``run(job)`` in a thread, returning a summary.
-
-    ``run`` calls ``job.report(fraction, text)`` as it goes (which raises
-    :class:`ExportCancelled` once the job was cancelled) and returns a JSON-able summary (or
-    None). ``out_dir`` is where its result goes; ``download`` the address of the result.
-    """
-
-    id: str
-    seq: int
-    kind: str
-    title: str
-    run: Callable[[CallableJob], Any]
-    root: Path
-    out_dir: Path | None = None
-    download: str | None = None
-    status: str = "queued"
-    progress: float = 0.0
-    text: str = "queued"
-    error: str | None = None
-    warnings: list[str] = field(default_factory=list)
-    result: Any = None
-    created_utc: str = field(default_factory=_now)
-    started_utc: str | None = None
-    finished_utc: str | None = None
-    on_change: Callable[[CallableJob], None] = field(default=lambda job: None, repr=False)
-    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
-    _cancel: threading.Event = field(default_factory=threading.Event, repr=False)
-    _done: threading.Event = field(default_factory=threading.Event, repr=False)
-
-    @property
-    def finished(self) -> bool:
-        return self.status in FINISHED
-
-    def report(self, fraction: float, text: str = "") -> None:
-        self.check()
-        with self.lock:
-            self.progress = min(max(float(fraction), 0.0), 1.0)
-            if text:
-                self.text = text
-        self.on_change(self)
-
-    def check(self) -> None:
-        if self._cancel.is_set():
-            raise ExportCancelled(f"The {self.title.lower()} was cancelled.")
-
-    def cancel(self) -> None:
-        """At once while queued; at the next :meth:`report` while running."""
-        self._cancel.set()
-        with self.lock:
-            if self.status != "queued":
-                return
-            self._end("cancelled", "cancelled before it ran")
-
-    def wait(self, timeout: float | None = None) -> bool:
-        return self._done.wait(timeout)
-
-    def _end(self, status: str, text: str, error: str | None = None) -> None:
-        with self.lock:
-            self.status, self.text, self.error = status, text, error
-            if status == "completed":
-                self.progress = 1.0
-            self.finished_utc = _now()
-        self._done.set()
-        self.on_change(self)
-
-    def execute(self, serial: threading.Lock) -> None:
-        """Run (in the job's thread): wait for the one slot, then ``run``; never raises."""
-        with serial:
-            with self.lock:
-                if self.status != "queued":
-                    return  # cancelled while it waited
-                self.status, self.text, self.started_utc = "running", "starting", _now()
-            self.on_change(self)
-            try:
-                self.result = self.run(self)
-            except ExportCancelled:
-                self._end("cancelled", "cancelled")
-            except GazeportError as exc:
-                self._end("failed", "failed", str(exc))
-            except Exception as exc:
-                log.error("job %s (%s) failed unexpectedly", self.id, self.title, exc_info=exc)
-                self._end("failed", "failed", f"unexpected {type(exc).__name__}: {exc}")
-            else:
-                self._end("completed", "done")
-
-    def snapshot(self) -> dict[str, Any]:
-        with self.lock:
-            task: dict[str, Any] = {
-                "name": self.kind, "title": self.title, "status": self.status,
-                "progress": round(self.progress, 4), "text": self.text,
-            }  # fmt: skip
-            if self.error:
-                task["error"] = self.error
-            if self.warnings:
-                task["warnings"] = list(self.warnings)
-            return {
-                "id": self.id, "seq": self.seq, "kind": self.kind, "title": self.title, "status": self.status,
-                "progress": round(self.progress, 4), "tasks": [task], "recording": None,
-                "recording_path": None,
-                "out_dir": _where(self.root, self.out_dir), "error": self.error,
-                "created_utc": self.created_utc, "started_utc": self.started_utc,
-                "finished_utc": self.finished_utc,
-                "download": self.download if self.status == "completed" else None,
-                "result": self.result,
-            }  # fmt: skip
 
 
 class UnknownJobError(GazeportError, LookupError):
