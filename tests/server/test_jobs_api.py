@@ -100,6 +100,29 @@ def test_exporters_range_and_options_reach_the_library(client, rid, study) -> No
     assert second["out_dir"] == "core/001/exports/001" and second["status"] == "completed"
 
 
+def test_a_neon_recording_exports_neon_players_files(study, tmp_path) -> None:
+    from gazeport.errors import GazeportWarning
+    from tests.neon_factories import write_neon
+
+    write_neon(study.root / "neon" / "walk", parts=((0.5, 1.0),))  # no calibration.bin
+    with (
+        pytest.warns(GazeportWarning, match="calibration"),
+        client_for(study, tmp_path / "cache") as client,
+    ):
+        rid = rid_of(client, "neon/walk")
+        snap = wait_job(client, client.post(f"/api/recordings/{rid}/exports").json()["job_id"])
+        assert snap["status"] == "completed" and [t["name"] for t in snap["tasks"]] == ["tables"]
+        assert snap["out_dir"] == "neon/walk/exports/000"
+        assert {"gaze.csv", "fixations.csv", "blinks.csv", "events.csv"} <= _files(
+            study.root / snap["out_dir"]
+        )
+        assert any("calibration.bin" in w for w in snap["tasks"][0]["warnings"])  # opening's note
+        cloud = client.post(f"/api/recordings/{rid}/exports", json={"dialect": "cloud"}).json()
+        assert "scene_camera.json" in _files(
+            study.root / wait_job(client, cloud["job_id"])["out_dir"]
+        )
+
+
 @pytest.mark.parametrize(
     ("body", "words"),
     [

@@ -26,7 +26,8 @@ from ..analysis.blinks import BlinkParams
 from ..analysis.fixations import FixationParams
 from ..errors import ExportError, GazeportError
 from ..exporters.world_video import VideoOptions
-from ..jobs import DEFAULT_EXPORTERS, EXPORTER_TASKS, ExportOptions, prepare_export
+from ..jobs import DEFAULT_EXPORTERS, EXPORTER_TASKS, ExportOptions, Job, prepare_export
+from ..jobs.task_warnings import routed_to
 from ..render import OverlayConfig
 from .error_responses import STATUS_FOR
 from .state import ServerState, server_state
@@ -147,15 +148,19 @@ def start_export(
         state.catalog.open(rid)  # raises the reason it cannot be read
     registry = job_registry(state)
     jid = registry.new_id()
+    opening = Job(entry.path).add_task("prepare")  # collects what opening the recording warns
     try:
-        job = prepare_export(
-            entry.path, exporters=_exporters(body.exporters, body.online_events),
-            start_frame=body.start_frame, end_frame=body.end_frame, start_s=body.start_s,
-            end_s=body.end_s, from_event=body.from_event, to_event=body.to_event,
-            options=_options(body), listener=registry.listener,
-        )  # fmt: skip
+        with routed_to(opening):
+            job = prepare_export(
+                entry.path, exporters=_exporters(body.exporters, body.online_events),
+                start_frame=body.start_frame, end_frame=body.end_frame, start_s=body.start_s,
+                end_s=body.end_s, from_event=body.from_event, to_event=body.to_event,
+                options=_options(body), listener=registry.listener,
+            )  # fmt: skip
     except (ExportError, ValueError) as exc:
         raise BadExportRequestError(str(exc)) from exc
+    for note in opening.warnings:  # e.g. a missing calibration: shown with the first task
+        job.tasks[0].note(note)
     registry.add_export(jid, job, rid, entry.relative)
     return {"job_id": jid, "status": "queued", "url": f"/api/jobs/{jid}"}
 
