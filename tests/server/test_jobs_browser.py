@@ -58,8 +58,13 @@ def gate() -> Iterator[Gate]:
 
 
 @pytest.fixture(scope="module")
-def server(study, gate, tmp_path_factory) -> Iterator[str]:
-    app = create_app(study.root, db=study.db, cache_dir=tmp_path_factory.mktemp("cache"))
+def server_app(study, tmp_path_factory):
+    return create_app(study.root, db=study.db, cache_dir=tmp_path_factory.mktemp("cache"))
+
+
+@pytest.fixture(scope="module")
+def server(server_app, gate) -> Iterator[str]:
+    app = server_app
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     srv = uvicorn.Server(config)
@@ -173,7 +178,7 @@ def test_a_bad_option_shows_the_servers_sentence(server, page) -> None:
 
 
 def test_the_job_list_shows_a_running_export_and_cancels_it(
-    server, page, gate, study, tmp_path
+    server, server_app, page, gate, study, tmp_path
 ) -> None:
     p, problems = page
     expect = playwright_api.expect
@@ -205,7 +210,28 @@ def test_the_job_list_shows_a_running_export_and_cancels_it(
     expect(job.locator(".job-cancel")).to_have_count(0)
     expect(job.locator(".job-badge")).to_have_text("Cancelled")
     assert not list((study.core / "exports").glob("*/slow.txt"))
+    _no_stream_left(server_app)  # every job finished: the page holds no event stream
     assert not problems, problems
+
+
+def _no_stream_left(app, timeout: float = 10.0) -> None:
+    registry = app.state.gazeport.extras["jobs"]
+    deadline = time.monotonic() + timeout
+    while registry.watchers:
+        assert time.monotonic() < deadline, f"{registry.watchers} event streams still open"
+        time.sleep(0.05)
+
+
+def test_a_stream_ends_when_its_client_goes(server, server_app, monkeypatch) -> None:
+    import httpx
+
+    from gazeport.server import routes_jobs
+
+    monkeypatch.setattr(routes_jobs, "STREAM_LIFETIME_S", 60.0)  # only the client ends it
+    with httpx.Client(base_url=server, timeout=10) as c, c.stream("GET", "/api/jobs/events") as r:
+        assert next(r.iter_lines()) == "retry: 1000"
+        assert server_app.state.gazeport.extras["jobs"].watchers >= 1
+    _no_stream_left(server_app)
 
 
 def test_without_event_source_the_list_polls(server, browser, study, tmp_path) -> None:

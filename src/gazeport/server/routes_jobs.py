@@ -187,25 +187,29 @@ async def _events(
     request: Request, registry: JobRegistry, after: str | None, until_idle: bool
 ) -> AsyncIterator[str]:
     """``event: job`` with a snapshot for each job that changed, every period at most."""
-    yield "retry: 1000\n\n"
-    seen = _resume_from(registry, request.headers.get("last-event-id") or after)
-    quiet_since = opened = time.monotonic()
-    while not registry.closed:
-        seen, changed = registry.changes_since(seen)
-        for snap in changed:
-            data = json.dumps(snap, separators=(",", ":"))
-            yield f"id: {registry.epoch}:{seen}\nevent: job\ndata: {data}\n\n"
-        if until_idle and not registry.busy():
-            return
-        now = time.monotonic()
-        if changed:
-            quiet_since = now
-        elif now - quiet_since >= KEEP_ALIVE_S:
-            quiet_since = now
-            yield ": keep-alive\n\n"
-        if now - opened >= STREAM_LIFETIME_S or await request.is_disconnected():
-            return
-        await asyncio.sleep(EVENT_PERIOD_S)
+    registry.watchers += 1
+    try:
+        yield "retry: 1000\n\n"
+        seen = _resume_from(registry, request.headers.get("last-event-id") or after)
+        quiet_since = opened = time.monotonic()
+        while not registry.closed:
+            seen, changed = registry.changes_since(seen)
+            for snap in changed:
+                data = json.dumps(snap, separators=(",", ":"))
+                yield f"id: {registry.epoch}:{seen}\nevent: job\ndata: {data}\n\n"
+            if until_idle and not registry.busy():
+                return
+            now = time.monotonic()
+            if changed:
+                quiet_since = now
+            elif now - quiet_since >= KEEP_ALIVE_S:
+                quiet_since = now
+                yield ": keep-alive\n\n"
+            if now - opened >= STREAM_LIFETIME_S or await request.is_disconnected():
+                return
+            await asyncio.sleep(EVENT_PERIOD_S)
+    finally:
+        registry.watchers -= 1
 
 
 @router.get("/api/jobs/events", response_class=StreamingResponse)

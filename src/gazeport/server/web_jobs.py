@@ -133,6 +133,8 @@ class JobRegistry:
         self._serial = threading.Lock()  # callable jobs run one at a time
         self._threads: list[threading.Thread] = []
         self.closed = False
+        #: Event streams open right now (changed only on the event loop's thread).
+        self.watchers = 0
 
     # --- adding jobs ----------------------------------------------------------------------
 
