@@ -186,7 +186,12 @@ def _resume_from(registry: JobRegistry, last_event_id: str | None) -> int:
 async def _events(
     request: Request, registry: JobRegistry, after: str | None, until_idle: bool
 ) -> AsyncIterator[str]:
-    """``event: job`` with a snapshot for each job that changed, every period at most."""
+    """``event: job`` with a snapshot for each job that changed, every period at most.
+
+    When the client goes, Starlette's :class:`StreamingResponse` (which listens for the
+    disconnect) cancels this generator at its next ``await``; it must not read the request's
+    messages itself, or it races that listener for them.
+    """
     registry.watchers += 1
     try:
         yield "retry: 1000\n\n"
@@ -205,7 +210,7 @@ async def _events(
             elif now - quiet_since >= KEEP_ALIVE_S:
                 quiet_since = now
                 yield ": keep-alive\n\n"
-            if now - opened >= STREAM_LIFETIME_S or await request.is_disconnected():
+            if now - opened >= STREAM_LIFETIME_S:
                 return
             await asyncio.sleep(EVENT_PERIOD_S)
     finally:
