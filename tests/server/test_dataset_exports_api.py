@@ -71,6 +71,9 @@ def test_a_yolo_export_runs_as_a_job_and_downloads_as_a_zip(client, labelled) ->
     again, _ = _zip_names(client, jid)  # the zip is made once, then sent again
     assert again == names
     assert client.get("/api/jobs").json()["jobs"][0]["id"] == jid
+    info = client.get("/api/datasets/exports").json()
+    assert (info["db"], info["out_dir"], info["problem"]) == ("labels.sqlite", "datasets", None)
+    assert info["jobs"][0]["id"] == jid and all(j["kind"] == "dataset" for j in info["jobs"])
 
 
 @pytest.mark.parametrize(
@@ -185,6 +188,8 @@ def test_unknown_jobs_export_jobs_and_a_server_without_db(client, labelled, tmp_
     with client_for(bare, tmp_path / "cache2") as c:
         r = c.post("/api/datasets/exports", json={"format": "coco"})
         assert r.status_code == 400 and "--db" in r.json()["error"]
+        info = c.get("/api/datasets/exports").json()
+        assert info["db"] is None and info["jobs"] == [] and "--db" in info["problem"]
         r = c.post(
             "/api/datasets/exports",
             json={"format": "coco"},

@@ -133,6 +133,7 @@ def test_the_datasets_page_runs_an_export_and_offers_the_zip(
     p.goto(f"{server}/datasets")
     expect(p.locator("h1")).to_have_text("Datasets")
     expect(p.locator(".job-empty")).to_be_visible()
+    expect(p.locator("#where")).to_have_text("Label store labels.sqlite · datasets go to datasets/")
     expect(p.locator("#command")).to_have_text(
         "gazeport dataset export --db DB --format coco --out DIR"
     )

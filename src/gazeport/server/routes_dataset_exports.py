@@ -34,13 +34,14 @@ from ..datasets import (
 )
 from ..errors import GazeportError
 from ..labels import STATUSES
-from .callable_jobs import CallableJob
+from .callable_jobs import CallableJob, shown_path
 from .routes_jobs import STATUS_FOR
 from .state import ServerState, server_state
 from .web_jobs import JobFinishedError, job_registry
 
 router = APIRouter(tags=["datasets"])
 State = Annotated[ServerState, Depends(server_state)]
+_NO_DB = "This server has no label store; start gazeport serve with --db to export datasets."
 #: Images are compressed already; everything else is text and shrinks well.
 _STORED = (".jpg", ".jpeg", ".png")
 
@@ -135,9 +136,7 @@ def dataset_options(body: DatasetExportRequest) -> DatasetOptions:
 def datasets_dir(state: ServerState) -> Path:
     """Where dataset exports go: ``datasets/`` beside the label store."""
     if state.db is None:
-        raise NoLabelStoreError(
-            "This server has no label store; start gazeport serve with --db to export datasets."
-        )
+        raise NoLabelStoreError(_NO_DB)
     return state.db.parent / "datasets"
 
 
@@ -147,6 +146,20 @@ def _summary(result: Any) -> dict[str, Any]:
         "images": report.tasks, "boxes": report.boxes, "splits": dict(report.splits),
         "left_out": dict(report.dropped), "clipped": report.clipped,
         "unchanged": report.unchanged, "image_problems": [str(p) for p in result.image_problems],
+    }  # fmt: skip
+
+
+@router.get("/api/datasets/exports")
+def dataset_exports(state: State) -> dict[str, Any]:
+    """The label store, where datasets go, and every dataset export job (newest first);
+    ``db`` is null when the server was started without ``--db``."""
+    jobs = [e.snapshot() for e in job_registry(state).entries() if isinstance(e, CallableJob)]
+    if state.db is None:
+        return {"db": None, "out_dir": None, "jobs": [j for j in jobs if j["kind"] == "dataset"],
+                "problem": str(NoLabelStoreError(_NO_DB))}  # fmt: skip
+    return {
+        "db": shown_path(state.root, state.db), "out_dir": shown_path(state.root, datasets_dir(state)),
+        "jobs": [j for j in jobs if j["kind"] == "dataset"], "problem": None,
     }  # fmt: skip
 
 

@@ -1,7 +1,7 @@
 // The dataset export page: the options of `gazeport dataset export` as a form (its defaults are
 // the command's), Run → a job (POST /api/datasets/exports) shown with its progress in the job
 // list, and a Download zip link once it has completed.
-import { renderTopbar, showMessage } from "./layout.js";
+import { api, el, renderTopbar, showMessage } from "./layout.js";
 import { mountJobList, startDatasetExport } from "./jobs.js";
 
 renderTopbar();
@@ -14,6 +14,24 @@ mountJobList(document.getElementById("jobs"), {
   filter: (job) => job.kind === "dataset",
   empty: "No dataset exports yet. Choose the options and press Run export.",
 });
+
+/** Say which label store the server exports and where to; without one, say how to get one. */
+async function showStore() {
+  try {
+    const info = await api("/api/datasets/exports");
+    if (info.problem) {
+      showMessage(info.problem, "info");
+      run.disabled = true;
+      return;
+    }
+    const where = document.getElementById("where");
+    where.replaceChildren("Label store ", el("code", {}, info.db), " · datasets go to ", el("code", {}, `${info.out_dir}/`));
+    where.hidden = false;
+  } catch (error) {
+    showMessage(error.message, "error");
+  }
+}
+showStore();
 
 const text = (name) => form.elements[name].value.trim();
 const checked = (name) => form.elements[name].checked;
