@@ -77,6 +77,25 @@ def test_an_empty_request_exports_the_defaults_into_exports_nnn(client, rid, stu
     assert record["parameters"]["exporters"] == ["raw", "annotations", "fixations", "blinks"]
 
 
+def test_the_exporters_an_export_can_run(client) -> None:
+    answer = client.get("/api/exporters").json()
+    names = {e["name"]: e for e in answer["exporters"]}
+    assert [n for n, e in names.items() if e["default"]] == [
+        "raw",
+        "annotations",
+        "fixations",
+        "blinks",
+    ]
+    assert names["world-video"] == {
+        "name": "world-video",
+        "title": "World video",
+        "kind": "video",
+        "default": False,
+    }
+    assert answer["dialects"] == ["pupil-player", "neon-player", "cloud"]
+    assert answer["formats"] == ["csv", "parquet"]
+
+
 def test_exporters_range_and_options_reach_the_library(client, rid, study) -> None:
     body = {"exporters": ["raw"], "start_frame": 5, "end_frame": 20, "format": "csv",
             "min_confidence": 0.5, "field_info": False,

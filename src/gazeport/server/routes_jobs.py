@@ -25,8 +25,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..analysis.blinks import BlinkParams
 from ..analysis.fixations import FixationParams
 from ..errors import ExportError, GazeportError
+from ..exporters.dialects import DIALECT_NAMES
 from ..exporters.world_video import VideoOptions
-from ..jobs import DEFAULT_EXPORTERS, EXPORTER_TASKS, ExportOptions, Job, prepare_export
+from ..jobs import DEFAULT_EXPORTERS, EXPORTER_TASKS, FORMATS, ExportOptions, Job, prepare_export
 from ..jobs.task_warnings import routed_to
 from ..render import OverlayConfig
 from .error_responses import STATUS_FOR
@@ -131,6 +132,18 @@ def _options(body: ExportRequest) -> ExportOptions:
         fixation_params=fixations, blink_params=BlinkParams(**body.blinks.model_dump()),
         workers=body.workers, video=video, dialect=body.dialect,
     )  # fmt: skip
+
+
+@router.get("/api/exporters")
+def list_exporters() -> dict[str, Any]:
+    """What an export can run: every exporter (``default``: run without ``exporters``), the
+    dialects and the raw data formats, for a page's export dialog."""
+    exporters = [
+        {"name": name, "title": task.heading or name, "kind": task.kind,
+         "default": name in DEFAULT_EXPORTERS}
+        for name, task in EXPORTER_TASKS.items()
+    ]  # fmt: skip
+    return {"exporters": exporters, "dialects": list(DIALECT_NAMES), "formats": list(FORMATS)}
 
 
 @router.post("/api/recordings/{rid}/exports", status_code=status.HTTP_202_ACCEPTED)
