@@ -171,6 +171,8 @@ def start_export(
                 options=_options(body), listener=registry.listener,
             )  # fmt: skip
     except (ExportError, ValueError) as exc:
+        if isinstance(exc, GazeportError) and not isinstance(exc, ExportError):
+            raise  # e.g. a damaged file: its own status (422), not a bad request
         raise BadExportRequestError(str(exc)) from exc
     for note in opening.warnings:  # e.g. a missing calibration: shown with the first task
         job.tasks[0].note(note)
