@@ -15,7 +15,7 @@ import yaml
 
 pytest.importorskip("fastapi")
 
-from gazeport.server import routes_dataset_exports
+from gazeport.server import dataset_jobs
 from tests.factories import tree_hashes
 from tests.server.jobs_factories import (
     Study,
@@ -139,7 +139,7 @@ def test_download_while_running_is_409_then_cancel(client, labelled, monkeypatch
             progress(1, 10)  # raises once the job was cancelled
         raise AssertionError("not reached")
 
-    monkeypatch.setattr(routes_dataset_exports, "export_store", blocked)
+    monkeypatch.setattr(dataset_jobs, "export_store", blocked)
     try:
         running = client.post("/api/datasets/exports", json={"format": "json"}).json()["job_id"]
         assert started.wait(10)
@@ -169,7 +169,7 @@ def test_a_failed_export_says_why(client, monkeypatch) -> None:
     def failing(db, out_dir, options, *, progress):
         raise LabelStoreError("The label store is locked by another program; try again.")
 
-    monkeypatch.setattr(routes_dataset_exports, "export_store", failing)
+    monkeypatch.setattr(dataset_jobs, "export_store", failing)
     jid = client.post("/api/datasets/exports").json()["job_id"]
     snap = wait_job(client, jid)
     assert snap["status"] == "failed" and "locked" in snap["error"]
@@ -196,3 +196,29 @@ def test_unknown_jobs_export_jobs_and_a_server_without_db(client, labelled, tmp_
             headers={"Origin": "http://evil.example"},
         )
         assert r.status_code == 403
+
+
+def test_graphqls_export_job_interface(client, labelled) -> None:
+    """submit_dataset_export/get: what GraphQL's datasetExport needs of the registry."""
+    registry = client.app.state.gazeport.extras.get("jobs") or _registry(client)
+    out = labelled.root / "datasets" / "from-graphql"
+    options = {"db": str(labelled.db), "out_dir": str(out), "format": "voc",
+               "statuses": ["draft"], "split": {"train": 1.0}}  # fmt: skip
+    jid = registry.submit_dataset_export(options)
+    wait_job(client, jid)
+    record = registry.get(jid)
+    assert record["status"] == "completed" and record["format"] == "voc"
+    assert record["out_dir"] == str(out) and record["result"]["tasks"] == 3
+    assert (out / "Annotations").is_dir()
+    with pytest.raises(LookupError):
+        registry.get("nope")
+    with pytest.raises(ValueError, match="format"):
+        registry.submit_dataset_export({**options, "format": "xlsx"})
+    rid = rid_of(client, "core/001")
+    export = client.post(f"/api/recordings/{rid}/exports", json={"exporters": ["blinks"]}).json()
+    assert registry.get(export["job_id"]) is None  # not a dataset export
+
+
+def _registry(client):
+    client.get("/api/jobs")  # made on first use
+    return client.app.state.gazeport.extras["jobs"]

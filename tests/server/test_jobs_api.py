@@ -73,7 +73,7 @@ def test_an_empty_request_exports_the_defaults_into_exports_nnn(client, rid, stu
     record = json.loads((folder / "gazeport_export.json").read_text())
     assert record["outcome"] == "completed"
     registry = client.app.state.gazeport.extras["jobs"]
-    assert registry.get(jid).job.spec is None  # kept for reference without its loaded streams
+    assert registry.entry(jid).job.spec is None  # kept for reference without its loaded streams
     assert record["parameters"]["exporters"] == ["raw", "annotations", "fixations", "blinks"]
 
 
@@ -389,6 +389,6 @@ def test_shutting_down_cancels_running_jobs(study, tmp_path, gate) -> None:
         assert gate.started.wait(10)
         registry = c.app.state.gazeport.extras["jobs"]  # type: ignore[attr-defined]
     assert registry.closed
-    assert registry.get(jid).snapshot()["status"] == "cancelled"
-    assert registry.get(queued).snapshot()["status"] == "cancelled"
+    assert registry.entry(jid).snapshot()["status"] == "cancelled"
+    assert registry.entry(queued).snapshot()["status"] == "cancelled"
     assert not (study.core / "exports").exists() or not any((study.core / "exports").iterdir())

@@ -19,7 +19,7 @@ import pytest
 playwright_api = pytest.importorskip("playwright.sync_api")
 uvicorn = pytest.importorskip("uvicorn")
 
-from gazeport.server import create_app, routes_dataset_exports  # noqa: E402
+from gazeport.server import create_app, dataset_jobs  # noqa: E402
 from tests.server.jobs_factories import Gate, Study, labelled_study  # noqa: E402
 
 CHROMIUM = os.environ.get("GAZEPORT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -122,14 +122,14 @@ def test_the_datasets_page_runs_an_export_and_offers_the_zip(
 ) -> None:
     p, problems = page
     expect = playwright_api.expect
-    release, real = threading.Event(), routes_dataset_exports.export_store
+    release, real = threading.Event(), dataset_jobs.export_store
 
     def held(db, out_dir, options, *, progress):  # the real export, once the test has looked
         progress(1, 4)
         release.wait(20)
         return real(db, out_dir, options, progress=progress)
 
-    monkeypatch.setattr(routes_dataset_exports, "export_store", held)
+    monkeypatch.setattr(dataset_jobs, "export_store", held)
     p.goto(f"{server}/datasets")
     expect(p.locator("h1")).to_have_text("Datasets")
     expect(p.locator(".job-empty")).to_be_visible()

@@ -66,6 +66,8 @@ class CallableJob:
     root: Path
     out_dir: Path | None = None
     download: str | None = None
+    #: More facts of the job for its snapshot (e.g. a dataset's ``format``).
+    meta: dict[str, Any] = field(default_factory=dict)
     status: str = "queued"
     progress: float = 0.0
     text: str = "queued"
@@ -154,5 +156,5 @@ class CallableJob:
                 "created_utc": self.created_utc, "started_utc": self.started_utc,
                 "finished_utc": self.finished_utc,
                 "download": self.download if self.status == "completed" else None,
-                "result": self.result,
+                "result": self.result, **self.meta,
             }  # fmt: skip

@@ -25,7 +25,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..datasets import (
     DatasetOptions,
-    export_store,
     parse_category_map,
     parse_date,
     parse_frame_range,
@@ -35,6 +34,7 @@ from ..datasets import (
 from ..errors import GazeportError
 from ..labels import STATUSES
 from .callable_jobs import CallableJob, shown_path
+from .dataset_jobs import start_dataset_job
 from .routes_jobs import STATUS_FOR
 from .state import ServerState, server_state
 from .web_jobs import JobFinishedError, job_registry
@@ -140,15 +140,6 @@ def datasets_dir(state: ServerState) -> Path:
     return state.db.parent / "datasets"
 
 
-def _summary(result: Any) -> dict[str, Any]:
-    report = result.report
-    return {
-        "images": report.tasks, "boxes": report.boxes, "splits": dict(report.splits),
-        "left_out": dict(report.dropped), "clipped": report.clipped,
-        "unchanged": report.unchanged, "image_problems": [str(p) for p in result.image_problems],
-    }  # fmt: skip
-
-
 @router.get("/api/datasets/exports")
 def dataset_exports(state: State) -> dict[str, Any]:
     """The label store, where datasets go, and every dataset export job (newest first);
@@ -175,21 +166,7 @@ def start_dataset_export(
     registry = job_registry(state)
     jid = registry.new_id()
     name = options.format if options.incremental else f"{jid}-{options.format}"
-    out_dir = base / name
-
-    def run(job: CallableJob) -> dict[str, Any]:
-        job.report(0.0, "reading the label store")
-        result = export_store(
-            db, out_dir, options,
-            progress=lambda done, total: job.report(done / max(total, 1), f"{done:,}/{total:,} images"),
-        )  # fmt: skip
-        job.warnings.extend(str(p) for p in result.image_problems)
-        (base / f"{name}.zip").unlink(missing_ok=True)  # an older zip of this folder
-        return _summary(result)
-
-    title = f"{options.format.upper()} dataset"
-    download = f"/api/datasets/exports/{jid}/download"
-    registry.add_callable(jid, "dataset", title, run, out_dir=out_dir, download=download)
+    start_dataset_job(registry, db, base / name, options, jid)
     return {"job_id": jid, "status": "queued", "url": f"/api/jobs/{jid}"}
 
 
@@ -213,7 +190,7 @@ def _zip(folder: Path, target: Path) -> Path:
 @router.get("/api/datasets/exports/{jid}/download", response_class=FileResponse)
 def download_dataset(jid: str, state: State) -> FileResponse:
     """The finished dataset of job ``jid`` as a zip (``409`` while it runs or if it failed)."""
-    job = job_registry(state).get(jid)
+    job = job_registry(state).entry(jid)
     if not isinstance(job, CallableJob) or job.kind != "dataset" or job.out_dir is None:
         raise DatasetNotReadyError(f"Job {jid} is no dataset export; it has nothing to download.")
     if job.status != "completed":

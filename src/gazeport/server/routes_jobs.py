@@ -251,7 +251,7 @@ def job_events(
 
 @router.get("/api/jobs/{jid}")
 def get_job(jid: str, state: State) -> dict[str, Any]:
-    return job_registry(state).get(jid).snapshot()
+    return job_registry(state).entry(jid).snapshot()
 
 
 @router.post("/api/jobs/{jid}/cancel")

@@ -29,6 +29,7 @@ from typing import Any, Protocol
 from ..errors import GazeportError
 from ..jobs import EXPORTER_TASKS, Job, JobQueue, Task
 from .callable_jobs import CallableJob, iso_utc, now_utc, shown_path
+from .dataset_jobs import options_from_json, start_dataset_job
 
 log = logging.getLogger("gazeport.server")
 
@@ -178,11 +179,22 @@ class JobRegistry:
         *,
         out_dir: Path | None = None,
         download: str | None = None,
+        meta: dict[str, Any] | None = None,
     ) -> CallableJob:
         """Start ``run`` in a thread of its own (after the callable jobs before it)."""
         with self._lock:
             self._check_open()
-            job = CallableJob(jid, next(self._seq), kind, title, run, self.root, out_dir, download)
+            job = CallableJob(
+                jid,
+                next(self._seq),
+                kind,
+                title,
+                run,
+                self.root,
+                out_dir,
+                download,
+                dict(meta or {}),
+            )
             job.on_change = lambda j: self._touch(j.id)
             self._entries[jid] = job
             self._touch(jid)
@@ -193,9 +205,26 @@ class JobRegistry:
         thread.start()
         return job
 
+    # --- GraphQL's export-job interface (gazeport.server.graphql_exports) --------------------
+
+    def submit_dataset_export(self, options: dict[str, Any]) -> str:
+        """Start a dataset export: ``options`` holds ``db`` and ``out_dir`` (absolute paths,
+        already checked) and :class:`~gazeport.datasets.DatasetOptions` fields as JSON."""
+        parsed = options_from_json(options)  # bad options fail here, before a job exists
+        job = start_dataset_job(self, Path(options["db"]), Path(options["out_dir"]), parsed)
+        return job.id
+
+    def get(self, jid: str) -> dict[str, Any] | None:
+        """A dataset export's record for GraphQL: its snapshot with the folder as an absolute
+        path; None for another kind of job; :class:`UnknownJobError` for an unknown id."""
+        entry = self.entry(jid)
+        if not isinstance(entry, CallableJob) or entry.kind != "dataset":
+            return None
+        return {**entry.snapshot(), "out_dir": str(entry.out_dir)}
+
     # --- reading --------------------------------------------------------------------------
 
-    def get(self, jid: str) -> Entry:
+    def entry(self, jid: str) -> Entry:
         with self._lock:
             entry = self._entries.get(jid)
         if entry is None:
@@ -232,7 +261,7 @@ class JobRegistry:
 
     def cancel(self, jid: str) -> Entry:
         """Cancel a queued or running job; :class:`JobFinishedError` when it has ended."""
-        entry = self.get(jid)
+        entry = self.entry(jid)
         if entry.finished:
             raise JobFinishedError(
                 f"Job {jid} has already finished ({entry.snapshot()['status']}); "
