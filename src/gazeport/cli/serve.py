@@ -7,6 +7,7 @@ the CLI starts as fast as before and works without the extra.
 from __future__ import annotations
 
 import importlib.util
+import socket
 import webbrowser
 from pathlib import Path
 from typing import Annotated
@@ -74,6 +75,11 @@ def serve(
     url = f"http://{_url_host(host)}:{port}/"
     address = f"{url}?token={token}" if token else url
     _out.print(f"gazeport serves {escape(str(root))} at [bold]{escape(address)}[/]", soft_wrap=True)
+    if host in ("0.0.0.0", "::"):
+        other = f"http://{socket.gethostname()}:{port}/?token={token}"
+        _out.print(
+            f"From other machines: {escape(other)} (or this machine's IP address)", soft_wrap=True
+        )
     if token:
         _out.print(f"API clients send: Authorization: Bearer {escape(token)}", soft_wrap=True)
     _out.print("Press Ctrl+C to stop.")

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from .database import init_store, open_store
+from .frame_tasks import BoxSpec, add_frame_task
 from .predictions import ImportReport
 from .records import (
     BOX_SOURCES,
@@ -29,12 +30,14 @@ from .records import (
 from .sampling import sample_frames
 from .stats import LabelStats, SizeStats
 from .store import LabelStore
+from .tracks import SuggestedBox, TrackResult, interpolate_track, suggest_box
 
 __all__ = [
     "BOX_SOURCES",
     "STATUSES",
     "BoxRecord",
     "BoxSource",
+    "BoxSpec",
     "ClassRecord",
     "FrameCandidate",
     "GazeSample",
@@ -45,9 +48,14 @@ __all__ = [
     "ProjectRecord",
     "ReviewRecord",
     "SizeStats",
+    "SuggestedBox",
     "TaskRecord",
     "TaskStatus",
+    "TrackResult",
+    "add_frame_task",
     "init_store",
+    "interpolate_track",
     "open_store",
     "sample_frames",
+    "suggest_box",
 ]

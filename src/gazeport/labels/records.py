@@ -105,6 +105,7 @@ class BoxRecord:
     fixation_id: int | None = None  # the frame's fixation when it lands inside the box
     created: str = ""  # ISO 8601 UTC
     updated: str = ""
+    track_id: int | None = None  # boxes of one object across frames (gazeport.labels.tracks)
 
 
 @dataclass(frozen=True)

@@ -87,8 +87,15 @@ CREATE TABLE reviews (
 CREATE INDEX reviews_task ON reviews (task_id);
 """
 
+#: Version 2: boxes of one object on several frames share a ``track_id`` (keyframes drawn by
+#: hand, the frames between them filled by :mod:`gazeport.labels.tracks`); NULL: no track.
+_V2 = """
+ALTER TABLE boxes ADD COLUMN track_id INTEGER;
+CREATE INDEX boxes_track ON boxes (track_id);
+"""
+
 #: ``MIGRATIONS[n - 1]`` turns schema version ``n - 1`` into ``n``; append, never edit.
-MIGRATIONS: tuple[str, ...] = (_V1,)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

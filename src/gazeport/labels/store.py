@@ -47,6 +47,7 @@ from gazeport.labels.store_rows import (
 if TYPE_CHECKING:
     from gazeport.labels.predictions import ImportReport
     from gazeport.labels.stats import LabelStats
+    from gazeport.labels.tracks import SuggestedBox, TrackResult
 
 _CHUNK = 500  # ids per IN (...) query, well below SQLite's parameter limit
 
@@ -302,6 +303,23 @@ class LabelStore:
             where, params = self._where(c, status, recording_glob, label)
             return int(c.execute(f"SELECT COUNT(*) FROM tasks{where}", params).fetchone()[0])
 
+    def neighbours(
+        self, task_id: int, status: str | Iterable[str] | None = None,
+        recording_glob: str | None = None, label: str | Iterable[str] | None = None,
+    ) -> tuple[int | None, int | None]:  # fmt: skip
+        """The ids of the tasks before and after ``task_id`` (in id order) among those the
+        filters select, the task itself need not be one of them: a labeller's previous/next."""
+        with self._read() as c:
+            where, params = self._where(c, status, recording_glob, label)
+            join = " AND " if where else " WHERE "
+            prev = c.execute(
+                f"SELECT MAX(id) FROM tasks{where}{join}id < ?", [*params, int(task_id)]
+            ).fetchone()[0]
+            nxt = c.execute(
+                f"SELECT MIN(id) FROM tasks{where}{join}id > ?", [*params, int(task_id)]
+            ).fetchone()[0]
+            return prev, nxt
+
     def _task_row(self, c: sqlite3.Connection, task_id: int) -> sqlite3.Row:
         row = c.execute("SELECT * FROM tasks WHERE id = ?", (int(task_id),)).fetchone()
         if row is None:
@@ -312,6 +330,13 @@ class LabelStore:
         """One task with its boxes; :class:`LabelNotFoundError` if there is none."""
         with self._read() as c:
             return self._records(c, [self._task_row(c, task_id)])[0]
+
+    def delete_task(self, task_id: int) -> None:
+        """Delete a task with its boxes and review history (``ON DELETE CASCADE``); its id is
+        never given to another task, and sampling the same frame again makes a new task."""
+        with self._write() as c:
+            self._task_row(c, task_id)
+            c.execute("DELETE FROM tasks WHERE id = ?", (int(task_id),))
 
     # --- boxes ------------------------------------------------------------------------------
 
@@ -356,12 +381,35 @@ class LabelStore:
             c.execute("UPDATE tasks SET updated = ? WHERE id = ?", (when, b.task_id))
         return ids
 
+    def change_boxes(
+        self, task_id: int, add: Iterable[NewBox] = (), remove: Iterable[int] = (),
+        *, replace: bool = False,
+    ) -> list[int]:  # fmt: skip
+        """Add ``add`` to the task and delete its boxes ``remove`` (every old box with
+        ``replace``) in one transaction: all or nothing. Returns the new boxes' ids."""
+        with self._write() as c:
+            self._task_row(c, task_id)
+            old = {r[0] for r in c.execute("SELECT id FROM boxes WHERE task_id = ?", (task_id,))}
+            gone = sorted(old) if replace else [int(i) for i in remove]
+            for box_id in gone:
+                if box_id not in old:
+                    raise LabelNotFoundError(f"The task {task_id} has no box {box_id}.")
+            new = list(add)
+            for b in new:
+                if b.task_id != int(task_id):
+                    raise LabelError(f"A box for task {b.task_id} was given for task {task_id}.")
+            ids = self._insert_boxes(c, new)
+            c.executemany("DELETE FROM boxes WHERE id = ?", [(i,) for i in gone])
+            c.execute("UPDATE tasks SET updated = ? WHERE id = ?", (now_iso(), int(task_id)))
+            return ids
+
     def edit_box(
         self, task_id: int, box_id: int, label: str | None = None,
         xywh: Sequence[float] | None = None, tags: Iterable[str] | None = None,
-        confidence: float | None = None,
+        confidence: float | None = None, source: str | None = None,
     ) -> BoxRecord:  # fmt: skip
-        """Change a box's class, geometry, tags or confidence; the others stay."""
+        """Change a box's class, geometry, tags, confidence or source (an accepted suggestion
+        or import becomes ``manual``); the others stay."""
         when = now_iso()
         with self._write() as c:
             old = self._box(c, task_id, box_id)
@@ -371,10 +419,11 @@ class LabelStore:
             x, y, w, h = check.xywh(*(xywh if xywh is not None else (old.x, old.y, old.w, old.h)))
             new_tags = old.tags if tags is None else check.tags(tags)
             conf = old.confidence if confidence is None else check.confidence(confidence)
+            src = old.source if source is None else check.source(source)
             c.execute(
                 "UPDATE boxes SET class_id = ?, x = ?, y = ?, w = ?, h = ?, tags = ?, "
-                "confidence = ?, updated = ? WHERE id = ?",
-                (class_id, x, y, w, h, _json_tags(new_tags), conf, when, old.id),
+                "confidence = ?, source = ?, updated = ? WHERE id = ?",
+                (class_id, x, y, w, h, _json_tags(new_tags), conf, src, when, old.id),
             )
             c.execute("UPDATE tasks SET updated = ? WHERE id = ?", (when, int(task_id)))
             return self._box(c, task_id, box_id)
@@ -434,6 +483,20 @@ class LabelStore:
         from gazeport.labels.predictions import import_predictions
 
         return import_predictions(self, Path(path), format=format, source=source)
+
+    def interpolate_track(
+        self, first: tuple[int, int], last: tuple[int, int], author: str | None = None
+    ) -> TrackResult:
+        """Interpolate the boxes ``(task_id, box_id)`` onto the tasks between (see tracks)."""
+        from gazeport.labels.tracks import interpolate_track
+
+        return interpolate_track(self, first, last, author)
+
+    def suggest_box(self, task_id: int, size_px: float | None = None) -> SuggestedBox:
+        """A box centred on the task's fixation or gaze median, not stored (see tracks)."""
+        from gazeport.labels.tracks import suggest_box
+
+        return suggest_box(self.task(task_id), size_px)
 
     def stats(self) -> LabelStats:
         """Tasks and boxes per status, class and recording; box sizes; review throughput."""

@@ -106,7 +106,7 @@ def _box_record(
         id=row["id"], task_id=row["task_id"], class_id=row["class_id"], label=row["label"],
         x=x, y=y, w=w, h=h, confidence=row["confidence"], tags=tuple(json.loads(row["tags"])),
         source=row["source"], author=row["author"], gaze_hits=hits, fixation_id=fix_id,
-        created=row["created"], updated=row["updated"],
+        created=row["created"], updated=row["updated"], track_id=row["track_id"],
     )  # fmt: skip
 
 
@@ -136,6 +136,6 @@ def task_record(row: sqlite3.Row, box_rows: Sequence[sqlite3.Row], db_dir: Path)
 
 BOX_SELECT = (
     "SELECT b.id, b.task_id, b.class_id, c.name AS label, b.x, b.y, b.w, b.h, b.confidence, "
-    "b.tags, b.source, b.author, b.created, b.updated FROM boxes b "
+    "b.tags, b.source, b.author, b.created, b.updated, b.track_id FROM boxes b "
     "JOIN classes c ON c.id = b.class_id"
 )

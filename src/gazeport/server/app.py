@@ -27,7 +27,9 @@ from ..errors import RecordingNotFoundError
 from . import (
     routes_annotations,
     routes_dataset_exports,
+    routes_graphql,
     routes_jobs,
+    routes_labels,
     routes_pages,
     routes_recordings,
 )
@@ -43,6 +45,8 @@ from .video_proxy import ProxyBuilder
 ROUTER_MODULES: tuple[ModuleType, ...] = (
     routes_recordings,
     routes_annotations,
+    routes_labels,
+    routes_graphql,
     routes_jobs,
     routes_dataset_exports,
     routes_pages,

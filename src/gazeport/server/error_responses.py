@@ -22,6 +22,9 @@ from ..errors import (
     FileWriteError,
     GazeportError,
     InvalidInfoFileError,
+    LabelNotFoundError,
+    LabelStoreLockedError,
+    LabelStoreNotFoundError,
     NoInfoFileError,
     NotARecordingError,
     RecordingLockedError,
@@ -48,6 +51,9 @@ STATUS_FOR: dict[type[BaseException], int] = {
     FileWriteError: 500,
     UnknownRecordingError: 404,
     UnreadableRecordingError: 422,
+    LabelNotFoundError: 404,
+    LabelStoreNotFoundError: 404,
+    LabelStoreLockedError: 409,
 }
 
 

@@ -130,7 +130,7 @@ def describe(path: Path, root: Path) -> RecordingEntry:
         except GazeportError as exc:
             entry = RecordingEntry(
                 rid, path, relative, name, "unknown", "Not readable", None, None, None, exports,
-                error=" ".join(str(exc).split()),
+                error=" ".join(str(exc).replace(f"{root}{os.sep}", "").split()),
             )  # fmt: skip
     notes = tuple(dict.fromkeys(str(w.message) for w in caught))
     return entry if not notes else _with_notes(entry, notes)

@@ -36,7 +36,12 @@ def player_page(rid: str) -> FileResponse:
 
 @router.get("/labels")
 def labels_page() -> FileResponse:
-    return page("placeholder.html")
+    return page("labels.html")
+
+
+@router.get("/labels/tasks/{task_id}")
+def labeler_page(task_id: int) -> FileResponse:
+    return page("labeler.html")
 
 
 @router.get("/datasets")

@@ -3,9 +3,11 @@ fixations and blinks (see :mod:`gazeport.server.scene_data` for the time convent
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 import cv2
+import numpy as np
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 
@@ -16,6 +18,7 @@ from .error_responses import error_response
 from .paths import resolve_inside
 from .recordings import OpenRecording, RecordingEntry
 from .state import ServerState, server_state
+from .video_proxy import original_video
 
 router = APIRouter(prefix="/api", tags=["recordings"])
 State = Annotated[ServerState, Depends(server_state)]
@@ -96,7 +99,11 @@ def recording(state: State, rid: str) -> dict[str, Any]:
         opened = _opened(state, rid)
         with opened.lock:
             frames = opened.frames
-            out["frames"] = {"count": len(frames), "width": frames.width, "height": frames.height}
+            real = np.flatnonzero(frames.real)
+            out["frames"] = {
+                "count": len(frames), "width": frames.width, "height": frames.height,
+                "first_real": int(real[0]) if real.size else None,
+            }  # fmt: skip
             out["streams"] = sorted(
                 name for name in ("gaze", "pupil", "fixations", "blinks", "events")
                 if opened.rec.has_stream(name)
@@ -141,9 +148,10 @@ def frame_jpeg(state: State, rid: str, index: int) -> Response:
 
 def _video_status(state: ServerState, rid: str) -> tuple[str, float, Any, str | None]:
     opened = _opened(state, rid)
-    with opened.lock:
-        frames = opened.frames
-    return state.proxies.status(frames)
+    frames = opened.frames
+    # probing demuxes the whole file: once per recording, not on every Range request
+    original = opened.cached("original_video", lambda: original_video(frames))
+    return state.proxies.status(frames, original)
 
 
 def _preparing(progress: float) -> JSONResponse:
@@ -167,6 +175,11 @@ def video_status(state: State, rid: str) -> dict[str, Any]:
     return out
 
 
+#: What a Range header of a video request may say (one or more byte ranges).
+_RANGE = re.compile(r"^bytes=\s*(\d+-\d*|-\d+)(\s*,\s*(\d+-\d*|-\d+))*\s*$")
+
+
+@router.head("/recordings/{rid}/video", include_in_schema=False)
 @router.get(
     "/recordings/{rid}/video",
     summary="The scene video (H.264, Range requests)",
@@ -177,7 +190,13 @@ def video_status(state: State, rid: str) -> dict[str, Any]:
     },
 )
 def video(state: State, rid: str, request: Request) -> Response:
-    """The scene video a browser plays (``Accept-Ranges: bytes``; ``206`` for a Range)."""
+    """The scene video a browser plays (``Accept-Ranges: bytes``; ``206`` for a Range, ``416``
+    for a range beyond the end)."""
+    asked = request.headers.get("range")
+    if asked is not None and not _RANGE.match(asked):
+        return error_response(
+            400, f"The Range header {asked!r} is not a byte range like 'bytes=0-1023'."
+        )
     status, progress, playable, error = _video_status(state, rid)
     if status == "failed":
         return error_response(500, error or "The browser video could not be prepared.")

@@ -5,25 +5,29 @@ so a new router is protected without doing anything. The rules, in the order the
 
 1. **Host** (DNS rebinding): the ``Host`` header must be ``127.0.0.1``, ``localhost`` or
    ``[::1]`` (any port), or one of the configured hosts (the ``--host`` the server is bound to,
-   ``allowed_hosts``). Otherwise ``400``. A page of ``evil.example`` whose name was pointed at
-   127.0.0.1 sends ``Host: evil.example`` and is refused.
+   ``allowed_hosts``); bound to every interface (``0.0.0.0``), also this machine's host name
+   and any IP address (a rebinding attack needs a DNS name). Otherwise ``400``. A page of
+   ``evil.example`` whose name was pointed at 127.0.0.1 sends ``Host: evil.example`` and is
+   refused.
 2. **Token**: when the server has a token (always when bound to a non-loopback address), every
    request must carry it as ``Authorization: Bearer <token>`` or in the ``gazeport_token``
    cookie. A ``GET`` with ``?token=<token>`` (the address the server prints) sets that cookie
    (``HttpOnly; SameSite=Strict``) and redirects to the same address without the token, so it
    stays out of the history and of Referer headers. Missing or wrong: ``401``.
-3. **Same-origin writes** (CSRF): a ``POST``/``PUT``/``PATCH``/``DELETE`` whose ``Origin`` (or,
-   without one, ``Referer``) is not this server's own origin (``scheme://Host``), whose
-   ``Origin`` is ``null``, or whose ``Sec-Fetch-Site`` is ``cross-site``/``same-site``, is
-   refused with ``403``. A request with none of these headers is not from a browser page
+3. **Same-origin writes** (CSRF): a ``POST``/``PUT``/``PATCH``/``DELETE`` or a WebSocket
+   handshake whose ``Origin`` (or, without one, ``Referer``) is not this server's own origin
+   (``scheme://Host``), whose ``Origin`` is ``null``, or whose ``Sec-Fetch-Site`` is
+   ``cross-site``/``same-site``, is refused with ``403`` (a WebSocket is closed, code 1008). A request with none of these headers is not from a browser page
    (``curl``, scripts) and is accepted: browsers always send ``Origin`` on such requests.
 4. **Body size**: a body larger than ``max_body_bytes`` (``max_upload_bytes`` for
    ``multipart/form-data``) is refused with ``413``, by ``Content-Length`` before reading and
-   by counting while reading a chunked body.
+   by reading a body without ``Content-Length`` (chunked) here first, up to the limit.
 
 Every response gets ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: same-origin``,
 ``X-Frame-Options: DENY`` and a Content-Security-Policy that allows only this origin (no CDN,
 no inline script). Refusals are JSON ``{"error": "<sentence>"}`` like every other error.
+Reads from other origins are not blocked, but no CORS header is ever sent, so another site's
+page cannot read the answers.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import secrets
+import socket
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
@@ -45,6 +50,8 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 TOKEN_COOKIE = "gazeport_token"
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
+#: Bind addresses meaning every interface.
+WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: Default limit of a request body that is not an upload (JSON) [bytes].
 MAX_BODY_BYTES = 16 * 1024 * 1024
@@ -99,6 +106,8 @@ class GuardSettings:
     allowed_hosts: frozenset[str] = field(default_factory=frozenset)
     max_body_bytes: int = MAX_BODY_BYTES
     max_upload_bytes: int = MAX_UPLOAD_BYTES
+    #: Bound to every interface: any IP address literal is accepted as Host as well.
+    any_address: bool = False
 
     @classmethod
     def make(
@@ -109,8 +118,13 @@ class GuardSettings:
         max_body_bytes: int = MAX_BODY_BYTES,
         max_upload_bytes: int = MAX_UPLOAD_BYTES,
     ) -> GuardSettings:
-        names = frozenset(split_host(h)[0] for h in hosts if h and h not in ("0.0.0.0", "::"))
-        return cls(token, names, int(max_body_bytes), int(max_upload_bytes))
+        hosts = [h for h in hosts if h]
+        wildcard = any(h in WILDCARD_HOSTS for h in hosts)
+        names = {split_host(h)[0] if not h.startswith("[") else h.strip("[]").lower()
+                 for h in hosts if h not in WILDCARD_HOSTS}  # fmt: skip
+        if wildcard:  # reachable by this machine's names too
+            names.add(socket.gethostname().lower())  # not getfqdn: it may wait on DNS
+        return cls(token, frozenset(names), int(max_body_bytes), int(max_upload_bytes), wildcard)
 
     def host_allowed(self, host_header: str | None) -> bool:
         if not host_header:
@@ -118,11 +132,17 @@ class GuardSettings:
         name, port = split_host(host_header)
         if port is not None and not port.isdigit():
             return False
-        return name in LOOPBACK_NAMES or name in self.allowed_hosts
+        if name in LOOPBACK_NAMES or name in self.allowed_hosts:
+            return True
+        return self.any_address and _is_ip(name)
 
 
-class _BodyTooLarge(Exception):
-    pass
+def _is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
 
 
 def _headers(scope: Scope) -> dict[str, str]:
@@ -146,6 +166,16 @@ async def _refuse(
     await send({"type": "http.response.body", "body": body})
 
 
+def _closing(send: Send) -> Send:
+    """A ``send`` that turns a refusal into closing the WebSocket handshake (code 1008)."""
+
+    async def close(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            await send({"type": "websocket.close", "code": 1008})
+
+    return close
+
+
 def _origin_of(url: str) -> str | None:
     parts = urlsplit(url)
     if not parts.scheme or not parts.netloc:
@@ -166,23 +196,26 @@ class Guard:
             return
         headers = _headers(scope)
         host = headers.get("host")
+        # a refused WebSocket handshake is closed (policy violation), not answered with JSON
+        deny = send if scope["type"] == "http" else _closing(send)
         if not self.settings.host_allowed(host):
             await _refuse(
-                send, 400,
+                deny, 400,
                 f"The Host header {host!r} is not this server's address; open it as "
                 "http://127.0.0.1 or the address gazeport serve printed.",
             )  # fmt: skip
             return
         if self.settings.token is not None:
-            done = await self._check_token(scope, headers, send)
+            done = await self._check_token(scope, headers, deny)
             if done:
                 return
         method = scope.get("method", "GET")
-        if method in STATE_CHANGING:
+        if scope["type"] == "websocket" or method in STATE_CHANGING:
             problem = self._cross_origin(scope, headers)
             if problem:
-                await _refuse(send, 403, problem)
+                await _refuse(deny, 403, problem)
                 return
+        if method in STATE_CHANGING:
             limit = self.settings.max_body_bytes
             if headers.get("content-type", "").lower().startswith("multipart/form-data"):
                 limit = self.settings.max_upload_bytes
@@ -190,22 +223,19 @@ class Guard:
             if length is not None and (not length.isdigit() or int(length) > limit):
                 await _refuse(send, 413, _too_large(limit))
                 return
-            receive = _counting(receive, limit)
-        started = False
+            if length is None:  # chunked: read it here, so that too much is refused whole
+                body = await _read_body(receive, limit)
+                if body is None:
+                    await _refuse(send, 413, _too_large(limit))
+                    return
+                receive = _replay(body, receive)
 
         async def send_safe(message: Message) -> None:
-            nonlocal started
             if message["type"] == "http.response.start":
-                started = True
                 message = {**message, "headers": [*message.get("headers", ()), *_SAFE_HEADERS]}
             await send(message)
 
-        try:
-            await self.app(scope, receive, send_safe)
-        except _BodyTooLarge:
-            if started:
-                raise
-            await _refuse(send, 413, _too_large(self.settings.max_body_bytes))
+        await self.app(scope, receive, send_safe)
 
     async def _check_token(self, scope: Scope, headers: dict[str, str], send: Send) -> bool:
         """Refuse (and return True) unless the request carries the token; on a GET with the
@@ -259,7 +289,10 @@ class Guard:
 
     def _cross_origin(self, scope: Scope, headers: dict[str, str]) -> str | None:
         """Why a state-changing request comes from another site's page, or None."""
-        own = f"{scope.get('scheme', 'http')}://{headers.get('host', '')}".lower()
+        scheme = {"ws": "http", "wss": "https"}.get(
+            scope.get("scheme", "http"), scope.get("scheme", "http")
+        )
+        own = f"{scheme}://{headers.get('host', '')}".lower()
         site = headers.get("sec-fetch-site")
         if site is not None and site.lower() not in ("same-origin", "none"):
             return f"A {site} request may not change anything here; use this server's own pages."
@@ -281,16 +314,32 @@ def _too_large(limit: int) -> str:
     return f"The request body is larger than the server's limit of {limit // (1024 * 1024)} MB."
 
 
-def _counting(receive: Receive, limit: int) -> Receive:
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    """The whole body of a request without Content-Length, or None once it exceeds ``limit``."""
+    parts: list[bytes] = []
     seen = 0
-
-    async def wrapped() -> Message:
-        nonlocal seen
+    while True:
         message = await receive()
-        if message["type"] == "http.request":
-            seen += len(message.get("body", b""))
-            if seen > limit:
-                raise _BodyTooLarge
-        return message
+        if message["type"] != "http.request":
+            return b"".join(parts)
+        chunk = message.get("body", b"")
+        seen += len(chunk)
+        if seen > limit:
+            return None
+        parts.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(parts)
 
-    return wrapped
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that hands the app ``body`` once, then what the server sends (disconnect)."""
+    sent = False
+
+    async def replayed() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replayed

@@ -64,20 +64,24 @@ class PlayableVideo:
 
 
 def original_video(frames: SceneFrames) -> PlayableVideo | None:
-    """The recording's own video when a browser can play it as the whole timeline: one H.264
-    ``.mp4`` part holding every real frame; else ``None``."""
+    """The recording's own video when a browser can play it as the whole timeline: every real
+    frame in one H.264 ``.mp4`` part (other parts lost or absent: their frames are gray anyway);
+    else ``None``."""
     table = frames.table
-    if len(table.parts) != 1 or table.parts[0].suffix.lower() != ".mp4" or not len(frames):
+    real = np.flatnonzero(frames.real)
+    if not real.size:
         return None
-    part = table.parts[0]
+    containers = np.unique(table.rows["container_idx"][real])
+    if containers.size != 1:
+        return None
+    part = table.parts[int(containers[0])]
+    if part.suffix.lower() != ".mp4":
+        return None
     try:
         info = probe(part)
     except (CorruptFileError, OSError):
         return None
     if info.codec != "h264" or info.time_base is None:
-        return None
-    real = np.flatnonzero(frames.real)
-    if not real.size:
         return None
     pts = table.rows["pts"][real].astype(np.int64)
     return PlayableVideo(
@@ -142,7 +146,7 @@ def write_proxy(
         for i, frame in enumerate(reader.frames()):
             if cancel is not None and cancel.is_set():
                 writer.cancel(remove=True)
-                raise GazeportError("The video proxy was cancelled.")
+                raise ProxyCancelled("The video proxy was cancelled.")
             writer.write(frame.image, float(seconds[i]))
             if progress is not None and i % 30 == 0:
                 progress(i / n)
@@ -162,6 +166,10 @@ def write_proxy(
     )  # fmt: skip
 
 
+class ProxyCancelled(GazeportError):
+    """The server stopped while a proxy was being written (its partial file is removed)."""
+
+
 class ProxyBuilder:
     """Builds proxies in background threads, one per recording at a time, cached in ``cache_dir``."""
 
@@ -171,12 +179,15 @@ class ProxyBuilder:
         self._threads: dict[str, threading.Thread] = {}
         self._progress: dict[str, float] = {}
         self._failed: dict[str, str] = {}
+        self._ready: dict[str, PlayableVideo] = {}  #: proxies read once, by key
         self._cancel = threading.Event()
 
-    def status(self, frames: SceneFrames) -> tuple[str, float, PlayableVideo | None, str | None]:
-        """``(state, progress, video, error)``: ``ready`` with the video, ``preparing`` (a build
-        was started or is running), or ``failed`` with the reason. Starts a build if needed."""
-        original = original_video(frames)
+    def status(
+        self, frames: SceneFrames, original: PlayableVideo | None
+    ) -> tuple[str, float, PlayableVideo | None, str | None]:
+        """``(state, progress, video, error)``: ``ready`` with the video (``original`` when the
+        caller found one, see :func:`original_video`), ``preparing`` (a build was started or is
+        running), or ``failed`` with the reason. Starts a build if needed."""
         if original is not None:
             return "ready", 1.0, original, None
         key = proxy_key(frames)
@@ -184,11 +195,14 @@ class ProxyBuilder:
         with self._lock:
             if key in self._failed:
                 return "failed", 0.0, None, self._failed[key]
+            if key in self._ready:
+                return "ready", 1.0, self._ready[key], None
             running = self._threads.get(key)
             if running is not None and running.is_alive():
                 return "preparing", self._progress.get(key, 0.0), None, None
             ready = _load_proxy(folder)
             if ready is not None:
+                self._ready[key] = ready
                 return "ready", 1.0, ready, None
             thread = threading.Thread(
                 target=self._build, args=(key, frames, folder), name=f"proxy-{key}", daemon=True
@@ -204,6 +218,8 @@ class ProxyBuilder:
 
         try:
             write_proxy(frames, folder, progress, self._cancel)
+        except ProxyCancelled:
+            log.info("video proxy for %s cancelled", frames.recording_dir)
         except Exception as exc:  # the reason is shown to the user; the log keeps the detail
             log.error("video proxy for %s failed", frames.recording_dir, exc_info=exc)
             message = str(exc) if isinstance(exc, GazeportError) else type(exc).__name__

@@ -20,7 +20,9 @@ async function main() {
     for (const [k, v] of rows) facts.append(el("dt", {}, k), el("dd", {}, v));
     if (rec.frames && rec.frames.count > 0) {
       const img = document.getElementById("frame");
-      img.src = `/api/recordings/${encodeURIComponent(id)}/frames/0.jpg`;
+      const first = rec.frames.first_real ?? 0;
+      img.alt = `Scene frame ${first}`;
+      img.src = `/api/recordings/${encodeURIComponent(id)}/frames/${first}.jpg`;
       img.hidden = false;
     }
   } catch (error) {

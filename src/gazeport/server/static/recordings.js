@@ -35,14 +35,16 @@ function sorted(rows) {
 
 function row(r) {
   const tr = el("tr", { "data-id": r.id });
-  const name = el("td", { class: "name" });
+  const stack = el("div", { class: "cell-stack" });
   if (r.error) {
-    name.append(el("span", { class: "rec-name" }, r.name), el("span", { class: "rec-error" }, r.error));
+    stack.append(el("span", { class: "rec-name" }, r.name));
     tr.classList.add("unreadable");
   } else {
-    name.append(el("a", { class: "rec-name", href: `/player/${r.id}` }, r.name));
+    stack.append(el("a", { class: "rec-name", href: `/player/${r.id}` }, r.name));
   }
-  if (r.path !== r.name) name.append(el("span", { class: "rec-path" }, r.path));
+  if (r.path !== r.name) stack.append(el("span", { class: "rec-path" }, r.path));
+  if (r.error) stack.append(el("span", { class: "rec-error" }, r.error));
+  const name = el("td", { class: "name" }, stack);
   const kind = el("td", {}, el("span", { class: `badge kind-${r.kind}` }, r.kind_label));
   const exportsCell = el("td", { class: "num" });
   exportsCell.append(
@@ -52,7 +54,7 @@ function row(r) {
     name,
     kind,
     el("td", { class: "num" }, formatDuration(r.duration_s)),
-    el("td", {}, formatDate(r.start_utc)),
+    el("td", { class: "nowrap" }, formatDate(r.start_utc)),
     el("td", {}, r.wearer || "–"),
     exportsCell,
   );
