@@ -222,3 +222,27 @@ def test_graphqls_export_job_interface(client, labelled) -> None:
 def _registry(client):
     client.get("/api/jobs")  # made on first use
     return client.app.state.gazeport.extras["jobs"]
+
+
+def test_graphql_dataset_exports_run_on_the_registry(client, labelled) -> None:
+    client.get("/api/jobs")  # the pages' job list makes the registry
+    mutation = (
+        """mutation($input: DatasetExportInput!) { datasetExport(input: $input) { jobId } }"""
+    )
+    r = client.post("/graphql", json={"query": mutation, "variables": {"input": {
+        "format": "YOLO", "outDir": "datasets/from-graphql-yolo"}}})  # fmt: skip
+    assert r.status_code == 200 and "errors" not in r.json(), r.text
+    jid = r.json()["data"]["datasetExport"]["jobId"]
+    snap = wait_job(client, jid)  # the same job in the REST API and the job list
+    assert snap["status"] == "completed" and snap["out_dir"] == "datasets/from-graphql-yolo"
+    names, _ = _zip_names(client, jid)
+    assert "from-graphql-yolo/data.yaml" in names
+    query = """query($id: String!) { datasetExportJob(id: $id) { status outDir tasks progress } }"""
+    r = client.post("/graphql", json={"query": query, "variables": {"id": jid}})
+    job = r.json()["data"]["datasetExportJob"]
+    assert job == {
+        "status": "done",
+        "outDir": "datasets/from-graphql-yolo",
+        "tasks": 3,
+        "progress": 1.0,
+    }
