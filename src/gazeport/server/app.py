@@ -26,7 +26,9 @@ from .._version import __version__
 from ..errors import RecordingNotFoundError
 from . import (
     routes_annotations,
+    routes_dataset_exports,
     routes_graphql,
+    routes_jobs,
     routes_labels,
     routes_pages,
     routes_recordings,
@@ -47,6 +49,8 @@ ROUTER_MODULES: tuple[ModuleType, ...] = (
     routes_trim,
     routes_labels,
     routes_graphql,
+    routes_jobs,
+    routes_dataset_exports,
     routes_pages,
 )
 

@@ -47,7 +47,7 @@ def labeler_page(task_id: int) -> FileResponse:
 
 @router.get("/datasets")
 def datasets_page() -> FileResponse:
-    return page("placeholder.html")
+    return page("datasets.html")
 
 
 @router.get("/docs")

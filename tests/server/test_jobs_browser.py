@@ -1,0 +1,262 @@
+"""The dataset export page and the job list in a real browser (Playwright driving Debian's
+Chromium): run an export from the form, watch it go from running to completed, download the zip;
+watch a recording export run in the job list and cancel it. Every test fails on any console
+error or warning, page error, failed request or HTTP error. Skipped where Chromium is missing."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+uvicorn = pytest.importorskip("uvicorn")
+
+from gazeport.server import create_app, dataset_jobs  # noqa: E402
+from tests.server.jobs_factories import Gate, Study, labelled_study  # noqa: E402
+
+CHROMIUM = os.environ.get("GAZEPORT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-dev-shm-usage"]  # fmt: skip
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(),
+    reason=f"Chromium not found at {CHROMIUM} (apt-get install chromium)",
+)
+SHOTS = os.environ.get("GAZEPORT_SCREENSHOTS")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory) -> Study:
+    return labelled_study(tmp_path_factory.mktemp("jobs-browser") / "study")
+
+
+@pytest.fixture(scope="module")
+def gate() -> Iterator[Gate]:
+    """The ``slow`` exporter, installed for the whole module (the server runs in this process);
+    event streams end every second, so the pages also live through reconnecting."""
+    from gazeport.server import routes_jobs
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(routes_jobs, "STREAM_LIFETIME_S", 1.0)
+        g = Gate().install(mp)
+        yield g
+        g.open()
+
+
+@pytest.fixture(scope="module")
+def server_app(study, tmp_path_factory):
+    return create_app(study.root, db=study.db, cache_dir=tmp_path_factory.mktemp("cache"))
+
+
+@pytest.fixture(scope="module")
+def server(server_app, gate) -> Iterator[str]:
+    app = server_app
+    port = _free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with playwright_api.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+class Problems(list):
+    def watch(self, page) -> None:
+        page.on(
+            "console",
+            lambda m: m.type in ("error", "warning") and self.append(f"console {m.type}: {m.text}"),
+        )
+        page.on("pageerror", lambda e: self.append(f"page error: {e}"))
+        page.on("requestfailed", lambda r: self.append(f"request failed: {r.url} {r.failure}"))
+        page.on("response", lambda r: r.status >= 400 and self.append(f"HTTP {r.status}: {r.url}"))
+
+
+@pytest.fixture
+def page(browser) -> Iterator[tuple[object, Problems]]:
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, accept_downloads=True)
+    p = context.new_page()
+    problems = Problems()
+    problems.watch(p)
+    yield p, problems
+    context.close()
+
+
+def _shot(page, name: str, tmp_path: Path) -> Path:
+    folder = Path(SHOTS) if SHOTS else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def test_the_datasets_page_runs_an_export_and_offers_the_zip(
+    server, page, study, tmp_path, monkeypatch
+) -> None:
+    p, problems = page
+    expect = playwright_api.expect
+    release, real = threading.Event(), dataset_jobs.export_store
+
+    def held(db, out_dir, options, *, progress):  # the real export, once the test has looked
+        progress(1, 4)
+        release.wait(20)
+        return real(db, out_dir, options, progress=progress)
+
+    monkeypatch.setattr(dataset_jobs, "export_store", held)
+    p.goto(f"{server}/datasets")
+    expect(p.locator("h1")).to_have_text("Datasets")
+    expect(p.locator(".job-empty")).to_be_visible()
+    expect(p.locator("#where")).to_have_text("Label store labels.sqlite · datasets go to datasets/")
+    expect(p.locator("#command")).to_have_text(
+        "gazeport dataset export --db DB --format coco --out DIR"
+    )
+    p.click("text=YOLO")
+    p.fill("input[name=val]", "20")
+    p.fill("input[name=train]", "80")
+    p.fill("input[name=seed]", "3")
+    expect(p.locator("#command")).to_contain_text(
+        "--format yolo --out DIR --split train=80,val=20 --seed 3"
+    )
+    p.click("#run")
+    job = p.locator(".job").first
+    expect(job).to_have_attribute("data-status", "running")
+    expect(job.locator("progress").first).to_be_visible()
+    expect(job.locator(".job-cancel")).to_be_visible()
+    _shot(p, "datasets-running", tmp_path)
+    release.set()
+    expect(job).to_have_attribute("data-status", "completed", timeout=20000)
+    expect(job.locator(".job-badge")).to_have_text("Completed")
+    expect(job.locator(".job-folder code")).to_contain_text("datasets/")
+    link = job.locator("a.job-download")
+    expect(link).to_have_text("Download zip")
+    _shot(p, "datasets", tmp_path)
+    with p.expect_download() as info:
+        link.click()
+    saved = tmp_path / "dataset.zip"
+    info.value.save_as(saved)
+    names = zipfile.ZipFile(saved).namelist()
+    assert any(n.endswith("/data.yaml") for n in names)
+    assert any("/images/train/" in n for n in names)
+    assert not problems, problems
+
+
+def test_a_bad_option_shows_the_servers_sentence(server, page) -> None:
+    p, problems = page
+    expect = playwright_api.expect
+    p.goto(f"{server}/datasets")
+    p.fill("input[name=min_size]", "eight")
+    p.click("#run")
+    expect(p.locator("#message")).to_contain_text("WIDTHxHEIGHT")
+    # the 400 (and Chromium's console line about it) is the expected answer, not a page problem
+    assert [x for x in problems if "400" not in x] == []
+
+
+def test_the_job_list_shows_a_running_export_and_cancels_it(
+    server, server_app, page, gate, study, tmp_path
+) -> None:
+    p, problems = page
+    expect = playwright_api.expect
+    p.goto(f"{server}/datasets")
+    expect(p.locator("#jobs .job-list")).to_be_attached()
+    rid = p.evaluate(
+        "fetch('/api/recordings').then(r => r.json()).then(d => d.recordings.find(r => r.path === 'core/001').id)"
+    )
+    p.evaluate(
+        """async (rid) => {
+            const jobs = await import('/static/jobs.js');
+            const box = document.createElement('div');
+            box.id = 'all-jobs';
+            box.className = 'card';
+            document.querySelector('main').append(box);
+            jobs.mountJobList(box, { filter: (job) => job.kind === 'export', empty: 'No exports.' });
+            await jobs.startExport(rid, { exporters: ['slow'] });
+        }""",
+        rid,
+    )
+    job = p.locator("#all-jobs .job").first
+    expect(job).to_have_attribute("data-status", "running")
+    expect(job.locator(".job-name")).to_have_text("Export of core/001")
+    expect(job.locator(".job-task-name")).to_have_text("Slow")
+    expect(job.locator(".job-task-state")).to_have_text("waiting for the test")
+    _shot(p, "jobs-running", tmp_path)
+    job.locator(".job-cancel").click()
+    expect(job).to_have_attribute("data-status", "cancelled", timeout=10000)
+    expect(job.locator(".job-cancel")).to_have_count(0)
+    expect(job.locator(".job-badge")).to_have_text("Cancelled")
+    assert not list((study.core / "exports").glob("*/slow.txt"))
+    _no_stream_left(server_app)  # every job finished: the page holds no event stream
+    assert not problems, problems
+
+
+def _no_stream_left(app, timeout: float = 10.0) -> None:
+    registry = app.state.gazeport.extras["jobs"]
+    deadline = time.monotonic() + timeout
+    while registry.watchers:
+        assert time.monotonic() < deadline, f"{registry.watchers} event streams still open"
+        time.sleep(0.05)
+
+
+def test_a_stream_ends_when_its_client_goes(server, server_app, monkeypatch) -> None:
+    import httpx
+
+    from gazeport.server import routes_jobs
+
+    monkeypatch.setattr(routes_jobs, "STREAM_LIFETIME_S", 60.0)  # only the client ends it
+    with httpx.Client(base_url=server, timeout=10) as c, c.stream("GET", "/api/jobs/events") as r:
+        lines = r.iter_lines()  # kept: a dropped iterator closes the response
+        assert next(lines) == "retry: 1000"
+        assert server_app.state.gazeport.extras["jobs"].watchers >= 1
+    _no_stream_left(server_app)
+
+
+def test_without_event_source_the_list_polls(server, browser, study, tmp_path) -> None:
+    expect = playwright_api.expect
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    context.add_init_script("delete window.EventSource;")
+    p = context.new_page()
+    problems = Problems()
+    problems.watch(p)
+    try:
+        p.goto(f"{server}/datasets")
+        p.click("text=CSV")
+        p.check("input[name=status][value=draft]")
+        p.uncheck("input[name=images]")
+        expect(p.locator("#command")).to_have_text(
+            "gazeport dataset export --db DB --format csv --out DIR --no-images --status draft"
+        )
+        p.click("#run")
+        job = p.locator("#jobs .job").first
+        expect(job).to_have_attribute("data-status", "completed", timeout=20000)
+        expect(job.locator(".job-name")).to_have_text("CSV dataset")
+        expect(job.locator(".job-summary")).to_contain_text("3 images, 2 boxes")
+        assert p.evaluate("typeof window.EventSource") == "undefined"
+        assert not problems, problems
+    finally:
+        context.close()
