@@ -118,6 +118,7 @@ def test_neon_events(client, study) -> None:
     assert r.status_code == 201
     added = [e for e in r.json()["items"] if e["name"] == "door"]
     assert len(added) == 1 and added[0]["frame_index"] == 10
+    assert all(e["label"] == e["name"] for e in r.json()["items"])  # the player shows labels
     assert any(e["name"] == "door" for e in annotation_store(study.neon).records())
     r = client.post(url, json={"label": "door", "frame": 10, "duration": 1.0})
     assert r.status_code == 400

@@ -72,7 +72,8 @@ def _store(state: ServerState, rid: str) -> tuple[AnnotationStore, OpenRecording
 
 
 def _listing(store: AnnotationStore, opened: OpenRecording) -> dict[str, Any]:
-    """The store's rows, each with ``timestamp_ns``, ``t_s`` and ``frame_index`` added."""
+    """The store's rows, each with ``label`` (a Neon event's ``name``), ``timestamp_ns``, ``t_s``
+    and ``frame_index`` added."""
     records = store.records()
     if records and "timestamp_ns" not in records[0]:
         to_ns = opened.rec.to_wall_clock_ns  # type: ignore[union-attr]
@@ -85,7 +86,11 @@ def _listing(store: AnnotationStore, opened: OpenRecording) -> dict[str, Any]:
         t0 = origin_ns(opened)
     items = []
     for r, ns, k in zip(records, stamps.tolist(), index.tolist(), strict=True):
-        items.append({**r, "timestamp_ns": int(ns), "t_s": (ns - t0) / 1e9, "frame_index": int(k)})
+        label = r.get("label", r.get("name"))  # Neon events have a name, Core annotations a label
+        items.append({
+            **r, "label": label, "timestamp_ns": int(ns), "t_s": (ns - t0) / 1e9,
+            "frame_index": int(k),
+        })  # fmt: skip
     return {"noun": store.noun, "count": len(items), "items": items}
 
 
