@@ -50,10 +50,11 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self, url: str, ids: dict[str, str]) -> None:
+    def __init__(self, url: str, ids: dict[str, str], root: Path | None = None) -> None:
         self.url = url
         self.ids = ids
         self.rid = ids["capture/001"]
+        self.root = root
 
     def get(self, path: str) -> dict:
         with urllib.request.urlopen(f"{self.url}{path}", timeout=10) as r:
@@ -88,7 +89,7 @@ def server(tmp_path_factory) -> Iterator[Server]:
     url = f"http://127.0.0.1:{port}"
     with urllib.request.urlopen(f"{url}/api/recordings", timeout=10) as r:
         ids = {rec["path"]: rec["id"] for rec in json.loads(r.read())["recordings"]}
-    yield Server(url, ids)
+    yield Server(url, ids, base / "study")
     srv.should_exit = True
     thread.join(10)
 
@@ -382,6 +383,32 @@ def test_e_posts_the_export_with_the_trim_range(player) -> None:
     page.wait_for_function(
         "() => Number(document.getElementById('frame-readout').dataset.frame) > 25", timeout=10000
     )
+    assert not problems, problems
+
+
+def test_e_exports_the_trim_range_to_completion_with_its_files(player, server) -> None:
+    """No mocks: the real job endpoint, the real task list, the files on disk."""
+    page, problems = player
+    expect = playwright_api.expect
+    _seek(page, 60)
+    with page.expect_response(lambda r: r.url.endswith("/trim") and r.request.method == "PUT"):
+        page.keyboard.press("]")
+    _seek(page, 10)
+    with page.expect_response(lambda r: r.url.endswith("/trim") and r.request.method == "PUT"):
+        page.keyboard.press("[")
+    with page.expect_response(lambda r: r.url.endswith("/exports") and r.status == 202) as sent:
+        page.keyboard.press("e")
+    job_id = sent.value.json()["job_id"]
+    card = page.locator(f"#export-panel li.job[data-job='{job_id}']")
+    expect(card).to_have_attribute("data-status", "completed", timeout=60000)
+    job = server.get(f"/api/jobs/{job_id}")
+    assert job["status"] == "completed" and {t["status"] for t in job["tasks"]} == {"completed"}
+    assert server.root is not None
+    out = server.root / job["out_dir"]
+    names = {p.name for p in out.iterdir()}
+    assert {"export_info.csv", "gaze_positions.csv", "fixations.csv"} <= names, names
+    info = (out / "export_info.csv").read_text()
+    assert "10 - 60" in info  # Player's "Frame Index Range" of the trim marks
     assert not problems, problems
 
 
