@@ -167,6 +167,36 @@ def test_the_datasets_page_runs_an_export_and_offers_the_zip(
     assert not problems, problems
 
 
+def test_coco_from_the_page_is_valid_coco_with_the_stores_boxes(server, page, tmp_path) -> None:
+    """The page's default format, downloaded and read back by pycocotools."""
+    from pycocotools.coco import COCO
+
+    p, problems = page
+    expect = playwright_api.expect
+    p.goto(f"{server}/datasets")
+    expect(p.locator("#command")).to_have_text(
+        "gazeport dataset export --db DB --format coco --out DIR"
+    )
+    with p.expect_response(lambda r: r.url.endswith("/api/datasets/exports") and r.ok) as sent:
+        p.click("#run")
+    job = p.locator(f".job[data-job='{sent.value.json()['job_id']}']")  # not an earlier one
+    expect(job).to_have_attribute("data-status", "completed", timeout=30000)
+    with p.expect_download() as info:
+        job.locator("a.job-download").click()
+    saved = tmp_path / "coco.zip"
+    info.value.save_as(saved)
+    out = tmp_path / "coco"
+    zipfile.ZipFile(saved).extractall(out)
+    (ann,) = out.rglob("instances_train.json")
+    coco = COCO(str(ann))
+    boxes = {(coco.cats[a["category_id"]]["name"], *a["bbox"]) for a in coco.anns.values()}
+    assert boxes == {("car", 10.0, 20.0, 30.0, 40.0), ("person", 50.0, 30.0, 20.0, 20.0)}
+    for image in coco.imgs.values():  # every image is in the zip, at its stated size
+        (path,) = out.rglob(image["file_name"])
+        assert path.stat().st_size > 0
+    assert not problems, problems
+
+
 def test_a_bad_option_shows_the_servers_sentence(server, page) -> None:
     p, problems = page
     expect = playwright_api.expect
