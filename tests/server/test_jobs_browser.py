@@ -5,14 +5,10 @@ error or warning, page error, failed request or HTTP error. Skipped where Chromi
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
 import threading
 import time
 import zipfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -20,23 +16,17 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 uvicorn = pytest.importorskip("uvicorn")
 
 from gazeport.server import create_app, dataset_jobs  # noqa: E402
+from tests.server.browser_harness import Problems, chromium, needs_chromium, serve  # noqa: E402
+from tests.server.browser_harness import screenshot as _shot  # noqa: E402
 from tests.server.jobs_factories import Gate, Study, labelled_study  # noqa: E402
 
-CHROMIUM = os.environ.get("GAZEPORT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-dev-shm-usage"]  # fmt: skip
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(),
-    reason=f"Chromium not found at {CHROMIUM} (apt-get install chromium)",
-)
-SHOTS = os.environ.get("GAZEPORT_SCREENSHOTS")
+pytestmark = needs_chromium
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with chromium() as b:
+        yield b
 
 
 @pytest.fixture(scope="module")
@@ -65,38 +55,8 @@ def server_app(study, tmp_path_factory):
 @pytest.fixture(scope="module")
 def server(server_app, gate) -> Iterator[str]:
     app = server_app
-    port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with playwright_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
-
-
-class Problems(list):
-    def watch(self, page) -> None:
-        page.on(
-            "console",
-            lambda m: m.type in ("error", "warning") and self.append(f"console {m.type}: {m.text}"),
-        )
-        page.on("pageerror", lambda e: self.append(f"page error: {e}"))
-        page.on("requestfailed", lambda r: self.append(f"request failed: {r.url} {r.failure}"))
-        page.on("response", lambda r: r.status >= 400 and self.append(f"HTTP {r.status}: {r.url}"))
+    with serve(app) as url:
+        yield url
 
 
 @pytest.fixture
@@ -107,14 +67,6 @@ def page(browser) -> Iterator[tuple[object, Problems]]:
     problems.watch(p)
     yield p, problems
     context.close()
-
-
-def _shot(page, name: str, tmp_path: Path) -> Path:
-    folder = Path(SHOTS) if SHOTS else tmp_path
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
 
 
 def test_the_datasets_page_runs_an_export_and_offers_the_zip(

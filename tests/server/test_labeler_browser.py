@@ -10,14 +10,8 @@ the mouse must land on the right frame pixels however the canvas is scaled.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import shutil
-import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,6 +21,8 @@ uvicorn = pytest.importorskip("uvicorn")
 
 from gazeport.labels import BoxRecord, open_store  # noqa: E402
 from gazeport.server import create_app  # noqa: E402
+from tests.server.browser_harness import Problems, chromium, needs_chromium, serve  # noqa: E402
+from tests.server.browser_harness import screenshot as _shot  # noqa: E402
 from tests.server.label_server_factories import (  # noqa: E402
     SIZE,
     LabelStudy,
@@ -34,23 +30,16 @@ from tests.server.label_server_factories import (  # noqa: E402
     make_store,
 )
 
-CHROMIUM = os.environ.get("GAZEPORT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-dev-shm-usage"]  # fmt: skip
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(),
-    reason=f"Chromium not found at {CHROMIUM} (apt-get install chromium)",
-)
-SHOTS = os.environ.get("GAZEPORT_SCREENSHOTS")  #: keep the screenshots in this folder
 PAD = 16  # the labeler's margin around the fitted frame [CSS px] (labeler_canvas.js)
 _EXTRAS: dict[str, dict[str, Any]] = {}  # the server's state.extras by its URL
 
+pytestmark = needs_chromium
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with chromium() as b:
+        yield b
 
 
 @pytest.fixture(scope="module")
@@ -58,30 +47,10 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> LabelStudy:
     return make_label_study(tmp_path_factory.mktemp("labeler") / "study")
 
 
-@contextlib.contextmanager
-def _serve(app: Any) -> Iterator[str]:
-    """uvicorn in a thread on a free loopback port; yields the base URL."""
-    port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        srv.should_exit = True
-        thread.join(10)
-
-
 @pytest.fixture(scope="module")
 def server(built: LabelStudy, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     app = create_app(built.root, db=built.db, cache_dir=tmp_path_factory.mktemp("cache"))
-    with _serve(app) as url:
+    with serve(app) as url:
         _EXTRAS[url] = app.state.gazeport.extras
         yield url
 
@@ -96,28 +65,6 @@ def study(built: LabelStudy, server: str) -> LabelStudy:
     return built
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    playwright_api.expect.set_options(timeout=20_000)  # the machine is shared
-    with playwright_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
-
-
-class Problems(list):
-    """Console errors/warnings, page errors, failed requests and HTTP errors of one page."""
-
-    def watch(self, page: Any) -> None:
-        page.on(
-            "console",
-            lambda m: m.type in ("error", "warning") and self.append(f"console {m.type}: {m.text}"),
-        )
-        page.on("pageerror", lambda e: self.append(f"page error: {e}"))
-        page.on("requestfailed", lambda r: self.append(f"request failed: {r.url} {r.failure}"))
-        page.on("response", lambda r: r.status >= 400 and self.append(f"HTTP {r.status}: {r.url}"))
-
-
 @pytest.fixture
 def page(browser: Any) -> Iterator[tuple[Any, Problems]]:
     context = browser.new_context(viewport={"width": 1400, "height": 860})
@@ -127,14 +74,6 @@ def page(browser: Any) -> Iterator[tuple[Any, Problems]]:
     yield p, problems
     context.close()
     assert problems == [], problems
-
-
-def _shot(page: Any, name: str, tmp_path: Path) -> Path:
-    folder = Path(SHOTS) if SHOTS else tmp_path
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.png"
-    page.screenshot(path=str(path))
-    return path
 
 
 def _boxes(study: LabelStudy, task_id: int) -> tuple[BoxRecord, ...]:
@@ -319,7 +258,7 @@ def test_pages_without_a_label_store_explain_how_to_start(built, page, tmp_path)
     p, _ = page
     expect = playwright_api.expect
     app = create_app(built.root, cache_dir=tmp_path / "cache")
-    with _serve(app) as url:
+    with serve(app) as url:
         p.goto(f"{url}/labels")
         expect(p.locator("h1")).to_have_text("Labels")
         expect(p.locator("#empty")).to_contain_text("--db")

@@ -11,11 +11,6 @@ Chromium or Playwright is missing.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import socket
-import threading
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,25 +23,20 @@ uvicorn = pytest.importorskip("uvicorn")
 from gazeport.recording.annotation_stores import annotation_store  # noqa: E402
 from gazeport.server import create_app  # noqa: E402
 from tests.scene_factories import capture_with_video, core_with_video, neon_with_video  # noqa: E402
+from tests.server.browser_harness import Problems, chromium, needs_chromium, serve  # noqa: E402
+from tests.server.browser_harness import screenshot as _shot  # noqa: E402
 from tests.video_factories import write_video  # noqa: E402
 
-CHROMIUM = os.environ.get("GAZEPORT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-dev-shm-usage", "--autoplay-policy=no-user-gesture-required"]  # fmt: skip
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(),
-    reason=f"Chromium not found at {CHROMIUM} (apt-get install chromium)",
-)
-SHOTS = os.environ.get("GAZEPORT_SCREENSHOTS")
 N_FRAMES = 180  # 6 s at 30 fps
 HOTKEY, LABEL = "x", "Looks at target"
 
+pytestmark = needs_chromium
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with chromium(("--autoplay-policy=no-user-gesture-required",)) as b:
+        yield b
 
 
 class Server:
@@ -76,49 +66,10 @@ def server(tmp_path_factory) -> Iterator[Server]:
     neon_with_video(base / "study" / "neon" / "walk", parts=((0.5, 1.0),))
     annotation_store(rec).update_definitions({LABEL: HOTKEY, "Blink": "b"}, ["My annotation"])
     app = create_app(base / "study", cache_dir=base / "cache")
-    port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    url = f"http://127.0.0.1:{port}"
-    with urllib.request.urlopen(f"{url}/api/recordings", timeout=10) as r:
-        ids = {rec["path"]: rec["id"] for rec in json.loads(r.read())["recordings"]}
-    yield Server(url, ids, base / "study")
-    srv.should_exit = True
-    thread.join(10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with playwright_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
-
-
-class Problems(list):
-    """Console errors/warnings, page errors, failed requests and HTTP errors of one page."""
-
-    def watch(self, page) -> None:
-        page.on(
-            "console",
-            lambda m: m.type in ("error", "warning") and self.append(f"console {m.type}: {m.text}"),
-        )
-        page.on("pageerror", lambda e: self.append(f"page error: {e}"))
-        page.on(
-            "requestfailed",
-            lambda r: (
-                "/video" not in r.url  # a media request the browser cancels itself
-                and self.append(f"request failed: {r.url} {r.failure}")
-            ),
-        )
-        page.on("response", lambda r: r.status >= 400 and self.append(f"HTTP {r.status}: {r.url}"))
+    with serve(app) as url:
+        with urllib.request.urlopen(f"{url}/api/recordings", timeout=10) as r:
+            ids = {rec["path"]: rec["id"] for rec in json.loads(r.read())["recordings"]}
+        yield Server(url, ids, base / "study")
 
 
 @pytest.fixture
@@ -127,7 +78,7 @@ def player(browser, server) -> Iterator[tuple[object, Problems]]:
     server.call("DELETE", f"/api/recordings/{server.rid}/trim")
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     page = context.new_page()
-    problems = Problems()
+    problems = Problems(ignore_failed=lambda url: "/video" in url)
     problems.watch(page)
     _open(page, server)
     yield page, problems
@@ -156,14 +107,6 @@ def _shown(page) -> int:
             " return p.frameAtMediaTime(p.video.currentTime); }"
         )
     )
-
-
-def _shot(page, name: str, tmp_path: Path) -> Path:
-    folder = Path(SHOTS) if SHOTS else tmp_path
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
 
 
 def test_player_loads_and_space_plays(player, tmp_path) -> None:
@@ -220,7 +163,7 @@ def test_playback_stops_at_the_right_trim_mark(player) -> None:
 def test_mpeg4_recording_shows_still_frames_until_its_proxy_is_ready(browser, server) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
-    problems = Problems()
+    problems = Problems(ignore_failed=lambda url: "/video" in url)
     problems.watch(page)
     stills: list[str] = []
     page.on("response", lambda r: "/frames/" in r.url and r.ok and stills.append(r.url))
@@ -438,7 +381,7 @@ def test_export_refreshes_the_task_list_when_the_server_has_jobs(browser, server
     player mounts its task list and refreshes it after ``e``; both are faked here."""
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
-    problems = Problems()
+    problems = Problems(ignore_failed=lambda url: "/video" in url)
     problems.watch(page)
 
     def openapi(route) -> None:
@@ -497,7 +440,7 @@ def test_a_new_hotkey_from_the_form_adds_annotations(player, server) -> None:
 def test_neon_recording_plays_steps_and_adds_events(browser, server) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
-    problems = Problems()
+    problems = Problems(ignore_failed=lambda url: "/video" in url)
     problems.watch(page)
     _open(page, server, server.ids["neon/walk"])
     expect = playwright_api.expect
