@@ -230,6 +230,8 @@ class FrameReader:
     def frames_to_decode(self, index: int) -> int:
         """About how many frames reading ``index`` next decodes (0 for a gray frame), counting
         a seek as :data:`SEEK_FRAMES`; a pool of readers gives a request to the cheapest."""
+        if not 0 <= index < len(self):
+            return 0  # frame() raises
         ci = int(self._container_idx[index])
         if ci < 0:
             return 0
