@@ -11,7 +11,15 @@ import numpy as np
 import pytest
 
 from gazeport.errors import CorruptFileError
-from gazeport.video.demux import VideoStreamInfo, is_decodable, packet_pts, probe, scan
+from gazeport.video.demux import (
+    VideoStreamInfo,
+    is_decodable,
+    keyframe_pts,
+    packet_pts,
+    probe,
+    scan,
+)
+from tests.video_factories import write_video as write_numbered
 
 HAS_X264 = "libx264" in av.codecs_available
 
@@ -198,3 +206,19 @@ def test_containers_are_closed(tmp_path):
         packet_pts(path)
         is_decodable(path)
     assert open_fds() == before
+
+
+def test_keyframe_pts_are_the_flagged_packets_cached_per_file(tmp_path):
+    path = tmp_path / "world.mp4"
+    pts = write_numbered(path, 30)  # mpeg4: a keyframe every 12 frames
+    keys = keyframe_pts(path)
+    assert keys.tolist() == pts[::12]
+    assert keyframe_pts(path) is keys  # one demux pass per file version
+    assert not keys.flags.writeable
+    write_numbered(path, 5)  # rewritten: another size, so demuxed again
+    assert keyframe_pts(path).tolist() == [pts[0]]
+    mjpeg = tmp_path / "world.avi"
+    write_numbered(mjpeg, 5, codec="mjpeg")  # every JPEG frame is a keyframe
+    assert keyframe_pts(mjpeg).size == 5
+    with pytest.raises(FileNotFoundError):
+        keyframe_pts(tmp_path / "missing.mp4")

@@ -29,6 +29,7 @@ from gazeport._types import FRAME_TABLE_DTYPE
 from gazeport.errors import GazeportWarning, StreamNotFoundError
 from gazeport.recording.frame_table import build_frame_table
 from gazeport.video import reader as reader_module
+from gazeport.video.demux import keyframe_pts
 from gazeport.video.reader import GRAY_LEVEL, FrameReader, VideoFrame
 from tests import fixtures
 from tests.factories import CoreSpec, make_core_recording
@@ -221,19 +222,41 @@ def test_sequential_range_seeks_once_random_access_more(tmp_path):
         assert reader.counters.seeks > 10 and reader.counters.returned == 30
 
 
-def test_short_jumps_decode_forward_long_ones_seek(tmp_path):
-    # mpeg4 here has a keyframe every 12 frames. Until two keyframes were seen the reader
-    # decodes forward up to DEFAULT_FORWARD_FRAMES; then a jump past one keyframe interval seeks.
+def test_jumps_decode_forward_or_seek_to_the_keyframe_whichever_is_less(tmp_path):
+    # mpeg4 here has a keyframe every 12 frames; the reader knows them from one demux pass.
     path = tmp_path / "world.mp4"
-    rows = table_rows([write_video(path, 200)])
-    assert reader_module.DEFAULT_FORWARD_FRAMES == 64
+    pts = write_video(path, 200)
+    rows = table_rows([pts])
+    assert keyframe_pts(path).tolist() == pts[::12]
     with FrameReader(rows, [path], SIZE) as reader:
-        assert numbers([reader.frame(i) for i in (0, 10, 50)]) == [0, 10, 50]
-        assert (reader.counters.seeks, reader.counters.decoded) == (0, 51)
-        assert numbers([reader.frame(i) for i in (60, 61, 75)]) == [60, 61, 75]
-        assert reader.counters.seeks == 1  # 61 -> 75 is more than 12 frames
-        # 51-60 and 61 forward, then from the keyframe before 75: fewer than 62-75 forward.
-        assert 51 + 10 + 1 < reader.counters.decoded < 51 + 10 + 1 + 14
+        c = reader.counters
+        assert numbers([reader.frame(i) for i in (0, 10)]) == [0, 10]
+        assert (c.seeks, c.decoded) == (0, 11)  # 10 frames on is less than a seek
+        assert reader.frames_to_decode(50) == 50 - 48 + 1 + reader_module.SEEK_FRAMES
+        assert frame_number(reader.frame(50).image) == 50
+        assert (c.seeks, c.decoded) == (1, 14)  # from keyframe 48: 48, 49, 50
+        assert reader.frames_to_decode(53) == 3
+        assert frame_number(reader.frame(53).image) == 53
+        assert (c.seeks, c.decoded) == (1, 17)  # on from 50
+        assert frame_number(reader.frame(40).image) == 40
+        assert (c.seeks, c.decoded) == (2, 22)  # back to keyframe 36: 36 - 40
+
+
+@needs_x264
+def test_random_access_after_seeks_equals_sequential_h264(tmp_path):
+    # Long keyframe intervals (x264's default) and jumps both ways, then sequential reading on.
+    path = tmp_path / "world.mp4"
+    pts = write_video(path, 300, codec="libx264")
+    rows = table_rows([pts], gaps={100: 3})
+    with FrameReader(rows, [path], SIZE) as reader:
+        sequential = list(reader.frames())
+    order = np.random.default_rng(3).permutation(len(rows))[:60].tolist()
+    with FrameReader(rows, [path], SIZE) as reader:
+        for i in order + list(range(order[-1], min(order[-1] + 20, len(rows)))):
+            frame = reader.frame(i)
+            assert frame.virtual == sequential[i].virtual
+            assert np.array_equal(frame.image, sequential[i].image), f"frame {i}"
+        assert reader.failure_summary() is None
 
 
 def test_number_frames_oracle():

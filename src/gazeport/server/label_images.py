@@ -50,14 +50,13 @@ class TaskImages:
                 f"server serves ({self._catalog.root}); serve a folder that holds it."
             )
         opened = self._catalog.open(self._catalog.by_relative(folder).id)
-        with opened.lock:
-            n = len(opened.frames)
-            if not 0 <= task.frame_index < n:
-                raise StreamNotFoundError(
-                    f"The task {task.id} is frame {task.frame_index}, but {task.recording} has "
-                    f"frames 0 - {n - 1}; was the recording replaced?"
-                )
-            image = opened.reader.frame(task.frame_index).image
+        n = len(opened.frames)
+        if not 0 <= task.frame_index < n:
+            raise StreamNotFoundError(
+                f"The task {task.id} is frame {task.frame_index}, but {task.recording} has "
+                f"frames 0 - {n - 1}; was the recording replaced?"
+            )
+        image = opened.reader.frame(task.frame_index).image  # the pool is thread-safe
         ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
         if not ok:  # pragma: no cover - OpenCV encodes any uint8 BGR image
             raise StreamNotFoundError(f"The frame of task {task.id} could not be encoded.")

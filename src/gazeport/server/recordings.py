@@ -8,9 +8,10 @@ Ids are stable: the first 12 hex digits of a hash of the recording's path relati
 so a bookmark of ``/player/<id>`` survives a restart and the id says nothing of the file system.
 The list is cached; :meth:`Catalog.refresh` finds recordings again (``?refresh=true``).
 
-Opened recordings (:class:`OpenRecording`) are cached per id with their scene frames and one
-frame reader behind a lock: the reader decodes sequentially and is not thread-safe, and the
-server answers requests in a thread pool.
+Opened recordings (:class:`OpenRecording`) are cached per id with their scene frames and a
+pool of frame readers (:class:`~gazeport.video.reader_pool.ReaderPool`): a reader decodes
+sequentially and is not thread-safe, the server answers requests in a thread pool, and the
+pool gives each request the reader that reaches its frame with the least decoding.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from ..errors import GazeportError
 from ..recording import open_recording
 from ..recording.facade import AnyRecording
 from ..recording.scene_frames import SceneFrames, open_scene_reader, scene_frames
-from ..video.reader import FrameReader
+from ..video.reader_pool import ReaderPool
 from .paths import is_inside, relative_posix
 
 T = TypeVar("T")
@@ -154,7 +155,7 @@ class OpenRecording:
     lock: threading.RLock = field(default_factory=threading.RLock)
     memo: dict[str, Any] = field(default_factory=dict)
     _frames: SceneFrames | None = None
-    _reader: FrameReader | None = None
+    _reader: ReaderPool | None = None
 
     @property
     def frames(self) -> SceneFrames:
@@ -164,10 +165,12 @@ class OpenRecording:
             return self._frames
 
     @property
-    def reader(self) -> FrameReader:
+    def reader(self) -> ReaderPool:
+        """The scene frames' readers (thread-safe: no need to hold :attr:`lock` to read)."""
         with self.lock:
             if self._reader is None:
-                self._reader = open_scene_reader(self.frames)
+                frames = self.frames
+                self._reader = ReaderPool(lambda: open_scene_reader(frames))
             return self._reader
 
     def cached(self, key: str, make: Callable[[], T]) -> T:

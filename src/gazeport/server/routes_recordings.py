@@ -6,14 +6,13 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-import cv2
 import numpy as np
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 
 from .._version import __version__
 from ..errors import StreamNotFoundError
-from . import scene_data
+from . import frame_images, scene_data
 from .error_responses import error_response
 from .paths import resolve_inside
 from .recordings import OpenRecording, RecordingEntry
@@ -24,8 +23,6 @@ router = APIRouter(prefix="/api", tags=["recordings"])
 State = Annotated[ServerState, Depends(server_state)]
 Seconds = Annotated[float | None, Query(description="Seconds since frame 0 (the player's clock).")]
 SORT_KEYS = ("name", "path", "kind", "duration", "start", "wearer", "exports")
-#: JPEG quality of served frames: sharp enough for labelling, a few kB per frame.
-JPEG_QUALITY = 90
 
 
 def _sort_value(entry: RecordingEntry, key: str) -> tuple[int, Any]:
@@ -125,23 +122,26 @@ def frames(state: State, rid: str) -> dict[str, Any]:
     response_class=Response,
     responses={200: {"content": {"image/jpeg": {}}}},
 )
-def frame_jpeg(state: State, rid: str, index: int) -> Response:
+def frame_jpeg(
+    state: State,
+    rid: str,
+    index: int,
+    width: Annotated[
+        int | None,
+        Query(ge=16, le=16384, description="Pixels wide (scaled down, never up; default: full)."),
+    ] = None,
+) -> Response:
     """Frame ``index`` of the world timeline (gray where there is no picture)."""
     opened = _opened(state, rid)
-    with opened.lock:
-        n = len(opened.frames)
-        if not 0 <= index < n:
-            raise StreamNotFoundError(
-                f"There is no frame {index}; the recording has frames 0 - {n - 1}."
-                if n
-                else "The recording has no scene frames."
-            )
-        image = opened.reader.frame(index).image
-    ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
-    if not ok:  # pragma: no cover - OpenCV encodes any uint8 BGR image
-        return error_response(500, f"Frame {index} could not be encoded as JPEG.")
+    n = len(opened.frames)
+    if not 0 <= index < n:
+        raise StreamNotFoundError(
+            f"There is no frame {index}; the recording has frames 0 - {n - 1}."
+            if n
+            else "The recording has no scene frames."
+        )
     return Response(
-        data.tobytes(), media_type="image/jpeg",
+        frame_images.frame_jpeg(opened, index, width), media_type="image/jpeg",
         headers={"Cache-Control": "private, max-age=3600"},
     )  # fmt: skip
 

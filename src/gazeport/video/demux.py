@@ -8,6 +8,9 @@ before a function returns.
 
 from __future__ import annotations
 
+import os
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -115,6 +118,46 @@ def scan(
     pts = np.fromiter((p for p in kept if p is not None), dtype=np.int64)
     pts.sort()
     return info, pts
+
+
+#: Keyframe indices kept (one entry per video file version).
+KEYFRAME_CACHE_SIZE = 32
+_keyframe_cache: OrderedDict[tuple[str, int, int], npt.NDArray[np.int64]] = OrderedDict()
+_keyframe_lock = threading.Lock()
+
+
+def keyframe_pts(path: Path | str) -> npt.NDArray[np.int64]:
+    """Sorted pts (stream ``time_base`` ticks) of the video packets flagged as keyframes.
+
+    One demux pass (no decoding), cached per file (path, size and modification time), so
+    every reader of the same video shares it. A reader seeks to the keyframe at or before the
+    frame it wants and decodes forward from there. Shape ``(n_keyframes,)``, int64; empty for
+    streams without pts (raw h264). Raises :class:`CorruptFileError` for files that cannot be
+    opened or demuxed, ``FileNotFoundError`` if it does not exist.
+    """
+    path = Path(path)
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise FileNotFoundError(f"The video file {path} does not exist; check the path.") from None
+    key = (os.path.realpath(path), st.st_size, st.st_mtime_ns)
+    with _keyframe_lock:
+        if key in _keyframe_cache:
+            _keyframe_cache.move_to_end(key)
+            return _keyframe_cache[key]
+    with _open_input(path) as container:
+        stream = container.streams.video[0]
+        try:
+            raw = [p.pts for p in container.demux(stream) if p.is_keyframe and p.pts is not None]
+        except _AV_ERRORS as exc:
+            raise _demux_error(path, exc) from exc
+    keys = np.unique(np.asarray(raw, dtype=np.int64))
+    keys.flags.writeable = False  # shared between readers
+    with _keyframe_lock:
+        _keyframe_cache[key] = keys
+        while len(_keyframe_cache) > KEYFRAME_CACHE_SIZE:
+            _keyframe_cache.popitem(last=False)
+    return keys
 
 
 def audio_packet_times(path: Path | str) -> npt.NDArray[np.float64]:

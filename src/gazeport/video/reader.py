@@ -8,9 +8,12 @@ be decoded, gives a gray frame (value 128) of the table's frame size.
 
 Reading is sequential where it can be: each part keeps its decoder position, and a frame that
 simply follows the previous one is decoded without seeking, whether it was asked for by
-:meth:`FrameReader.frame` or :meth:`FrameReader.frames`. A seek happens only when going
-backwards, when jumping further ahead than a keyframe interval, or when a range starts far
-into a part. Damaged input never raises and never loops: a missing or unreadable part file,
+:meth:`FrameReader.frame` or :meth:`FrameReader.frames`. Each part's keyframes are known from
+one demux pass (:func:`gazeport.video.demux.keyframe_pts`, cached per file): a jump decodes
+forward when that is no more work than seeking to the keyframe at or before the wanted frame
+and decoding from there, and seeks to exactly that keyframe otherwise (so random access costs
+at most one keyframe interval of decoding). Without keyframe pts (raw streams) a seek happens
+when going backwards or jumping further ahead than the keyframe interval seen so far. Damaged input never raises and never loops: a missing or unreadable part file,
 truncated data, garbage bytes and decoder errors all give gray frames, every decode loop is
 bounded, and :meth:`FrameReader.failure_summary` says how many frames were gray for that reason.
 """
@@ -33,7 +36,7 @@ from av.video.reformatter import VideoReformatter
 
 from .._types import FRAME_TABLE_DTYPE
 from ..errors import CorruptFileError
-from .demux import _open_input
+from .demux import _open_input, keyframe_pts
 
 #: Gray level of virtual and undecodable frames (Player's ``FakeFrame``).
 GRAY_LEVEL = 128
@@ -45,6 +48,8 @@ MAX_DEMUX_ERRORS = 32
 REORDER_WINDOW = 4
 #: Packets read beyond a part's frame count before a search gives up (decoder delay, junk).
 PACKET_SLACK = 256
+#: What a seek costs, in decoded frames: a jump decodes forward unless seeking saves more.
+SEEK_FRAMES = 4
 
 _AV_ERRORS = (av.FFmpegError, ValueError, OSError)
 
@@ -109,6 +114,7 @@ class _Part:
         self.gop = 0  # largest keyframe distance seen (0: unknown)
         self.since_key: int | None = None
         self.budget = 0  # packets the current search may still read
+        self.keys: npt.NDArray[np.int64] | None = None  # keyframe pts; empty: unknown
 
     def open(self) -> bool:
         """Open the container if needed; ``False`` (and ``error`` set) if it cannot be read."""
@@ -221,6 +227,22 @@ class FrameReader:
             raise IndexError(f"Frame index {index} is outside the frame table (0 - {n - 1}).")
         return self._read(int(index))
 
+    def frames_to_decode(self, index: int) -> int:
+        """About how many frames reading ``index`` next decodes (0 for a gray frame), counting
+        a seek as :data:`SEEK_FRAMES`; a pool of readers gives a request to the cheapest."""
+        if not 0 <= index < len(self):
+            return 0  # frame() raises
+        ci = int(self._container_idx[index])
+        if ci < 0:
+            return 0
+        part = self._parts[ci]
+        pts = int(self._pts[index])
+        k = int(np.searchsorted(part.pts, pts))
+        target = self._plan(part, k, pts) if part.open() else None
+        if target is None:
+            return k - part.pos
+        return k - int(np.searchsorted(part.pts, target)) + 1 + SEEK_FRAMES
+
     def frames(self, start: int = 0, stop: int | None = None) -> Iterator[VideoFrame]:
         """Frames ``start <= index < stop`` in order (``stop`` defaults to the table's end).
 
@@ -311,10 +333,10 @@ class FrameReader:
         if not part.open():
             return None
         k = int(np.searchsorted(part.pts, pts))
-        forward = part.gop or DEFAULT_FORWARD_FRAMES
+        target = self._plan(part, k, pts)
         seeked = False
-        if k <= part.pos or k - part.pos > forward:
-            if not self._seek(part, pts):
+        if target is not None:
+            if not self._seek(part, target):
                 return None
             seeked = True
         part.pos = k
@@ -326,6 +348,28 @@ class FrameReader:
             if self._seek(part, int(part.pts[max(k - back, 0)])):
                 frame, _ = self._find(part, pts)
         return None if frame is None else self._to_bgr(frame)
+
+    def _keys(self, part: _Part) -> npt.NDArray[np.int64]:
+        if part.keys is None:
+            try:
+                part.keys = keyframe_pts(part.path)
+            except (CorruptFileError, *_AV_ERRORS):
+                part.keys = np.empty(0, dtype=np.int64)
+        return part.keys
+
+    def _plan(self, part: _Part, k: int, pts: int) -> int | None:
+        """Where to seek before decoding row ``k`` (``pts``) of ``part``; ``None``: decode on."""
+        keys = self._keys(part)
+        at = int(np.searchsorted(keys, pts, "right")) - 1
+        if at >= 0:
+            key_row = int(np.searchsorted(part.pts, keys[at]))  # first row at the keyframe
+            if part.pos < k and k - part.pos <= k - key_row + 1 + SEEK_FRAMES:
+                return None
+            return int(keys[at])
+        forward = part.gop or DEFAULT_FORWARD_FRAMES
+        if k <= part.pos or k - part.pos > forward:
+            return pts  # the demuxer seeks to the keyframe at or before it
+        return None
 
     def _seek(self, part: _Part, pts: int) -> bool:
         """Position ``part`` at the keyframe at or before ``pts``; ``False`` if that fails."""

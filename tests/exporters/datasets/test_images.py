@@ -17,6 +17,7 @@ from gazeport.exporters.datasets.images import FrameImageWriter, write_frame_ima
 from gazeport.labels.records import ClassRecord, TaskRecord
 from gazeport.labels.sampling import sample_frames
 from gazeport.recording.scene_frames import open_scene_reader, scene_frames
+from gazeport.video.reader import FrameReader
 from tests import fixtures
 from tests.scene_factories import NEON_SIZE, SIZE, core_with_video, neon_with_video
 from tests.video_factories import frame_number
@@ -170,11 +171,20 @@ def test_one_pass_through_the_video_without_a_seek_per_frame(
         return readers[-1]
 
     monkeypatch.setattr(images, "open_scene_reader", spy)
+    # The reader may skip ahead to a keyframe when that saves decoding, never back.
+    seek_pts: list[int] = []
+    real_seek = FrameReader._seek
+
+    def seek(self, part, pts):  # type: ignore[no-untyped-def]
+        seek_pts.append(pts)
+        return real_seek(self, part, pts)
+
+    monkeypatch.setattr(FrameReader, "_seek", seek)
     wanted = list(range(115, 0, -9))  # descending on purpose
     sizes, problems = write_frame_images(
         [(task(i, rec, k), tmp_path / f"{i}.jpg") for i, k in enumerate(wanted)]
     )
     assert not problems and len(sizes) == len(wanted)
     [reader] = readers
-    assert reader.counters.seeks <= 1
+    assert seek_pts == sorted(seek_pts) and reader.counters.seeks == len(seek_pts)
     assert reader.counters.decoded <= max(wanted) + 1 + 4  # each frame once (+ decoder delay)
