@@ -134,3 +134,12 @@ def test_unknown_eye_and_frames_out_of_range(eyes_client) -> None:
     assert r.status_code == 400 and r.json()["error"]
     r = eyes_client.get("/api/recordings/nope/eyes")
     assert r.status_code == 404 and r.json()["error"]
+
+
+def test_closing_the_recording_closes_the_eye_readers(eyes_client) -> None:
+    rid = ids(eyes_client)["core/eyes"]
+    assert eyes_client.get(f"/api/recordings/{rid}/eyes/eye0/at/2.jpg").status_code == 200
+    opened = eyes_client.app.state.gazeport.catalog.open(rid)  # type: ignore[attr-defined]
+    pools = [v.pool for v in eye_images.eye_videos(opened).videos.values()]
+    opened.close()
+    assert pools and all(pool._closed for pool in pools)
