@@ -490,6 +490,25 @@ def test_eyes_toggle_shows_the_eye_pictures(browser, server, tmp_path) -> None:
     _shot(page, "player-eyes", tmp_path)
     page.keyboard.press("ArrowRight")  # the next frame asks for its eye pictures
     page.wait_for_function("() => window.gazeportPlayer.eyes.shown === 1")
+    fetched = page.evaluate(
+        """async () => {  // playing: frames every 10 ms, at most ~10 eye fetches a second
+          const eyes = window.gazeportPlayer.eyes;
+          const seen = new Set();
+          const fetch0 = window.fetch;
+          window.fetch = (url, ...rest) => {
+            if (String(url).includes('/eyes/eye0/')) seen.add(performance.now());
+            return fetch0(url, ...rest);
+          };
+          for (let k = 2; k < 32; k += 1) {
+            eyes.want(k % 30, true);
+            await new Promise((resolve) => setTimeout(resolve, 10));
+          }
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          window.fetch = fetch0;
+          return [seen.size, eyes.shown];
+        }"""
+    )
+    assert 1 <= fetched[0] <= 6 and fetched[1] == 31 % 30, fetched
     page.reload()  # the toggle is remembered
     _ready(page)
     expect(page.locator("#show-eyes")).to_be_checked()
