@@ -15,6 +15,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -62,7 +63,11 @@ def server(tmp_path_factory) -> Iterator[Server]:
     base = tmp_path_factory.mktemp("player")
     rec = capture_with_video(base / "study" / "capture" / "001", seconds=N_FRAMES / 30)
     write_video(rec / "world.mp4", N_FRAMES, codec="libx264", size=(640, 480))
-    core_with_video(base / "study" / "core" / "002", n_frames=30)
+    core = core_with_video(base / "study" / "core" / "002", n_frames=30)
+    world = np.load(core / "world_timestamps.npy")
+    for eye in (0, 1):  # eye videos for the picture-in-picture
+        write_video(core / f"eye{eye}.mp4", 45, size=(96, 96))
+        np.save(core / f"eye{eye}_timestamps.npy", np.linspace(world[0], world[-1], 45))
     neon_with_video(base / "study" / "neon" / "walk", parts=((0.5, 1.0),))
     annotation_store(rec).update_definitions({LABEL: HOTKEY, "Blink": "b"}, ["My annotation"])
     app = create_app(base / "study", cache_dir=base / "cache")
@@ -459,5 +464,54 @@ def test_neon_recording_plays_steps_and_adds_events(browser, server) -> None:
         timeout=10000,
     )
     page.keyboard.press("Space")
+    context.close()
+    assert not problems, problems
+
+
+def test_eyes_toggle_shows_the_eye_pictures(browser, server, tmp_path) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    problems = Problems(ignore_failed=lambda url: "/video" in url)
+    problems.watch(page)
+    expect = playwright_api.expect
+    _open(page, server)  # the Capture recording has no eye videos: no toggle
+    expect(page.locator("#eyes-toggle")).to_be_hidden()
+    _open(page, server, server.ids["core/002"])
+    expect(page.locator("#eyes-toggle")).to_be_visible()
+    expect(page.locator("#show-eyes")).not_to_be_checked()
+    with page.expect_response(lambda r: "/eyes/eye0/at/" in r.url) as answer:
+        page.locator("#show-eyes").check()
+    assert answer.value.status == 200
+    assert answer.value.headers["content-type"] == "image/jpeg"
+    page.wait_for_function(
+        "() => { const e = window.gazeportPlayer.eyes;"
+        " return e.images.get('eye0') && e.images.get('eye1'); }"
+    )
+    _shot(page, "player-eyes", tmp_path)
+    page.keyboard.press("ArrowRight")  # the next frame asks for its eye pictures
+    page.wait_for_function("() => window.gazeportPlayer.eyes.shown === 1")
+    fetched = page.evaluate(
+        """async () => {  // playing: frames every 10 ms, at most ~10 eye fetches a second
+          const eyes = window.gazeportPlayer.eyes;
+          const seen = new Set();
+          const fetch0 = window.fetch;
+          window.fetch = (url, ...rest) => {
+            if (String(url).includes('/eyes/eye0/')) seen.add(performance.now());
+            return fetch0(url, ...rest);
+          };
+          for (let k = 2; k < 32; k += 1) {
+            eyes.want(k % 30, true);
+            await new Promise((resolve) => setTimeout(resolve, 10));
+          }
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          window.fetch = fetch0;
+          return [seen.size, eyes.shown];
+        }"""
+    )
+    assert 1 <= fetched[0] <= 6 and fetched[1] == 31 % 30, fetched
+    page.reload()  # the toggle is remembered
+    _ready(page)
+    expect(page.locator("#show-eyes")).to_be_checked()
+    page.wait_for_function("() => window.gazeportPlayer.eyes.images.get('eye0')")
     context.close()
     assert not problems, problems

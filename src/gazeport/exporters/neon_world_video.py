@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ExportError, StreamNotFoundError
+from ..recording.eye_frames import NEON_EYE_WITHIN_NS, nearest_ns, neon_eye_frames
 from ..recording.neon_world import neon_eye_table, neon_scene_audio, neon_world_table
 from ..render import CircleStyle, EyeOverlayStyle, draw_eye_overlays, draw_gaze_circles
 from ..video.reader import FrameReader
@@ -40,7 +41,7 @@ NEON_FPS = 30.0
 WORN_AT_LEAST = 128
 #: The eye picture shows the closest sensor-module frame only this close in time [ns]
 #: (Neon Player's ``EyeOverlayPlugin``: 1/30 s).
-EYE_WITHIN_NS = 1_000_000_000 // 30
+EYE_WITHIN_NS = NEON_EYE_WITHIN_NS
 _NO_END = np.iinfo(np.int64).max
 
 
@@ -80,16 +81,6 @@ def neon_world_source(
     )
 
 
-def _nearest(times_ns: np.ndarray, targets_ns: np.ndarray) -> np.ndarray:
-    """Index of the value of sorted ``times_ns`` nearest to each target (Neon Player samples
-    worn at the gaze times this way)."""
-    times = np.asarray(times_ns, dtype=np.int64)
-    right = np.clip(np.searchsorted(times, targets_ns, side="left"), 0, times.size - 1)
-    left = np.clip(right - 1, 0, times.size - 1)
-    closer_left = np.abs(targets_ns - times[left]) <= np.abs(times[right] - targets_ns)
-    return np.where(closer_left, left, right)
-
-
 class _MeanGaze:
     """Neon Player's aggregated gaze point of each written frame (module docstring)."""
 
@@ -101,7 +92,7 @@ class _MeanGaze:
         if rec.has_stream("worn") and g_ns.size:
             w = rec.worn
             if w.size:
-                worn = np.asarray(w["worn"], dtype=np.float64)[_nearest(w["timestamp_ns"], g_ns)]
+                worn = np.asarray(w["worn"], dtype=np.float64)[nearest_ns(w["timestamp_ns"], g_ns)]
         scene = np.searchsorted(scene_ns, frame_ns, side="right") - 1
         if scene_ns.size:
             last = scene_ns.size - 1
@@ -151,13 +142,12 @@ class _EyePicture:
             table, times_ns, _ = neon_eye_table(rec)
         except StreamNotFoundError:
             return None
-        real = np.flatnonzero(table.rows["pts"] >= 0)
-        if not real.size:
+        decodable = table.rows["pts"] >= 0
+        if not decodable.any():
             return None
-        nearest = _nearest(times_ns[real], frame_ns)
-        show = np.abs(times_ns[real][nearest] - frame_ns) <= EYE_WITHIN_NS
+        index, show = neon_eye_frames(times_ns, decodable, frame_ns)
         reader = stack.enter_context(FrameReader(table.rows, table.parts, table.frame_size))
-        return cls(reader, real[nearest], show, style)
+        return cls(reader, index, show, style)
 
     def draw(self, k: int, image: np.ndarray) -> None:
         if self.show[k]:

@@ -23,9 +23,9 @@ import numpy as np
 from ..analysis.fixations import FixationParams
 from ..errors import ExportError, GazeportWarning, StreamNotFoundError
 from ..recording import Recording
+from ..recording.eye_frames import core_eye_frames
 from ..recording.frame_table import FrameTable
 from ..render import OverlayConfig, render_frame
-from ..timeseries import find_closest
 from ..video.audio import AudioPart
 from ..video.reader import FrameReader
 from ..video.writer import VideoWriter, timestamp_paths
@@ -170,7 +170,7 @@ class _EyePictures:
             if not (reader.rows["container_idx"] >= 0).any():
                 continue  # no decodable eye video: nothing worth showing
             eye_ts = np.asarray(reader.rows["timestamp"], dtype=np.float64)
-            self.readers[eye] = (reader, find_closest(eye_ts, frame_ts))
+            self.readers[eye] = (reader, core_eye_frames(eye_ts, frame_ts))
 
     def at(self, k: int) -> dict[int, np.ndarray] | None:
         """Eye images for the ``k``-th exported frame (``None`` without eye videos)."""

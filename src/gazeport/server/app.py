@@ -27,6 +27,7 @@ from ..errors import RecordingNotFoundError
 from . import (
     routes_annotations,
     routes_dataset_exports,
+    routes_eyes,
     routes_graphql,
     routes_jobs,
     routes_labels,
@@ -51,6 +52,7 @@ ROUTER_MODULES: tuple[ModuleType, ...] = (
     routes_graphql,
     routes_jobs,
     routes_dataset_exports,
+    routes_eyes,
     routes_pages,
 )
 

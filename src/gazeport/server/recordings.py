@@ -188,6 +188,9 @@ class OpenRecording:
             if self._reader is not None:
                 self._reader.close()
                 self._reader = None
+            for value in self.memo.values():  # e.g. the eye videos' reader pools
+                if callable(getattr(value, "close", None)):
+                    value.close()
             self.rec.close()
 
 

@@ -10,6 +10,8 @@ export class Overlay {
     this.ctx = canvas.getContext("2d");
     this.frameSize = frameSize;
     this.show = { gaze: true, fixations: true };
+    /** Drawn first, under gaze and fixations (the eye pictures): `under(ctx, rect)`. */
+    this.under = null;
   }
 
   /** Match the canvas to its box (device pixels) and return the video's content rect. */
@@ -32,6 +34,10 @@ export class Overlay {
     const { scale, x0, y0, dpr } = this._layout();
     const ctx = this.ctx;
     ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    if (this.under) {
+      const [width, height] = this.frameSize;
+      this.under(ctx, { x0, y0, scale, dpr, width, height });
+    }
     const px = (x) => x0 + x * scale;
     const py = (y) => y0 + y * scale;
     const unit = Math.max(this.frameSize[0] * scale, 320 * dpr) / 100; // 1% of the drawn width

@@ -3,6 +3,7 @@
 // export the trim range. This module wires the parts together (see playback.js, timeline.js,
 // overlay.js, keys.js, annotations_panel.js, export_panel.js, scene_cache.js).
 import { AnnotationsPanel } from "./annotations_panel.js";
+import { EYES_KEY, EyePictures } from "./eye_overlay.js";
 import { ExportPanel } from "./export_panel.js";
 import { PRESETS, RESERVED, SPEEDS, bindKeys, helpRows } from "./keys.js";
 import { api, el, renderTopbar, showMessage } from "./layout.js";
@@ -73,11 +74,16 @@ class Player {
       notify,
     });
     this.wasPlaying = false;
+    this.eyes = null; // EyePictures once /eyes lists any
     this._wire();
   }
 
   async start() {
-    await Promise.all([this._loadTrim(), this.annotations.load().catch((e) => notify(e.message, "error"))]);
+    await Promise.all([
+      this._loadTrim(),
+      this.annotations.load().catch((e) => notify(e.message, "error")),
+      this._loadEyes().catch((e) => notify(e.message, "error")),
+    ]);
     this.playback.seek(0);
     this.exports.mountJobs();
     this._prepareVideo();
@@ -108,6 +114,23 @@ class Player {
     note.hidden = true;
     this.playback.attachVideo(`${this.base}/video`, map);
     document.body.dataset.video = "ready";
+  }
+
+  /** The Eyes toggle, shown when the recording has eye videos; remembered across pages. */
+  async _loadEyes() {
+    const { eyes } = await api(`${this.base}/eyes`);
+    if (!eyes.length) return;
+    this.eyes = new EyePictures(this.base, eyes, () => this._drawOverlay());
+    this.overlay.under = (ctx, rect) => this.eyes.draw(ctx, rect);
+    const box = $("show-eyes");
+    box.checked = window.localStorage.getItem(EYES_KEY) === "on";
+    $("eyes-toggle").hidden = false;
+    box.addEventListener("change", () => {
+      window.localStorage.setItem(EYES_KEY, box.checked ? "on" : "off");
+      this.eyes.setEnabled(box.checked, this.playback.frame);
+      box.blur();
+    });
+    if (box.checked) this.eyes.setEnabled(true, this.playback.frame);
   }
 
   async _loadTrim() {
@@ -195,6 +218,7 @@ class Player {
     $("time-readout").title = clockText(t);
     $("clock-readout").textContent = wallText(this.cache.timestampNs[f]);
     this.timeline.setFrame(f);
+    if (this.eyes) this.eyes.want(f, this.playback.playing);
     this._drawOverlay();
   }
 
