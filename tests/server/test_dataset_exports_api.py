@@ -198,25 +198,27 @@ def test_unknown_jobs_export_jobs_and_a_server_without_db(client, labelled, tmp_
         assert r.status_code == 403
 
 
-def test_graphqls_export_job_interface(client, labelled) -> None:
-    """submit_dataset_export/get: what GraphQL's datasetExport needs of the registry."""
-    registry = client.app.state.gazeport.extras.get("jobs") or _registry(client)
-    out = labelled.root / "datasets" / "from-graphql"
-    options = {"db": str(labelled.db), "out_dir": str(out), "format": "voc",
-               "statuses": ["draft"], "split": {"train": 1.0}}  # fmt: skip
-    jid = registry.submit_dataset_export(options)
-    wait_job(client, jid)
-    record = registry.get(jid)
-    assert record["status"] == "completed" and record["format"] == "voc"
-    assert record["out_dir"] == str(out) and record["result"]["tasks"] == 3
-    assert (out / "Annotations").is_dir()
-    with pytest.raises(LookupError):
-        registry.get("nope")
-    with pytest.raises(ValueError, match="format"):
-        registry.submit_dataset_export({**options, "format": "xlsx"})
-    rid = rid_of(client, "core/001")
-    export = client.post(f"/api/recordings/{rid}/exports", json={"exporters": ["blinks"]}).json()
-    assert registry.get(export["job_id"]) is None  # not a dataset export
+def test_two_exports_never_write_one_folder(client, labelled, monkeypatch) -> None:
+    """An incremental export goes to datasets/<format>/: a second one waits its turn (409)."""
+    release = threading.Event()
+    real = dataset_jobs.export_store
+
+    def held(*args, **kwargs):
+        release.wait(20)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(dataset_jobs, "export_store", held)
+    body = {"format": "csv", "incremental": True}
+    first = client.post("/api/datasets/exports", json=body)
+    assert first.status_code == 202, first.text
+    try:
+        second = client.post("/api/datasets/exports", json=body)
+        assert second.status_code == 409, second.text
+        assert f"export {first.json()['job_id']} is still writing" in second.json()["error"]
+    finally:
+        release.set()
+    wait_job(client, first.json()["job_id"])
+    assert client.post("/api/datasets/exports", json=body).status_code == 202  # free again
 
 
 def _registry(client):

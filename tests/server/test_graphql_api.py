@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -431,8 +432,12 @@ JOB = "query($id: String!) { datasetExportJob(id: $id) { jobId status outDir don
 
 
 def _wait(client: TestClient) -> None:
-    fallback = client.app.state.gazeport.extras["graphql_exports"]  # type: ignore[attr-defined]
-    fallback.wait(60.0)
+    """Until every job of the app's registry has finished."""
+    registry = client.app.state.gazeport.extras["jobs"]  # type: ignore[attr-defined]
+    deadline = time.monotonic() + 60
+    while registry.busy():
+        assert time.monotonic() < deadline, "the exports did not finish"
+        time.sleep(0.05)
 
 
 def _labelled_core_tasks(client: TestClient) -> None:
@@ -516,7 +521,7 @@ def test_failed_export_job_has_a_sentence(
     def fail(*args: object, **kwargs: object) -> None:
         raise error
 
-    monkeypatch.setattr("gazeport.server.graphql_exports.export_store", fail)
+    monkeypatch.setattr("gazeport.server.dataset_jobs.export_store", fail)
     started = gql(client, EXPORT, input={"format": "CSV"})["datasetExport"]
     _wait(client)
     job = gql(client, JOB, id=started["jobId"])["datasetExportJob"]
@@ -528,38 +533,24 @@ def test_unknown_export_job(client: TestClient) -> None:
     assert "no dataset export job 'abc'" in gql_error(client, JOB, id="abc")
 
 
-def test_export_uses_the_apps_job_registry(client: TestClient, study: Study) -> None:
-    seen: list[dict[str, Any]] = []
-
-    class Registry:
-        def submit_dataset_export(self, options: dict[str, Any]) -> str:
-            seen.append(options)
-            return "job-1"
-
-        def get(self, job_id: str) -> dict[str, Any]:
-            if job_id == "job-2":  # another registry's names: completed, images
-                return {"id": "job-2", "status": "completed", "progress": 1.0,
-                        "result": {"images": 4, "boxes": 7}}  # fmt: skip
-            if job_id != "job-1":
-                raise KeyError(job_id)
-            return {"id": "job-1", "status": "running", "done": 2, "total": 5, "error": None,
-                    "result": None}  # fmt: skip
-
-    client.app.state.gazeport.extras["jobs"] = Registry()  # type: ignore[attr-defined]
+def test_export_is_a_job_of_the_apps_registry(client: TestClient, study: Study) -> None:
+    """The same job as POST /api/datasets/exports: listed in /api/jobs, with its zip."""
     started = gql(client, EXPORT, input={"format": "VOC", "split": "train=80,val=20"})
-    assert started["datasetExport"]["jobId"] == "job-1"
+    jid = started["datasetExport"]["jobId"]
     assert started["datasetExport"]["outDir"] == "datasets/voc"
-    (options,) = seen
-    assert options["db"] == str(study.db.resolve()) and options["format"] == "voc"
-    assert options["out_dir"] == str((study.root / "datasets" / "voc").resolve())
-    assert options["split"] == {"train": 0.8, "val": 0.2}
-    json.dumps(options)  # JSON-able, as the interface says
-    job = gql(client, JOB, id="job-1")["datasetExportJob"]
-    assert (job["status"], job["done"], job["total"], job["progress"]) == ("running", 2, 5, 0.4)
-    job = gql(client, JOB, id="job-2")["datasetExportJob"]
-    assert (job["status"], job["tasks"], job["boxes"], job["progress"]) == ("done", 4, 7, 1.0)
+    _wait(client)
+    listed = {j["id"]: j for j in client.get("/api/jobs").json()["jobs"]}
+    assert listed[jid]["status"] == "completed" and listed[jid]["format"] == "voc"
+    assert (study.root / "datasets" / "voc" / "manifest.json").is_file()
+    assert client.get(f"/api/datasets/exports/{jid}/download").status_code == 200
+    job = gql(client, JOB, id=jid)["datasetExportJob"]
+    assert (job["status"], job["progress"], job["outDir"]) == ("done", 1.0, "datasets/voc")
+    recording_export = client.post(
+        f"/api/recordings/{client.get('/api/recordings').json()['recordings'][0]['id']}/exports",
+        json={"exporters": ["blinks"]},
+    ).json()["job_id"]
+    assert "no dataset export job" in gql_error(client, JOB, id=recording_export)
     assert "no dataset export job" in gql_error(client, JOB, id="job-3")
-    assert "graphql_exports" not in client.app.state.gazeport.extras  # type: ignore[attr-defined]
 
 
 def test_project_by_id_and_request_limits(client: TestClient) -> None:
@@ -590,7 +581,7 @@ def test_second_export_into_a_busy_folder_is_refused(
         release.wait(30)
         raise LabelStoreLockedError("The label store is locked by another writer.")
 
-    monkeypatch.setattr("gazeport.server.graphql_exports.export_store", slow)
+    monkeypatch.setattr("gazeport.server.dataset_jobs.export_store", slow)
     first = gql(client, EXPORT, input={"format": "CSV"})["datasetExport"]
     try:
         message = gql_error(client, EXPORT, input={"format": "CSV"})

@@ -134,7 +134,11 @@ class CallableJob:
                 self._end("failed", "failed", str(exc))
             except Exception as exc:
                 log.error("job %s (%s) failed unexpectedly", self.id, self.title, exc_info=exc)
-                self._end("failed", "failed", f"unexpected {type(exc).__name__}: {exc}")
+                self._end(
+                    "failed", "failed",
+                    f"The {self.kind} job failed unexpectedly ({type(exc).__name__}); the "
+                    "server's log has the details. This is a bug in gazeport; please report it.",
+                )  # fmt: skip
             else:
                 self._end("completed", "done")
 

@@ -1,40 +1,26 @@
 """Dataset exports as callable jobs of the app's registry, for every front-end that starts one.
 
-``POST /api/datasets/exports`` and GraphQL's ``datasetExport`` (through
-:meth:`~gazeport.server.web_jobs.JobRegistry.submit_dataset_export`) both come here: one
+``POST /api/datasets/exports`` and GraphQL's ``datasetExport`` both come here: one
 :func:`gazeport.datasets.export_store` call per job, its progress as the job's, its report as
-the job's result, and the folder's cached zip dropped once it is out of date.
+the job's result, and the folder's cached zip dropped once it is out of date. Two unfinished
+exports never write one folder (each would replace it when done).
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..datasets import DatasetOptions, StoreExport, export_store
+from ..errors import GazeportError
 from .callable_jobs import CallableJob
 
 if TYPE_CHECKING:
     from .web_jobs import JobRegistry
 
-#: The fields of :class:`DatasetOptions` that are tuples (lists in JSON).
-_TUPLE_FIELDS = ("statuses", "labels", "min_size", "frame_range", "min_image_size")
 
-
-def options_from_json(data: Mapping[str, Any]) -> DatasetOptions:
-    """:class:`DatasetOptions` from its field names with JSON values (other keys ignored);
-    a bad value raises ``ValueError`` with the library's sentence."""
-    names = {f.name for f in dataclasses.fields(DatasetOptions)}
-    values = {k: v for k, v in data.items() if k in names}
-    for key in _TUPLE_FIELDS:
-        if values.get(key) is not None:
-            values[key] = tuple(values[key])
-    try:
-        return DatasetOptions(**values)
-    except TypeError as exc:
-        raise ValueError(f"The dataset options are not valid: {exc}.") from None
+class ExportBusyError(GazeportError, RuntimeError):
+    """Another export is still writing the same folder (both would replace it; HTTP 409)."""
 
 
 def summary(result: StoreExport) -> dict[str, Any]:
@@ -52,7 +38,14 @@ def summary(result: StoreExport) -> dict[str, Any]:
 def start_dataset_job(
     registry: JobRegistry, db: Path, out_dir: Path, options: DatasetOptions, jid: str | None = None
 ) -> CallableJob:
-    """Queue the export of the label store ``db`` into ``out_dir`` as a job of ``registry``."""
+    """Queue the export of the label store ``db`` into ``out_dir`` as a job of ``registry``;
+    :class:`ExportBusyError` while an unfinished export writes the same folder."""
+    for other in registry.entries():
+        if isinstance(other, CallableJob) and other.out_dir == out_dir and not other.finished:
+            raise ExportBusyError(
+                f"The export {other.id} is still writing {out_dir.name}; wait for it or pick "
+                "another folder."
+            )
     jid = jid or registry.new_id()
 
     def run(job: CallableJob) -> dict[str, Any]:

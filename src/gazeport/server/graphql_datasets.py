@@ -4,9 +4,9 @@ The folder is named relative to the served folder and checked before anything st
 the export replaces the folder as a whole when it is done: it must lie below the served folder
 (not be it), be no recording, hold none and lie in none (gazeport never writes into a
 recording), not hold the label store, and, when it exists, be an earlier gazeport dataset export
-(``manifest.json``) or empty. The export then runs through the app's job registry
-(``state.extras["jobs"]``) when there is one, else through :class:`ThreadExports`; both speak the
-interface of :mod:`gazeport.server.graphql_exports`.
+(``manifest.json``) or empty. The export then runs as a job of the app's registry
+(:func:`~gazeport.server.web_jobs.job_registry`), like ``POST /api/datasets/exports``: listed in
+``/api/jobs``, cancellable, never two at once into one folder.
 """
 
 from __future__ import annotations
@@ -24,38 +24,19 @@ from ..datasets import (
 )
 from ..errors import GazeportError, LabelNotFoundError
 from ..labels import validation as check
+from .dataset_jobs import start_dataset_job
 from .graphql_context import BadGraphQLInputError, label_store
-from .graphql_exports import ExportJobs, ThreadExports, options_json
 from .graphql_types import DatasetExportInput, ExportJob
 from .paths import is_inside, relative_posix, resolve_inside
 from .state import ServerState
+from .web_jobs import UnknownJobError, job_registry
 
-FALLBACK_KEY = "graphql_exports"
-#: Other names registries give the statuses of the interface.
-_STATUS_NAMES = {
-    "completed": "done",
-    "succeeded": "done",
-    "error": "failed",
-    "canceled": "cancelled",
-}
+#: GraphQL's names of the registry's job statuses (the others are the same).
+_STATUS_NAMES = {"completed": "done"}
 
 
 class UnknownExportJobError(GazeportError, LookupError):
     """``datasetExportJob`` asked for an id no registry knows."""
-
-
-def registries(state: ServerState, create: bool = False) -> list[ExportJobs]:
-    """The app's job registry (when it has ``submit_dataset_export``), then the fallback."""
-    out: list[ExportJobs] = []
-    jobs = state.extras.get("jobs")
-    if jobs is not None and callable(getattr(jobs, "submit_dataset_export", None)):
-        out.append(jobs)
-    fallback = state.extras.get(FALLBACK_KEY)
-    if fallback is None and create and not out:
-        fallback = state.extras.setdefault(FALLBACK_KEY, ThreadExports())
-    if fallback is not None:
-        out.append(fallback)
-    return out
 
 
 def _options(data: DatasetExportInput) -> DatasetOptions:
@@ -110,28 +91,20 @@ def out_folder(state: ServerState, relative: str, db: Path) -> Path:
 
 
 def as_job(state: ServerState, record: dict[str, Any]) -> ExportJob:
-    """The GraphQL view of a registry's job record."""
+    """The GraphQL view of a dataset export's record in the registry (its snapshot, with
+    ``out_dir`` an absolute path)."""
     result = record.get("result") or {}
     out_dir = result.get("out_dir") or record.get("out_dir")
     out_rel = None
     if out_dir and is_inside(state.root, Path(out_dir)):
         out_rel = relative_posix(state.root, Path(out_dir))
-    progress = record.get("progress") or {}
-    fraction = float(progress) if isinstance(progress, int | float) else None
-    if not isinstance(progress, dict):  # a fraction, as some registries report it
-        progress = {}
-    status = str(record.get("status"))
-    done = int(record.get("done", progress.get("done", 0)) or 0)
-    total = int(record.get("total", progress.get("total", 0)) or 0)
-    if fraction is None:
-        fraction = 1.0 if _STATUS_NAMES.get(status, status) == "done" else done / max(total, 1)
+    status = _STATUS_NAMES.get(str(record["status"]), str(record["status"]))
+    images = int(result.get("tasks", 0))
     return ExportJob(
-        job_id=str(record.get("id") or record.get("job_id")),
-        status=_STATUS_NAMES.get(status, status),
-        format=record.get("format") or (record.get("options") or {}).get("format"),
-        out_dir=out_rel, done=done, total=total, progress=round(fraction, 4),
-        error=record.get("error"), tasks=result.get("tasks", result.get("images")),
-        boxes=result.get("boxes"),
+        job_id=str(record["id"]), status=status, format=record.get("format"),
+        out_dir=out_rel, done=images, total=images,
+        progress=round(float(record.get("progress") or 0.0), 4),
+        error=record.get("error"), tasks=result.get("tasks"), boxes=result.get("boxes"),
         splits=result.get("splits"),
     )  # fmt: skip
 
@@ -148,21 +121,20 @@ def start(state: ServerState, data: DatasetExportInput) -> ExportJob:
                 f"{', '.join(c.name for c in store.classes())}."
             )
     out = out_folder(state, data.out_dir or f"datasets/{options.format}", store.path.resolve())
-    registry = registries(state, create=True)[0]
-    job_id = registry.submit_dataset_export(options_json(store.path.resolve(), out, options))
-    record = registry.get(job_id) or {"id": job_id, "status": "queued", "out_dir": str(out)}
-    return as_job(state, {"format": options.format, "out_dir": str(out), **record})
+    registry = job_registry(state)
+    started = start_dataset_job(registry, store.path.resolve(), out, options)
+    record = registry.get(started.id) or {"id": started.id, "status": "queued"}
+    return as_job(state, {"format": options.format, **record, "out_dir": str(out)})
 
 
 def job(state: ServerState, job_id: str) -> ExportJob:
     """The status of the export ``job_id``."""
-    for registry in registries(state):
-        try:
-            record = registry.get(job_id)
-        except LookupError:  # KeyError, or a registry's own unknown-job error
-            record = None
-        if record is not None:
-            return as_job(state, record)
+    try:
+        record = job_registry(state).get(job_id)
+    except UnknownJobError:
+        record = None
+    if record is not None:
+        return as_job(state, record)
     raise UnknownExportJobError(
         f"There is no dataset export job {job_id!r}; start one with datasetExport."
     )

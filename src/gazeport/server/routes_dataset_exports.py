@@ -34,7 +34,7 @@ from ..datasets import (
 from ..errors import GazeportError
 from ..labels import STATUSES
 from .callable_jobs import CallableJob, shown_path
-from .dataset_jobs import start_dataset_job
+from .dataset_jobs import ExportBusyError, start_dataset_job
 from .routes_jobs import STATUS_FOR
 from .state import ServerState, server_state
 from .web_jobs import JobFinishedError, job_registry
@@ -59,6 +59,7 @@ class DatasetNotReadyError(GazeportError, RuntimeError):
 
 
 STATUS_FOR.setdefault(DatasetNotReadyError, 409)
+STATUS_FOR.setdefault(ExportBusyError, 409)
 
 
 class DatasetExportRequest(BaseModel):

@@ -29,7 +29,6 @@ from typing import Any, Protocol
 from ..errors import GazeportError
 from ..jobs import EXPORTER_TASKS, Job, JobQueue, Task
 from .callable_jobs import CallableJob, iso_utc, now_utc, shown_path
-from .dataset_jobs import options_from_json, start_dataset_job
 
 log = logging.getLogger("gazeport.server")
 
@@ -205,14 +204,7 @@ class JobRegistry:
         thread.start()
         return job
 
-    # --- GraphQL's export-job interface (gazeport.server.graphql_exports) --------------------
-
-    def submit_dataset_export(self, options: dict[str, Any]) -> str:
-        """Start a dataset export: ``options`` holds ``db`` and ``out_dir`` (absolute paths,
-        already checked) and :class:`~gazeport.datasets.DatasetOptions` fields as JSON."""
-        parsed = options_from_json(options)  # bad options fail here, before a job exists
-        job = start_dataset_job(self, Path(options["db"]), Path(options["out_dir"]), parsed)
-        return job.id
+    # --- dataset exports, for GraphQL's datasetExportJob ----------------------------------
 
     def get(self, jid: str) -> dict[str, Any] | None:
         """A dataset export's record for GraphQL: its snapshot with the folder as an absolute
