@@ -96,8 +96,9 @@ def test_the_datasets_page_runs_an_export_and_offers_the_zip(
     expect(p.locator("#command")).to_contain_text(
         "--format yolo --out DIR --split train=80,val=20 --seed 3"
     )
-    p.click("#run")
-    job = p.locator(".job").first
+    with p.expect_response(lambda r: r.url.endswith("/api/datasets/exports") and r.ok) as sent:
+        p.click("#run")
+    job = p.locator(f".job[data-job='{sent.value.json()['job_id']}']")  # not an earlier one
     expect(job).to_have_attribute("data-status", "running")
     expect(job.locator("progress").first).to_be_visible()
     expect(job.locator(".job-cancel")).to_be_visible()
@@ -232,8 +233,9 @@ def test_without_event_source_the_list_polls(server, browser, study, tmp_path) -
         expect(p.locator("#command")).to_have_text(
             "gazeport dataset export --db DB --format csv --out DIR --no-images --status draft"
         )
-        p.click("#run")
-        job = p.locator("#jobs .job").first
+        with p.expect_response(lambda r: r.url.endswith("/api/datasets/exports") and r.ok) as sent:
+            p.click("#run")
+        job = p.locator(f"#jobs .job[data-job='{sent.value.json()['job_id']}']")
         expect(job).to_have_attribute("data-status", "completed", timeout=20000)
         expect(job.locator(".job-name")).to_have_text("CSV dataset")
         expect(job.locator(".job-summary")).to_contain_text("3 images, 2 boxes")

@@ -8,7 +8,7 @@ import pytest
 
 from gazeport import open as open_recording
 from gazeport.recording.scene_frames import frame_gaze, scene_frames
-from tests.server.server_factories import CORE_FRAMES, ids
+from tests.server.server_factories import CORE_FRAMES, ids, make_client
 from tests.video_factories import frame_number
 
 
@@ -198,12 +198,27 @@ def test_neon_fixations_and_blinks_windows(client, study) -> None:
     assert empty["count"] == 0
 
 
-def test_core_fixations_and_blinks_answer(client) -> None:
-    rid = ids(client)["core/001"]
-    for what in ("fixations", "blinks"):
-        r = client.get(f"/api/recordings/{rid}/{what}")
-        assert r.status_code == 200
-        assert r.json()["count"] >= 0
+def test_core_fixations_and_blinks_answer(tmp_path) -> None:
+    """As many as ``gazeport fixations`` / ``gazeport blinks`` count (Player's detectors), on a
+    Capture recording whose gaze fixates and whose pupils blink."""
+    from gazeport.analysis.blinks import BlinkParams
+    from gazeport.analysis.fixations import FixationParams
+    from gazeport.exporters.event_files import blink_summary, fixation_summary
+    from gazeport.synthetic import generate_capture_recording
+
+    rec_dir = generate_capture_recording(tmp_path / "study" / "cap", 0.2)
+    rec = open_recording(rec_dir)
+    expected = {
+        "fixations": fixation_summary(rec, FixationParams())["count"],
+        "blinks": blink_summary(rec, BlinkParams())["count"],
+    }
+    assert expected["fixations"] > 0 and expected["blinks"] > 0
+    with make_client(tmp_path / "study", cache_dir=tmp_path / "cache") as client:
+        rid = ids(client)["cap"]
+        for what in ("fixations", "blinks"):
+            r = client.get(f"/api/recordings/{rid}/{what}")
+            assert r.status_code == 200
+            assert r.json()["count"] == expected[what], what
 
 
 def test_lookup_by_path(client) -> None:
