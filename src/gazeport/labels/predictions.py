@@ -26,7 +26,6 @@ from gazeport.labels.records import ClassRecord, NewBox, TaskRecord
 if TYPE_CHECKING:
     from gazeport.labels.store import LabelStore
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _STEM = re.compile(r"(.+)_(\d+)")
 
 
@@ -39,12 +38,6 @@ class ImportReport:
     unknown_classes: dict[str, int] = field(default_factory=dict)  # class name or id → boxes
     invalid_boxes: int = 0  # zero-size, non-finite or malformed entries
     unmatched_names: list[str] = field(default_factory=list)  # the first few image names
-
-
-def _sanitise(part: str) -> str:
-    # the rule of gazeport's dataset export for file names (exporters/datasets/boxes.py)
-    s = _UNSAFE.sub("_", part).strip("._")
-    return s or "rec"
 
 
 class TaskMatcher:
@@ -83,7 +76,9 @@ class TaskMatcher:
 def _names_match(recording: str, label: str) -> bool:
     parts = [p for p in recording.replace("\\", "/").split("/") if p not in ("", ".", "..")]
     parts = parts or ["rec"]
-    return any(_sanitise("_".join(parts[-d:])) == label for d in range(1, len(parts) + 1))
+    return any(
+        check.file_name_part("_".join(parts[-d:])) == label for d in range(1, len(parts) + 1)
+    )
 
 
 class _Classes:

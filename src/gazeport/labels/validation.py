@@ -141,3 +141,13 @@ def split_name(value: str | None) -> str | None:
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", value):
         raise LabelError(f"The split name {value!r} must be letters, digits, _ or -.")
     return value
+
+
+_UNSAFE_FILE_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def file_name_part(part: str) -> str:
+    """A file-system-safe name part: ASCII letters, digits, ``._-``; never empty or dot-only.
+    The dataset export names its files with it, and prediction import matches them with it."""
+    s = _UNSAFE_FILE_CHARS.sub("_", part).strip("._")
+    return s or "rec"

@@ -8,11 +8,11 @@ function of :class:`ImageItem` values.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from gazeport.labels.records import BoxRecord, ClassRecord, TaskRecord
+from gazeport.labels.validation import file_name_part
 
 
 @dataclass(frozen=True)
@@ -109,15 +109,6 @@ def clip_boxes(
     return tuple(out)
 
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def sanitise(part: str) -> str:
-    """A file-system-safe name part: ASCII letters, digits, ``._-``; never empty or dot-only."""
-    s = _UNSAFE.sub("_", part).strip("._")
-    return s or "rec"
-
-
 def recording_labels(
     recordings: Iterable[str], fixed: Mapping[str, str] | None = None
 ) -> dict[str, str]:
@@ -139,7 +130,7 @@ def recording_labels(
     while True:
         names: dict[str, list[str]] = {}
         for r in recs:
-            names.setdefault(sanitise("_".join(parts[r][-depth[r] :])), []).append(r)
+            names.setdefault(file_name_part("_".join(parts[r][-depth[r] :])), []).append(r)
         clash = [rs for rs in names.values() if len(rs) > 1]
         if not clash:
             break
@@ -157,7 +148,7 @@ def recording_labels(
     for r in recs:
         if r in fixed:
             continue
-        base = sanitise("_".join(parts[r][-depth[r] :]))
+        base = file_name_part("_".join(parts[r][-depth[r] :]))
         name, n = base, 1
         while name in used:
             n += 1

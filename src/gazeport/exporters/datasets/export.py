@@ -198,8 +198,6 @@ def export_dataset(
             "files": files,
             "voc_pixel_convention": VOC_CONVENTION,
         }
-        for cache in stage.tmp.rglob("*.cache"):
-            cache.unlink()
         report.files_written, report.files_reused = stage.settle(fresh_images)
         report.images_written, report.images_reused = stage.images_written, stage.images_reused
         manifest["last_run"] = {
