@@ -206,6 +206,13 @@ def test_neon_fixations_and_blinks_summarise_the_companion_events(tmp_path: Path
     assert tree_hashes(truth.root) == before
 
 
+def test_neon_format_23_has_no_recorded_fixations_says_so(tmp_path: Path):
+    truth = write_neon(tmp_path / "rec", data_format="2.3")
+    result = run("fixations", truth.root)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "data format 2.3 carry no fixations" in " ".join(result.output.split())
+
+
 @needs_fixtures
 def test_neon_fixations_real_recording_counts_the_stream():
     result = run("fixations", fixtures.recording("neon_demo"), "--json")

@@ -108,7 +108,12 @@ def _print_report(result: StoreExport, options: DatasetOptions) -> None:
             f"{report.images_reused:,} kept"
         )
     notes = []
-    if len(options.split) > 1 and len(report.splits) < len(options.split) and report.tasks:
+    if (
+        len(options.split) > 1
+        and len(report.splits) < len(options.split)
+        and report.tasks
+        and options.group_by == "recording"
+    ):
         missing = ", ".join(s for s in options.split if s not in report.splits)
         notes.append(
             f"{missing} got no images: splits are made of whole recordings "

@@ -18,10 +18,20 @@ from .event_files import Summary
 METHOD = "recorded by the Neon Companion app"
 
 
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in text.split(".") if p.isdigit())
+
+
 def recorded_event_summary(rec: NeonRecording, name: str) -> Summary:
     """Count, count within the whole-recording export window, mean duration [ms], rate per
     minute, data span [s] and method of the recording's own ``fixations`` or ``blinks``."""
     if not rec.has_stream(name):
+        version = str(rec.info.data_format_version)
+        if _version(version) < (2, 5):
+            raise StreamNotFoundError(
+                f"{rec.path} has no {name}: recordings in Neon's data format {version} carry no "
+                f"{name}; the Companion app records them from format 2.5 on."
+            )
         raise StreamNotFoundError(
             f"{rec.path} has no {name}: the Companion app records them only when "
             f"{name[:-1]} detection is on in its settings."
