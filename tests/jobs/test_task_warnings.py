@@ -27,7 +27,7 @@ from gazeport.jobs import (
 )
 from gazeport.jobs.exporter_tasks import ExporterTask
 from gazeport.jobs.model import add_note
-from gazeport.jobs.task_warnings import current_task, hook_installed, routed_to
+from gazeport.jobs.task_warnings import collected, current_task, hook_installed, routed_to
 from tests.factories import CoreSpec, make_core_recording
 from tests.neon_factories import append_bytes, write_neon
 
@@ -151,6 +151,38 @@ def test_other_categories_are_named_and_pytest_errors_still_raise(
     job = prepare_export(rec, exporters=("numbers",))
     run_job(job)
     assert job.task("numbers").error == "unexpected RuntimeWarning: numbers overflowed"
+
+
+def test_collected_in_another_thread_neither_takes_a_tasks_warnings_nor_drops_the_hook() -> None:
+    """What the web server does while exports run: describing a recording keeps that thread's
+    warnings (as catch_warnings(record=True) did, which swapped the process's hook)."""
+    job = Job(Path("rec"))
+    task = job.add_task("export")
+    entered, described, done = threading.Event(), threading.Event(), threading.Event()
+    kept: list[list[str]] = []
+
+    def describe() -> None:
+        entered.wait(WAIT)
+        with collected() as notes:
+            warnings.warn("describing the recording", GazeportWarning, stacklevel=1)
+            described.set()
+            done.wait(WAIT)  # still collecting while the task warns
+        kept.append(list(notes))
+
+    with warnings.catch_warnings(record=True):  # the task's warnings are shown too: kept here
+        warnings.simplefilter("always")
+        other = threading.Thread(target=describe)
+        other.start()
+        with routed_to(task):
+            entered.set()
+            described.wait(WAIT)
+            warnings.warn("exporting", GazeportWarning, stacklevel=1)
+            done.set()
+            other.join(WAIT)
+            assert hook_installed()
+            warnings.warn("after the describe ended", GazeportWarning, stacklevel=1)
+    assert task.warnings == ["exporting", "after the describe ended"]
+    assert kept == [["describing the recording"]]
 
 
 def test_routed_to_nests_and_restores_the_hook() -> None:

@@ -28,7 +28,16 @@ from typing import Any
 from ..errors import GazeportWarning
 from .model import Task
 
-_current: ContextVar[Task | None] = ContextVar("gazeport_task", default=None)
+
+class Collected(list[str]):
+    """The warnings of one thread while :func:`collected` runs: kept here, not shown."""
+
+    def note(self, text: str) -> None:
+        if text not in self:
+            self.append(text)
+
+
+_current: ContextVar[Task | Collected | None] = ContextVar("gazeport_task", default=None)
 _lock = threading.Lock()
 _running = 0  #: tasks inside :func:`routed_to` (the hook is installed while > 0)
 _previous: Callable[..., Any] = warnings.showwarning
@@ -50,15 +59,18 @@ def _show(
     file: Any = None,
     line: str | None = None,
 ) -> None:
-    task = _current.get()
-    if task is not None:
-        task.note(warning_text(message, category))
+    sink = _current.get()
+    if sink is not None:
+        sink.note(warning_text(message, category))
+        if isinstance(sink, Collected):
+            return
     _previous(message, category, filename, lineno, file, line)
 
 
 def current_task() -> Task | None:
     """The task whose warnings this thread's warnings are (``None`` outside a task)."""
-    return _current.get()
+    sink = _current.get()
+    return sink if isinstance(sink, Task) else None
 
 
 def hook_installed() -> bool:
@@ -99,4 +111,22 @@ def routed_to(task: Task) -> Iterator[Task]:
         _uninstall()
 
 
-__all__ = ["current_task", "hook_installed", "routed_to", "warning_text"]
+@contextmanager
+def collected() -> Iterator[Collected]:
+    """Keep the warnings raised in this thread meanwhile, instead of showing them.
+
+    The thread-safe stand-in for ``warnings.catch_warnings(record=True)``, which swaps the
+    process's ``showwarning`` and, in a server running export tasks in other threads, would
+    take their warnings or lose the task hook.
+    """
+    sink = Collected()
+    _install()
+    token = _current.set(sink)
+    try:
+        yield sink
+    finally:
+        _current.reset(token)
+        _uninstall()
+
+
+__all__ = ["Collected", "collected", "current_task", "hook_installed", "routed_to", "warning_text"]

@@ -20,7 +20,6 @@ import datetime as dt
 import hashlib
 import os
 import threading
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +27,7 @@ from typing import Any, TypeVar
 
 from ..batch import discover
 from ..errors import GazeportError
+from ..jobs.task_warnings import collected
 from ..recording import open_recording
 from ..recording.facade import AnyRecording
 from ..recording.scene_frames import SceneFrames, open_scene_reader, scene_frames
@@ -119,8 +119,7 @@ def describe(path: Path, root: Path) -> RecordingEntry:
     rid = recording_id(relative)
     name = path.name if relative != "." else path.resolve().name
     exports = _count_exports(path)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with collected() as caught:
         try:
             with open_recording(path) as rec:
                 kind = str(rec.kind)
@@ -133,7 +132,7 @@ def describe(path: Path, root: Path) -> RecordingEntry:
                 rid, path, relative, name, "unknown", "Not readable", None, None, None, exports,
                 error=" ".join(str(exc).replace(f"{root}{os.sep}", "").split()),
             )  # fmt: skip
-    notes = tuple(dict.fromkeys(str(w.message) for w in caught))
+    notes = tuple(caught)
     return entry if not notes else _with_notes(entry, notes)
 
 
@@ -177,8 +176,7 @@ class OpenRecording:
         """``make()`` once per key (under the lock), then the same value."""
         with self.lock:
             if key not in self.memo:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
+                with collected():  # dropped: the page shows the recording's notes once
                     self.memo[key] = make()
             value: T = self.memo[key]
             return value
