@@ -271,6 +271,21 @@ def _fill_plan(
             present[name][target] = True
 
 
+#: Layouts already scanned, by datum length, most recent first: a datum file holds a handful
+#: of layouts, but is decoded chunk by chunk, and scanning a layout is a Python walk.
+_KNOWN: dict[int, tuple[tuple[Layout, np.ndarray, np.ndarray], ...]] = {}
+_KNOWN_PER_LENGTH = 4
+_KNOWN_LENGTHS = 256
+
+
+def _remember(length: int, layout: Layout, mask: np.ndarray, row: np.ndarray) -> None:
+    """Keep ``layout`` (its skeleton mask and representative row) for later groups."""
+    if length not in _KNOWN and len(_KNOWN) >= _KNOWN_LENGTHS:
+        _KNOWN.pop(next(iter(_KNOWN)), None)
+    entry = (layout, mask, row & mask)
+    _KNOWN[length] = (entry, *_KNOWN.get(length, ())[: _KNOWN_PER_LENGTH - 1])
+
+
 def _decode_group(
     matrix: np.ndarray,
     length: int,
@@ -284,7 +299,30 @@ def _decode_group(
     words = matrix.view(np.uint64)
     remaining = np.arange(matrix.shape[0])
     sub = words
+
+    def take(layout: Layout, same: np.ndarray) -> None:
+        nonlocal remaining, sub
+        members = remaining[same]
+        target = rows_global[members]
+        plan = planner(layout)
+        if plan is None:
+            irregular[target] = True
+        else:
+            _fill_plan(matrix, members, target, plan, values, present)
+        keep = ~same
+        remaining, sub = remaining[keep], sub[keep]
+
+    # A datum whose bytes equal a representative's everywhere but in its float values parses
+    # into exactly the same layout (msgpack decoding is deterministic byte by byte), whichever
+    # chunk the representative came from. Known layouts count towards the group's limit.
     layouts_seen = 0
+    for known, mask, masked_row in _KNOWN.get(length, ()):
+        if not remaining.size:
+            return
+        same = ~((sub & mask) ^ masked_row).any(axis=1)
+        if same.any():
+            layouts_seen += 1
+            take(known, same)
     while remaining.size:
         if layouts_seen >= MAX_LAYOUTS_PER_LENGTH:
             irregular[rows_global[remaining]] = True
@@ -295,17 +333,6 @@ def _decode_group(
             irregular[rows_global[remaining[0]]] = True
             remaining, sub = remaining[1:], sub[1:]
             continue
-        # A datum whose bytes equal the representative's everywhere but in its float values
-        # parses into exactly the same layout (msgpack decoding is deterministic byte by byte).
-        differs = sub ^ sub[0]
-        differs &= _skeleton_words(matrix.shape[1], layout.float_slots)
-        same = ~differs.any(axis=1)
-        members = remaining[same]
-        target = rows_global[members]
-        plan = planner(layout)
-        if plan is None:
-            irregular[target] = True
-        else:
-            _fill_plan(matrix, members, target, plan, values, present)
-        keep = ~same
-        remaining, sub = remaining[keep], sub[keep]
+        mask = _skeleton_words(matrix.shape[1], layout.float_slots)
+        _remember(length, layout, mask, sub[0])
+        take(layout, ~((sub ^ sub[0]) & mask).any(axis=1))

@@ -208,6 +208,25 @@ def _be(a: np.ndarray, pos: np.ndarray, width: int) -> np.ndarray:
     return out
 
 
+def _maybe_records(pad: np.ndarray, c: np.ndarray, n: int) -> np.ndarray:
+    """Mask of the 0x92 candidates ``c`` that :func:`_frame` must look at more closely.
+
+    Float bytes hold 0x92 about once in 100 bytes, so most candidates are noise. Dropped are
+    only candidates :func:`_frame` would call invalid (not incomplete): no str header after
+    the 0x92, no bin header right after that, and far from the block end. A chain record
+    pointing at a dropped one then finds no record there, which is "invalid" at the same
+    offset, so the framing is exactly the same, for a fraction of the work.
+    """
+    h = pad[np.minimum(c + 1, n)]
+    b = pad[np.minimum(c + 2, n)]
+    return (
+        ((h >= 0xA0) & (h <= 0xBF))
+        | ((h >= 0xD9) & (h <= 0xDB))
+        | ((b >= 0xC4) & (b <= 0xC6))
+        | (c + 16 >= n)
+    )
+
+
 def _frame(buf: bytes) -> _Framed:
     """Find the ``[str, bin]`` records of a block without creating an object per record.
 
@@ -222,6 +241,7 @@ def _frame(buf: bytes) -> _Framed:
     if c.size == 0 or c[0] != 0:
         return _Framed(empty, empty, empty, empty, 0, "incomplete" if n < 2 else "invalid")
     pad = np.concatenate([a, np.zeros(16, dtype=np.uint8)])
+    c = c[_maybe_records(pad, c, n)]
     h = pad[np.minimum(c + 1, n)]
     thdr = np.full(c.shape, -1, dtype=np.int64)
     tlen = np.zeros(c.shape, dtype=np.int64)
