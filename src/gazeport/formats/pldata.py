@@ -238,10 +238,11 @@ def _frame(buf: bytes) -> _Framed:
     a = np.frombuffer(buf, dtype=np.uint8)
     c = np.flatnonzero(a == 0x92).astype(np.int64)
     empty = np.empty(0, dtype=np.int64)
+    pad = np.concatenate([a, np.zeros(16, dtype=np.uint8)])
+    if c.size:
+        c = c[_maybe_records(pad, c, n)]  # a dropped first candidate is invalid at 0, as below
     if c.size == 0 or c[0] != 0:
         return _Framed(empty, empty, empty, empty, 0, "incomplete" if n < 2 else "invalid")
-    pad = np.concatenate([a, np.zeros(16, dtype=np.uint8)])
-    c = c[_maybe_records(pad, c, n)]
     h = pad[np.minimum(c + 1, n)]
     thdr = np.full(c.shape, -1, dtype=np.int64)
     tlen = np.zeros(c.shape, dtype=np.int64)
