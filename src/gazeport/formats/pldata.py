@@ -164,9 +164,8 @@ def iter_records(path: Path, chunk_bytes: int = 2 << 20) -> Iterator[RecordChunk
         carry = b""
         block = max(chunk_bytes, 1 << 12)
         while True:
-            data = fh.read(block)
+            buf = _read_after(fh, carry, block)
             eof = fh.tell() >= size
-            buf = carry + data if carry else data
             if not buf:
                 return
             framed = _frame(buf)
@@ -185,6 +184,18 @@ def iter_records(path: Path, chunk_bytes: int = 2 << 20) -> Iterator[RecordChunk
                 block *= 2  # a record larger than the block: read more at once
 
 
+def _read_after(fh: BinaryIO, carry: bytes, block: int) -> bytearray:
+    """``carry`` followed by up to ``block`` bytes of ``fh``, read in place (no second copy of
+    the block, which at hundreds of megabytes of gaze is a noticeable share of the read)."""
+    buf = bytearray(len(carry) + block)
+    buf[: len(carry)] = carry
+    with memoryview(buf) as view:
+        got = fh.readinto(view[len(carry) :])
+    if got < block:
+        del buf[len(carry) + got :]
+    return buf
+
+
 @dataclass
 class _Framed:
     """Where the complete records of a block are (arrays index records in file order)."""
@@ -201,14 +212,17 @@ class _Framed:
 
 
 def _be(a: np.ndarray, pos: np.ndarray, width: int) -> np.ndarray:
-    """Big-endian unsigned ints of ``width`` bytes at ``pos`` (vectorised)."""
+    """Big-endian unsigned ints of ``width`` bytes at ``pos`` (vectorised). Bytes past the end
+    of ``a`` read as its last byte: :func:`_frame` has called such a record incomplete before
+    it looks at them."""
     out = np.zeros(pos.shape, dtype=np.int64)
+    last = a.shape[0] - 1
     for k in range(width):
-        out = (out << 8) | a[pos + k].astype(np.int64)
+        out = (out << 8) | a[np.minimum(pos + k, last)].astype(np.int64)
     return out
 
 
-def _maybe_records(pad: np.ndarray, c: np.ndarray, n: int) -> np.ndarray:
+def _maybe_records(a: np.ndarray, c: np.ndarray, n: int) -> np.ndarray:
     """Mask of the 0x92 candidates ``c`` that :func:`_frame` must look at more closely.
 
     Float bytes hold 0x92 about once in 100 bytes, so most candidates are noise. Dropped are
@@ -217,8 +231,8 @@ def _maybe_records(pad: np.ndarray, c: np.ndarray, n: int) -> np.ndarray:
     pointing at a dropped one then finds no record there, which is "invalid" at the same
     offset, so the framing is exactly the same, for a fraction of the work.
     """
-    h = pad[np.minimum(c + 1, n)]
-    b = pad[np.minimum(c + 2, n)]
+    h = a[np.minimum(c + 1, n - 1)]
+    b = a[np.minimum(c + 2, n - 1)]
     return (
         ((h >= 0xA0) & (h <= 0xBF))
         | ((h >= 0xD9) & (h <= 0xDB))
@@ -238,12 +252,13 @@ def _frame(buf: bytes) -> _Framed:
     a = np.frombuffer(buf, dtype=np.uint8)
     c = np.flatnonzero(a == 0x92).astype(np.int64)
     empty = np.empty(0, dtype=np.int64)
-    pad = np.concatenate([a, np.zeros(16, dtype=np.uint8)])
     if c.size:
-        c = c[_maybe_records(pad, c, n)]  # a dropped first candidate is invalid at 0, as below
+        c = c[_maybe_records(a, c, n)]  # a dropped first candidate is invalid at 0, as below
     if c.size == 0 or c[0] != 0:
         return _Framed(empty, empty, empty, empty, 0, "incomplete" if n < 2 else "invalid")
-    h = pad[np.minimum(c + 1, n)]
+    # Reads past the block end are clamped to its last byte; a record needing them is
+    # incomplete whatever they hold (checked below in reading order).
+    h = a[np.minimum(c + 1, n - 1)]
     thdr = np.full(c.shape, -1, dtype=np.int64)
     tlen = np.zeros(c.shape, dtype=np.int64)
     fix = (h >= 0xA0) & (h <= 0xBF)
@@ -252,16 +267,16 @@ def _frame(buf: bytes) -> _Framed:
     for code, width in ((0xD9, 1), (0xDA, 2), (0xDB, 4)):
         m = h == code
         thdr[m] = 1 + width
-        tlen[m] = _be(pad, np.minimum(c[m] + 2, n), width)
+        tlen[m] = _be(a, c[m] + 2, width)
     q = c + 1 + np.maximum(thdr, 1) + tlen
-    qq = np.minimum(q, n)
-    b = pad[qq]
+    qq = np.minimum(q, n - 1)
+    b = a[qq]
     bhdr = np.full(c.shape, -1, dtype=np.int64)
     plen = np.zeros(c.shape, dtype=np.int64)
     for code, width in ((0xC4, 1), (0xC5, 2), (0xC6, 4)):
         m = b == code
         bhdr[m] = 1 + width
-        plen[m] = _be(pad, qq[m] + 1, width)
+        plen[m] = _be(a, qq[m] + 1, width)
     nxt = q + np.maximum(bhdr, 1) + plen
     # Incomplete: a header or the payload runs past the block end (checked in reading order);
     # invalid: a header byte inside the block is not what a record needs.
