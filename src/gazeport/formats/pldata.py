@@ -161,10 +161,12 @@ def iter_records(path: Path, chunk_bytes: int = 2 << 20) -> Iterator[RecordChunk
     with path.open("rb") as fh:
         start = 0  # index of the next record
         offset = 0  # file offset of the next record
-        carry = b""
         block = max(chunk_bytes, 1 << 12)
         while True:
-            buf = _read_after(fh, carry, block)
+            # From the first record not yet framed: a record cut by the last block is read
+            # again whole (cheaper than joining its piece to the next block, a copy of it).
+            fh.seek(offset)
+            buf = fh.read(block)
             eof = fh.tell() >= size
             if not buf:
                 return
@@ -179,21 +181,8 @@ def iter_records(path: Path, chunk_bytes: int = 2 << 20) -> Iterator[RecordChunk
                 yield from _read_tail(path, fh, offset + framed.stop, start, size)
                 return
             offset += framed.stop
-            carry = buf[framed.stop :]
             if not len(framed):
                 block *= 2  # a record larger than the block: read more at once
-
-
-def _read_after(fh: BinaryIO, carry: bytes, block: int) -> bytearray:
-    """``carry`` followed by up to ``block`` bytes of ``fh``, read in place (no second copy of
-    the block, which at hundreds of megabytes of gaze is a noticeable share of the read)."""
-    buf = bytearray(len(carry) + block)
-    buf[: len(carry)] = carry
-    with memoryview(buf) as view:
-        got = fh.readinto(view[len(carry) :])
-    if got < block:
-        del buf[len(carry) + got :]
-    return buf
 
 
 @dataclass
