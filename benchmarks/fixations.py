@@ -167,31 +167,23 @@ def _fresh_env() -> dict[str, str]:
     return env
 
 
-def time_command(rec: Path, repeat: int) -> tuple[dict, list[float]]:
-    """``gazeport fixations REC --json`` in a fresh interpreter: its summary and wall times
-    (after one untimed run that warms the file cache and writes the bytecode)."""
-    cmd = [sys.executable, "-m", "gazeport", "fixations", str(rec), "--json"]
+def time_commands(recs: list[Path], repeat: int) -> tuple[list[dict], list[list[float]]]:
+    """``gazeport fixations REC --json`` in fresh interpreters, the recordings taking turns (so
+    a change in the machine's load hits all alike): each one's summary and wall times [s],
+    after one untimed run each that warms the file cache and writes the bytecode."""
     env = _fresh_env()
-    subprocess.run(cmd, capture_output=True, env=env, check=True)
-    times, out = [], ""
+    cmds = [[sys.executable, "-m", "gazeport", "fixations", str(r), "--json"] for r in recs]
+    for cmd in cmds:
+        subprocess.run(cmd, capture_output=True, env=env, check=True)
+    times: list[list[float]] = [[] for _ in recs]
+    outs = [""] * len(recs)
     for _ in range(repeat):
-        start = time.perf_counter()
-        done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True)
-        times.append(time.perf_counter() - start)
-        out = done.stdout
-    return json.loads(out), times
-
-
-def time_startup(repeat: int) -> list[float]:
-    """Wall times (s) of a fresh interpreter that only imports the CLI and its commands."""
-    cmd = [sys.executable, "-c", "import gazeport.cli"]
-    env = _fresh_env()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        subprocess.run(cmd, check=True, env=env)
-        times.append(time.perf_counter() - start)
-    return times
+        for k, cmd in enumerate(cmds):
+            start = time.perf_counter()
+            done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True)
+            times[k].append(time.perf_counter() - start)
+            outs[k] = done.stdout
+    return [json.loads(o) for o in outs], times
 
 
 Detector = Callable[..., np.ndarray]
@@ -299,8 +291,12 @@ def _compare(
     print(f"detection: {per_min * t_fast / args.minutes:.4f}x the reference time -> "
           f"speed-up {args.minutes / t_fast / per_min:.1f}x" + (" (per-minute throughputs)" if prefix else ""))  # fmt: skip
     if rec is not None and from_disk is not None:
-        summary, runs = time_command(rec, args.repeat)
-        startup_runs = time_startup(args.repeat)
+        # The fixed cost: the same command on 3 s of gaze (interpreter, imports, command-line
+        # parsing, printing, next to no data).
+        tiny = write_recording(
+            rec.with_name(rec.name + "-tiny"), binocular_gaze(0.05, args.seed, args.rate_hz), 1
+        )
+        (summary, _), (runs, startup_runs) = time_commands([rec, tiny], args.repeat)
         t_cmd, startup = min(runs), min(startup_runs)
         same_disk = from_disk.tobytes() == fast.tobytes()
         same_summary = summary["count"] == len(fast) and (
@@ -312,11 +308,13 @@ def _compare(
         )
         print(
             f"  of which start-up           {startup:8.3f} s   "
-            f"(python -c 'import gazeport.cli'; runs {_runs(startup_runs)})"
+            f"(the same command on 3 s of gaze; runs {_runs(startup_runs)})"
         )
+        rest = t_cmd - startup
+        without = f"{args.minutes / rest / per_min:.1f}x" if rest > 0 else "n/a (noise)"
         print(
             f"whole process: speed-up {args.minutes / t_cmd / per_min:.1f}x vs the reference; "
-            f"{args.minutes / max(t_cmd - startup, 1e-9) / per_min:.1f}x without the start-up"
+            f"{without} without the start-up ({rest:.3f} s)"
         )
         print(
             f"fixations read from the recording identical: {'yes' if same_disk else 'no'}; "
