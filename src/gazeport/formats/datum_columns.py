@@ -227,14 +227,16 @@ def decode_columns(
         if length == 0:
             irregular[group] = True
             continue
-        matrix = table.matrix(group, length, pad_to=8)
+        matrix = table.matrix(group, length, pad_to=8, zero_padding=False)
         _decode_group(matrix, length, group, planner, values, present, irregular)
     return Columns(values, present, irregular)
 
 
-def _skeleton_words(width: int, float_slots: list[tuple[int, int]]) -> np.ndarray:
-    """Per 8-byte word of a padded datum row: all-ones bytes where the datum is not a float."""
-    mask = np.full(width, 0xFF, dtype=np.uint8)
+def _skeleton_words(width: int, length: int, float_slots: list[tuple[int, int]]) -> np.ndarray:
+    """Per 8-byte word of a padded datum row: all-ones bytes where the datum is not a float
+    (zero in the padding after ``length``, which holds whatever followed the datum)."""
+    mask = np.zeros(width, dtype=np.uint8)
+    mask[:length] = 0xFF
     for off, size in float_slots:
         mask[off : off + size] = 0
     return mask.view(np.uint64)
@@ -295,7 +297,7 @@ def _decode_group(
     present: dict[str, np.ndarray],
     irregular: np.ndarray,
 ) -> None:
-    """Decode rows of ``matrix`` (datums of ``length`` bytes, zero-padded to 8-byte words)."""
+    """Decode rows of ``matrix`` (datums of ``length`` bytes, padded to 8-byte words)."""
     words = matrix.view(np.uint64)
     remaining = np.arange(matrix.shape[0])
     sub = words
@@ -333,6 +335,6 @@ def _decode_group(
             irregular[rows_global[remaining[0]]] = True
             remaining, sub = remaining[1:], sub[1:]
             continue
-        mask = _skeleton_words(matrix.shape[1], layout.float_slots)
+        mask = _skeleton_words(matrix.shape[1], length, layout.float_slots)
         _remember(length, layout, mask, sub[0])
         take(layout, ~((sub ^ sub[0]) & mask).any(axis=1))
