@@ -539,3 +539,28 @@ def test_frame_with_and_without_dropping_noise_candidates(seed: int) -> None:
             mp.setattr(pldata, "_maybe_records", lambda pad, c, n: np.ones(c.shape, bool))
             every = _framing(buf)
         assert fast == every
+
+
+def _walk(link: list[int]) -> list[int]:
+    """The chain from candidate 0, one link at a time (the oracle)."""
+    chain, i = [0], 0
+    while link[i] >= 0:
+        i = link[i]
+        chain.append(i)
+    return chain
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_followed_from_first_is_the_chain_of_forward_links(seed: int) -> None:
+    from gazeport.formats import pldata
+
+    rng = np.random.default_rng(seed)
+    size = int(rng.integers(1, 300))
+    # every candidate links forward or ends (-1 .. -4), like _frame's links
+    link = [
+        int(rng.integers(i + 1, size))
+        if i + 1 < size and rng.random() < 0.8
+        else int(rng.integers(-4, 0))
+        for i in range(size)
+    ]
+    assert pldata._followed_from_first(np.array(link, dtype=np.int64)).tolist() == _walk(link)

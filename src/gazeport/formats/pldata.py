@@ -277,26 +277,38 @@ def _frame(buf: bytes) -> _Framed:
     link[nxt == n] = -4
     link[incomplete] = -2
     link[invalid] = -3
-    links = link.tolist()
-    chain = []
-    i = 0
-    while True:
-        k = links[i]
-        if k == -2:
-            status, stop = "incomplete", int(c[i])
-            break
-        if k == -3:
-            status, stop = "invalid", int(c[i])
-            break
-        chain.append(i)
-        if k >= 0:
-            i = k
-            continue
-        status, stop = ("end", n) if k == -4 else ("invalid", int(nxt[i]))
-        break
-    idx = np.asarray(chain, dtype=np.int64)
+    reached = _followed_from_first(link)
+    last = int(reached[-1])
+    k = int(link[last])
+    if k in (-2, -3):  # the record at the last candidate reached is cut off or malformed
+        idx = reached[:-1]
+        status, stop = ("incomplete" if k == -2 else "invalid"), int(c[last])
+    else:
+        idx = reached
+        status, stop = ("end", n) if k == -4 else ("invalid", int(nxt[last]))
     topic_off = c[idx] + 1 + thdr[idx]
     return _Framed(topic_off, tlen[idx], q[idx] + bhdr[idx], plen[idx], stop, status)
+
+
+def _followed_from_first(link: np.ndarray) -> np.ndarray:
+    """Indices reached from candidate 0 by following ``link`` (``link[i] > i``, or negative at
+    the end of the chain), in order: the records of a block.
+
+    Pointer doubling instead of a Python step per record: after round ``r`` the mask holds
+    every candidate within ``2**r`` links of the first, and the jump table spans ``2**r``
+    links. Links only point forward, so the chain is the sorted mask.
+    """
+    size = link.shape[0]
+    jump = np.where(link >= 0, link, size)  # ``size``: past the end of the chain
+    jump = np.append(jump, size)
+    reached = np.zeros(size + 1, dtype=bool)
+    reached[0] = True
+    span = 1
+    while span < size:
+        reached[jump[reached]] = True
+        jump = jump[jump]
+        span *= 2
+    return np.flatnonzero(reached[:size])
 
 
 def _chunk(start: int, buf: bytes, framed: _Framed) -> RecordChunk:
