@@ -283,7 +283,7 @@ _KNOWN_LENGTHS = 256
 def _remember(length: int, layout: Layout, mask: np.ndarray, row: np.ndarray) -> None:
     """Keep ``layout`` (its skeleton mask and representative row) for later groups."""
     if length not in _KNOWN and len(_KNOWN) >= _KNOWN_LENGTHS:
-        _KNOWN.pop(next(iter(_KNOWN)), None)
+        _KNOWN.clear()  # rare (hundreds of datum lengths); one call, safe beside other threads
     entry = (layout, mask, row & mask)
     _KNOWN[length] = (entry, *_KNOWN.get(length, ())[: _KNOWN_PER_LENGTH - 1])
 

@@ -233,9 +233,10 @@ def _maybe_records(a: np.ndarray, c: np.ndarray, n: int) -> np.ndarray:
 def _frame(buf: bytes) -> _Framed:
     """Find the ``[str, bin]`` records of a block without creating an object per record.
 
-    Every 0x92 byte is a candidate record start; the headers of all candidates are parsed at
-    once with NumPy, then the chain of records is followed from the block start: each true
-    record points at the next one, so 0x92 bytes inside payloads are never reached.
+    Every 0x92 byte is a candidate record start (less the ones that cannot be one, see
+    :func:`_maybe_records`); the headers of all candidates are parsed at once with NumPy, then
+    the chain of records is followed from the block start: each true record points at the next
+    one, so 0x92 bytes inside payloads are never reached.
     """
     n = len(buf)
     a = np.frombuffer(buf, dtype=np.uint8)
