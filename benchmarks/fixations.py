@@ -6,11 +6,12 @@ blinks), then runs
 
 * baseline: ``detect_fixations_reference`` (Player's loop: ``pdist`` of every candidate window);
 * gazeport: ``detect_fixations`` (window decisions vectorised, one pairwise matrix per fixation);
-* the whole command: the same gaze written as ``gaze.pldata`` into a Pupil Capture 3.5 recording
-  (``gazeport.synthetic.generate_capture_recording`` for everything else; Capture's own gaze
-  runs at about 110 Hz with fixations on a fixed grid, too regular to stand for real data) and
-  ``gazeport fixations REC --json`` timed as a subprocess (wall clock: interpreter start-up,
-  imports, reading the gaze, detection, printing).
+* the whole command: the same gaze written as ``gaze.pldata`` (Capture 3.5's datums, with pupil
+  base data) into a Pupil Capture recording made by
+  ``gazeport.synthetic.generate_capture_recording`` (whose own gaze, one datum per two eye
+  frames at ~110 Hz, is sparser than real gaze), then ``gazeport fixations REC --json`` timed
+  as a subprocess (wall clock: interpreter start-up, imports, reading the gaze, detection,
+  printing), beside the same command on 3 s of gaze (the fixed cost, "start-up").
 
 Real Capture gaze comes at about twice the eye camera rate (one binocular datum per eye frame:
 the fixture ``core358_artemisge_003`` has 1841 gaze for 915 + 901 eye frames), so 200 Hz eye
