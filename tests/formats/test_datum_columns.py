@@ -591,3 +591,38 @@ def test_decode_columns_duplicate_keys_are_never_wrong() -> None:
     # {"n": [1.5], "n": None}: msgpack keeps n = None, so column b must not read 1.5.
     payload = b"\x82" + msgpack.packb("n") + msgpack.packb([1.5]) + msgpack.packb("n") + b"\xc0"
     check_columns([payload], decode_columns([payload], plan_abc, DTYPES, FILL), exact=False)
+
+
+# --- layouts remembered across calls (a file is decoded chunk by chunk) --------------------------
+
+
+@FAST
+@given(first=st.lists(datum_bytes, max_size=30), second=st.lists(datum_bytes, max_size=30))
+def test_decode_columns_remembered_layouts_are_never_wrong(
+    first: list[bytes], second: list[bytes]
+) -> None:
+    # The second call meets layouts (and look-alikes of equal length) the first one scanned.
+    datum_columns._KNOWN.clear()
+    check_columns(first, decode_columns(first, plan_abc, DTYPES, FILL), exact=True)
+    check_columns(second, decode_columns(second, plan_abc, DTYPES, FILL), exact=True)
+
+
+def test_decode_columns_scans_a_layout_once_across_calls() -> None:
+    datum_columns._KNOWN.clear()
+    chunks = [
+        [encode_entries([("a", 0.5 + i + k, False), ("id", 2, False)]) for i in range(50)]
+        for k in range(3)
+    ]
+    scans = []
+    real = datum_columns.scan_layout
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(datum_columns, "scan_layout", lambda p: scans.append(p) or real(p))
+        results = [decode_columns(c, plan_abc, DTYPES, FILL) for c in chunks]
+        # same length, other constant: must not be taken for the remembered layout
+        other = [encode_entries([("a", 1.5, False), ("id", 3, False)])]
+        other_cols = decode_columns(other, plan_abc, DTYPES, FILL)
+    assert len(scans) == 2
+    for payloads, cols in zip(chunks, results, strict=True):
+        check_columns(payloads, cols, exact=True)
+    check_columns(other, other_cols, exact=True)
+    assert int(other_cols.values["c"][0]) == 3

@@ -227,14 +227,16 @@ def decode_columns(
         if length == 0:
             irregular[group] = True
             continue
-        matrix = table.matrix(group, length, pad_to=8)
+        matrix = table.matrix(group, length, pad_to=8, zero_padding=False)
         _decode_group(matrix, length, group, planner, values, present, irregular)
     return Columns(values, present, irregular)
 
 
-def _skeleton_words(width: int, float_slots: list[tuple[int, int]]) -> np.ndarray:
-    """Per 8-byte word of a padded datum row: all-ones bytes where the datum is not a float."""
-    mask = np.full(width, 0xFF, dtype=np.uint8)
+def _skeleton_words(width: int, length: int, float_slots: list[tuple[int, int]]) -> np.ndarray:
+    """Per 8-byte word of a padded datum row: all-ones bytes where the datum is not a float
+    (zero in the padding after ``length``, which holds whatever followed the datum)."""
+    mask = np.zeros(width, dtype=np.uint8)
+    mask[:length] = 0xFF
     for off, size in float_slots:
         mask[off : off + size] = 0
     return mask.view(np.uint64)
@@ -271,6 +273,21 @@ def _fill_plan(
             present[name][target] = True
 
 
+#: Layouts already scanned, by datum length, most recent first: a datum file holds a handful
+#: of layouts, but is decoded chunk by chunk, and scanning a layout is a Python walk.
+_KNOWN: dict[int, tuple[tuple[Layout, np.ndarray, np.ndarray], ...]] = {}
+_KNOWN_PER_LENGTH = 4
+_KNOWN_LENGTHS = 256
+
+
+def _remember(length: int, layout: Layout, mask: np.ndarray, row: np.ndarray) -> None:
+    """Keep ``layout`` (its skeleton mask and representative row) for later groups."""
+    if length not in _KNOWN and len(_KNOWN) >= _KNOWN_LENGTHS:
+        _KNOWN.clear()  # rare (hundreds of datum lengths); one call, safe beside other threads
+    entry = (layout, mask, row & mask)
+    _KNOWN[length] = (entry, *_KNOWN.get(length, ())[: _KNOWN_PER_LENGTH - 1])
+
+
 def _decode_group(
     matrix: np.ndarray,
     length: int,
@@ -280,11 +297,34 @@ def _decode_group(
     present: dict[str, np.ndarray],
     irregular: np.ndarray,
 ) -> None:
-    """Decode rows of ``matrix`` (datums of ``length`` bytes, zero-padded to 8-byte words)."""
+    """Decode rows of ``matrix`` (datums of ``length`` bytes, padded to 8-byte words)."""
     words = matrix.view(np.uint64)
     remaining = np.arange(matrix.shape[0])
     sub = words
+
+    def take(layout: Layout, same: np.ndarray) -> None:
+        nonlocal remaining, sub
+        members = remaining[same]
+        target = rows_global[members]
+        plan = planner(layout)
+        if plan is None:
+            irregular[target] = True
+        else:
+            _fill_plan(matrix, members, target, plan, values, present)
+        keep = ~same
+        remaining, sub = remaining[keep], sub[keep]
+
+    # A datum whose bytes equal a representative's everywhere but in its float values parses
+    # into exactly the same layout (msgpack decoding is deterministic byte by byte), whichever
+    # chunk the representative came from. Known layouts count towards the group's limit.
     layouts_seen = 0
+    for known, mask, masked_row in _KNOWN.get(length, ()):
+        if not remaining.size:
+            return
+        same = ~((sub & mask) ^ masked_row).any(axis=1)
+        if same.any():
+            layouts_seen += 1
+            take(known, same)
     while remaining.size:
         if layouts_seen >= MAX_LAYOUTS_PER_LENGTH:
             irregular[rows_global[remaining]] = True
@@ -295,17 +335,6 @@ def _decode_group(
             irregular[rows_global[remaining[0]]] = True
             remaining, sub = remaining[1:], sub[1:]
             continue
-        # A datum whose bytes equal the representative's everywhere but in its float values
-        # parses into exactly the same layout (msgpack decoding is deterministic byte by byte).
-        differs = sub ^ sub[0]
-        differs &= _skeleton_words(matrix.shape[1], layout.float_slots)
-        same = ~differs.any(axis=1)
-        members = remaining[same]
-        target = rows_global[members]
-        plan = planner(layout)
-        if plan is None:
-            irregular[target] = True
-        else:
-            _fill_plan(matrix, members, target, plan, values, present)
-        keep = ~same
-        remaining, sub = remaining[keep], sub[keep]
+        mask = _skeleton_words(matrix.shape[1], length, layout.float_slots)
+        _remember(length, layout, mask, sub[0])
+        take(layout, ~((sub ^ sub[0]) & mask).any(axis=1))
