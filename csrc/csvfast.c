@@ -33,6 +33,9 @@
  * to this many bytes past the end of its text; the text that follows overwrites them, and every
  * output buffer has this much room at its end. */
 #define FLOAT_SLACK 40
+/* Below this output bound (some microseconds of work) the GIL is kept: handing it over and
+ * taking it back would cost more than the formatting. */
+#define GIL_RELEASE_BYTES 65536
 
 /* ------------------------------------------------------------------------------------------- */
 /* Number text                                                                                  */
@@ -595,9 +598,14 @@ static PyObject *csvfast_render_rows(PyObject *module, PyObject *args, PyObject 
     }
     char *start = PyBytes_AS_STRING(result);
     char *end;
-    Py_BEGIN_ALLOW_THREADS
-    end = write_rows(start, n, cols, ncols, ov, nov);
-    Py_END_ALLOW_THREADS
+    if (bound < GIL_RELEASE_BYTES) {
+        end = write_rows(start, n, cols, ncols, ov, nov);
+    }
+    else {
+        Py_BEGIN_ALLOW_THREADS
+        end = write_rows(start, n, cols, ncols, ov, nov);
+        Py_END_ALLOW_THREADS
+    }
     if (_PyBytes_Resize(&result, end - start) < 0) {
         result = NULL;
     }
