@@ -29,8 +29,8 @@
 #define FLOAT_MAX_CHARS 24
 /* Longest int64: "-9223372036854775808". */
 #define INT_MAX_CHARS 20
-/* write_float copies fixed-size blocks (no variable-length memmove per value) and so may write up
- * to this many bytes past the end of its text; the text that follows overwrites them, and every
+/* write_float writes some fixed-size blocks (no variable-length call per value) and so may write
+ * up to this many bytes past the end of its text; the text that follows overwrites them, and every
  * output buffer has this much room at its end. */
 #define FLOAT_SLACK 40
 /* Below this output bound (some microseconds of work) the GIL is kept: handing it over and
@@ -51,9 +51,13 @@ static inline void write_8_digits(uint32_t v, char *dst)
     memcpy(dst + 6, DIGIT_TABLE + 2 * (lo % 100), 2);
 }
 
-/* Writes the `len` digits of v (v < 10**len, len <= 9) to dst. */
+/* Writes the `len` digits of v (v < 10**len, len <= 8) to dst. */
 static inline void write_digits32(uint32_t v, uint32_t len, char *dst)
 {
+    if (len == 8) {
+        write_8_digits(v, dst);
+        return;
+    }
     char *p = dst + len;
     while (v >= 100) {
         const uint32_t c = (v % 100) << 1;
@@ -69,10 +73,11 @@ static inline void write_digits32(uint32_t v, uint32_t len, char *dst)
     }
 }
 
-/* Writes the `len` decimal digits of v (v < 10**len, len <= 20) to dst. */
+/* Writes the `len` decimal digits of v (v < 10**len, len <= 20) to dst, 8 at a time from the
+ * right: short independent chains rather than one long chain of divisions by 100. */
 static inline void write_digits64(uint64_t v, uint32_t len, char *dst)
 {
-    while (len > 9) {
+    while (len > 8) {
         const uint64_t hi = v / 100000000u;
         write_8_digits((uint32_t)(v - hi * 100000000u), dst + len - 8);
         len -= 8;
@@ -137,15 +142,14 @@ static inline Py_ssize_t write_float(double x, char *dst)
     const int32_t n = (int32_t)decimalLength17(v.mantissa);
     const int32_t decpt = v.exponent + n; /* value = 0.DIGITS * 10**decpt */
 
-    char digits[32]; /* the n <= 17 digits, then junk: read in fixed blocks of up to 16 + 16 */
-    write_digits64(v.mantissa, (uint32_t)n, digits);
-
+    /* Digits are written straight to their place (or one byte right of it): copying them as a
+     * block right after writing them in pairs would stall on store-to-load forwarding. */
     if (decpt <= -4 || decpt > 16) {
         /* d[.ddd]e+XX */
-        p[0] = digits[0];
+        write_digits64(v.mantissa, (uint32_t)n, p + 1);
+        p[0] = p[1];
         if (n > 1) {
             p[1] = '.';
-            memcpy(p + 2, digits + 1, 16);
             p += n + 1;
         }
         else {
@@ -167,19 +171,21 @@ static inline Py_ssize_t write_float(double x, char *dst)
         /* 0.ddd, 0.0ddd, 0.00ddd, 0.000ddd */
         memcpy(p, "0.000", 5);
         p += 2 - decpt;
-        memcpy(p, digits, 17);
+        write_digits64(v.mantissa, (uint32_t)n, p);
         p += n;
     }
     else if (decpt < n) {
-        /* ddd.ddd */
-        memcpy(p, digits, 16);
+        /* ddd.ddd: the integer part (usually a few digits) moves one byte left */
+        write_digits64(v.mantissa, (uint32_t)n, p + 1);
+        for (int32_t i = 0; i < decpt; ++i) {
+            p[i] = p[i + 1];
+        }
         p[decpt] = '.';
-        memcpy(p + decpt + 1, digits + decpt, 16);
         p += n + 1;
     }
     else {
         /* ddd000.0 */
-        memcpy(p, digits, 17);
+        write_digits64(v.mantissa, (uint32_t)n, p);
         memset(p + n, '0', 16);
         p += decpt;
         p[0] = '.';
