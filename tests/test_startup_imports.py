@@ -145,6 +145,15 @@ def test_every_public_name_is_still_there(package: object, names: list[str]) -> 
         getattr(package, "nonexistent")  # noqa: B009
 
 
+def test_submodules_are_attributes_as_before() -> None:
+    """``import gazeport`` once made ``gazeport.recording`` an attribute; it still is."""
+    probe = (
+        "import gazeport, gazeport.jobs; gazeport.recording.open_recording; gazeport.jobs.runner"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
 def test_gazeport_open_is_open_recording() -> None:
     from gazeport import open as gazeport_open
     from gazeport.recording import open_recording

@@ -26,7 +26,7 @@ def lazy_attributes(
     def __getattr__(name: str) -> Any:
         where = names.get(name)
         if where is None:
-            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+            return _submodule(package, name)
         module, _, attribute = where.partition(":")
         value = getattr(importlib.import_module(module, package), attribute or name)
         namespace[name] = value  # later look-ups do not come here again
@@ -36,3 +36,15 @@ def lazy_attributes(
         return sorted({*namespace, *names})
 
     return __getattr__, __dir__
+
+
+def _submodule(package: str, name: str) -> Any:
+    """``package.name`` as an attribute when it is a module, as it was when the package
+    imported everything (``import gazeport; gazeport.recording.open_recording``)."""
+    if not name.startswith("__"):
+        try:
+            return importlib.import_module(f"{package}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{package}.{name}":
+                raise  # the module exists but imports something missing: say so
+    raise AttributeError(f"module {package!r} has no attribute {name!r}")
