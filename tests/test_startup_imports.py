@@ -27,6 +27,7 @@ HEAVY = ("scipy", "cv2", "av", "pyarrow", "distributed", "dask")
 NOT_FOR_HELP = (
     *HEAVY, "numpy", "gazeport.recording", "gazeport.exporters", "gazeport.jobs.runner",
     "gazeport.labels", "gazeport.render", "gazeport.server", "gazeport.batch", "rich.progress",
+    "rich.live",
 )  # fmt: skip
 
 _PROBE = """
