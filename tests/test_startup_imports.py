@@ -121,6 +121,18 @@ def test_a_command_loads_its_module_when_it_runs() -> None:
     assert "gazeport.cli.labels" not in modules
 
 
+def test_a_command_whose_modules_were_imported_in_part_is_complete() -> None:
+    """``gazeport.cli.labels`` imported elsewhere first: ``labels sample`` is still there."""
+    probe = (
+        "import sys, gazeport.cli.labels; from gazeport.cli import main\n"
+        "sys.argv = ['gazeport', 'labels', 'sample', '--help']\n"
+        "main()"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Sample scene frames" in done.stdout
+
+
 def test_the_listed_summaries_are_the_commands_own_help() -> None:
     load_commands()
     root = typer.main.get_command(cli.app)

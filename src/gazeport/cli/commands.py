@@ -122,8 +122,12 @@ class _Group(Group):
         self.commands.update(loaded)  # registered but not in the table: listed after it
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
-        if args and isinstance(self.commands.get(args[0]), _NotLoaded):
-            name = args[0]
+        name = args[0] if args else None
+        if name in COMMANDS and (
+            isinstance(self.commands.get(name), _NotLoaded)
+            # e.g. cli.labels imported by someone, but not cli.labels_sample: labels lacks sample
+            or any(module not in sys.modules for module in COMMANDS[name][0])
+        ):
             load_commands(name)
             # typer builds its commands from what is registered on the app: build them again
             real = typer.main.get_command(app).commands[name]  # type: ignore[attr-defined]
