@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 import warnings
 from collections.abc import Iterator
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from gazeport.errors import GazeportWarning
-from gazeport.exporters.parallel import default_workers, ordered_map
+from gazeport.exporters.parallel import default_workers, ordered_map, ordered_thread_map
 from gazeport.jobs import Job
 from gazeport.jobs.task_warnings import routed_to
 
@@ -198,3 +199,57 @@ def test_warnings_come_back_from_the_workers_to_the_task(workers: int) -> None:
     assert [str(w.message) for w in seen] == ["item 1 is odd", "item 3 is odd", "item 5 is odd"]
     assert all(w.category is GazeportWarning for w in seen)
     assert task.warnings == ["item 1 is odd", "item 3 is odd", "item 5 is odd"]
+
+
+# --- the thread pool (for the compiled formatter, which releases the GIL) ------------------
+
+
+def thread_name(x: int) -> tuple[int, str]:
+    time.sleep(0.02 if x < 3 else 0.0)
+    return x, threading.current_thread().name
+
+
+@pytest.mark.parametrize("workers", [0, 1, 2])
+def test_threads_keep_input_order(workers: int) -> None:
+    results = list(ordered_thread_map(thread_name, range(12), workers, max_pending=4))
+    assert [x for x, _ in results] == list(range(12))
+    names = {name for _, name in results}
+    if workers > 1:
+        assert all(name.startswith("gazeport-csv") for name in names)
+    else:
+        assert names == {threading.current_thread().name}
+
+
+def test_threads_bound_the_items_in_flight() -> None:
+    items = Counting(30)
+    received = peak = 0
+    for result in ordered_thread_map(square, items, 2, max_pending=3):
+        assert result == received * received
+        received += 1
+        assert items.taken - received < 3
+        peak = max(peak, items.taken - received)
+    assert (received, items.taken, peak) == (30, 30, 2)
+
+
+def test_threads_pass_errors_on_and_cancel_the_rest() -> None:
+    items = Counting(1000)
+    results = []
+    with pytest.raises(ValueError, match="bad item 5"):
+        for r in ordered_thread_map(fail_on_five, items, 2, max_pending=3):
+            results.append(r)
+    assert results == [0, 1, 2, 3, 4]
+    assert items.taken <= 5 + 3
+
+
+def test_threads_route_warnings_to_the_callers_task() -> None:
+    task = Job(Path("rec")).add_task("raw")
+    with warnings.catch_warnings(record=True) as seen, routed_to(task):
+        warnings.simplefilter("always")
+        results = list(ordered_thread_map(warn_on_odd, range(6), 2))
+    assert [x for x, _ in results] == list(range(6))
+    assert sorted(str(w.message) for w in seen) == [
+        "item 1 is odd",
+        "item 3 is odd",
+        "item 5 is odd",
+    ]
+    assert sorted(task.warnings) == ["item 1 is odd", "item 3 is odd", "item 5 is odd"]

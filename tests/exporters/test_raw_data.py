@@ -36,6 +36,9 @@ from tests.factories import (
     write_pldata,
 )
 
+# Every test runs through the compiled CSV formatter and through the pure path.
+pytestmark = pytest.mark.usefixtures("formatter_path")
+
 FIXTURES = fixtures.RECORDINGS
 CORE = ("core358_artemisge_003", "core121_eyedoit_001", "core116_vedb")
 

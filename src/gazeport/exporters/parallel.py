@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import ctypes
 import functools
 import multiprocessing
@@ -12,7 +13,7 @@ import sys
 import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -66,6 +67,35 @@ def ordered_map(
             stop_workers(pool)
             _release_results(pool)
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def ordered_thread_map(
+    fn: Callable[[T], R], items: Iterable[T], workers: int, max_pending: int | None = None
+) -> Iterator[R]:
+    """:func:`ordered_map` over ``workers`` threads of this process: for work that releases the
+    GIL (the compiled CSV formatter), which spares pickling items and results between
+    processes. Each item runs in a copy of the caller's context, so its warnings reach the
+    caller's export task (:mod:`gazeport.jobs.task_warnings`). A consumer that stops early or
+    an error cancels the items not yet started; the running ones finish (threads cannot be
+    killed), which takes at most one item's time.
+    """
+    if workers <= 1:
+        yield from map(fn, items)
+        return
+    limit = max_pending or 2 * workers
+    pending: deque[Future[R]] = deque()
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gazeport-csv") as pool:
+        try:
+            for item in items:
+                ctx = contextvars.copy_context()
+                pending.append(pool.submit(ctx.run, fn, item))
+                if len(pending) >= limit:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
 
 
 def _collecting_warnings(

@@ -15,6 +15,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from .. import _native
 from .._types import (
     GAZE_CSV_COLUMNS,
     GAZE_EYE0_FIELDS,
@@ -27,35 +28,37 @@ from .._types import (
 from ..errors import ExportError
 from ..recording.columns import ColumnChunk, decode_rows
 from . import csv_text as ct
-from .parallel import ordered_map
+from .csv_rows import Column, render_rows
+from .parallel import ordered_map, ordered_thread_map
 
 Progress = Callable[[int], None]
 
 TABLE_COLUMNS = {"pupil": PUPIL_CSV_COLUMNS, "gaze": GAZE_CSV_COLUMNS}
 
 
-def _stack(chunk: ColumnChunk, names: Iterable[str]) -> np.ndarray:
-    return np.column_stack([chunk.values[n] for n in names])
+def _floats(chunk: ColumnChunk, names: Iterable[str], present: Any = None) -> list[Column]:
+    return [("f", chunk.values[n], present) for n in names]
 
 
-def pupil_lines(chunk: ColumnChunk) -> list[bytes]:
-    """``pupil_positions.csv`` rows for a chunk (without line endings)."""
+def pupil_columns(chunk: ColumnChunk) -> list[Column]:
+    """``pupil_positions.csv`` cells of a chunk, as :mod:`.csv_rows` columns."""
     v, p = chunk.values, chunk.present
-    segments = [
-        ct.float_block(v["timestamp"]),
-        ct.int_column(v["world_index"]),
-        ct.int_column(v["eye_id"]),
-        ct.float_block(_stack(chunk, ("confidence", "norm_pos_x", "norm_pos_y", "diameter"))),
-        ct.text_column(v["method"]),
-        ct.float_block(_stack(chunk, PUPIL_ELLIPSE_FIELDS), p["ellipse_center_x"]),
-        ct.float_block(_stack(chunk, PUPIL_3D_FIELDS[:2]), p["diameter_3d"]),
-        ct.int_column(v["model_id"], p["model_id"]),
-        ct.float_block(_stack(chunk, PUPIL_3D_FIELDS[2:]), p["diameter_3d"]),
+    ellipse, model_3d = p["ellipse_center_x"], p["diameter_3d"]
+    return [
+        ("f", v["timestamp"], None),
+        ("i", v["world_index"], None),
+        ("i", v["eye_id"], None),
+        *_floats(chunk, ("confidence", "norm_pos_x", "norm_pos_y", "diameter")),
+        ("b", ct.text_column(v["method"])),
+        *_floats(chunk, PUPIL_ELLIPSE_FIELDS, ellipse),
+        *_floats(chunk, PUPIL_3D_FIELDS[:2], model_3d),
+        ("i", v["model_id"], p["model_id"]),
+        *_floats(chunk, PUPIL_3D_FIELDS[2:], model_3d),
     ]
-    return _finish(chunk, segments)
 
 
 def _base_data_text(chunk: ColumnChunk) -> list[bytes]:
+    """The ``base_data`` cells: ``"<timestamp>-<eye id>"`` of each pupil datum, space-separated."""
     v = chunk.values
     count = v["base_count"]
     n = count.shape[0]
@@ -68,38 +71,41 @@ def _base_data_text(chunk: ColumnChunk) -> list[bytes]:
         for j in range(k):
             if j:
                 pieces.append(repeat(b" "))
-            pieces.append(ct.float_block(v[f"base{j}_timestamp"][idx]))
+            pieces.append(_cells(("f", v[f"base{j}_timestamp"][idx], None), idx.size))
             pieces.append(repeat(b"-"))
-            pieces.append(ct.int_column(v[f"base{j}_eye_id"][idx]))
+            pieces.append(_cells(("i", v[f"base{j}_eye_id"][idx], None), idx.size))
         out[idx] = list(map(b"".join, zip(*pieces, strict=False)))
     return out.tolist()
 
 
-def gaze_lines(chunk: ColumnChunk) -> list[bytes]:
-    """``gaze_positions.csv`` rows for a chunk (without line endings)."""
+def _cells(column: Column, n: int) -> list[bytes]:
+    """The ``n`` cells of one column, one ``bytes`` each."""
+    return render_rows(n, [column]).split(b"\r\n")[:-1]
+
+
+def gaze_columns(chunk: ColumnChunk) -> list[Column]:
+    """``gaze_positions.csv`` cells of a chunk, as :mod:`.csv_rows` columns."""
     v, p = chunk.values, chunk.present
-    segments = [
-        ct.float_block(v["timestamp"]),
-        ct.int_column(v["world_index"]),
-        ct.float_block(_stack(chunk, ("confidence", "norm_pos_x", "norm_pos_y"))),
-        _base_data_text(chunk),
-        ct.float_block(_stack(chunk, GAZE_POINT_FIELDS), p["gaze_point_3d_x"]),
-        ct.float_block(_stack(chunk, GAZE_EYE0_FIELDS[:3]), p["eye_center0_3d_x"]),
-        ct.float_block(_stack(chunk, GAZE_EYE0_FIELDS[3:]), p["gaze_normal0_x"]),
-        ct.float_block(_stack(chunk, GAZE_EYE1_FIELDS[:3]), p["eye_center1_3d_x"]),
-        ct.float_block(_stack(chunk, GAZE_EYE1_FIELDS[3:]), p["gaze_normal1_x"]),
+    return [
+        ("f", v["timestamp"], None),
+        ("i", v["world_index"], None),
+        *_floats(chunk, ("confidence", "norm_pos_x", "norm_pos_y")),
+        ("b", _base_data_text(chunk)),
+        *_floats(chunk, GAZE_POINT_FIELDS, p["gaze_point_3d_x"]),
+        *_floats(chunk, GAZE_EYE0_FIELDS[:3], p["eye_center0_3d_x"]),
+        *_floats(chunk, GAZE_EYE0_FIELDS[3:], p["gaze_normal0_x"]),
+        *_floats(chunk, GAZE_EYE1_FIELDS[:3], p["eye_center1_3d_x"]),
+        *_floats(chunk, GAZE_EYE1_FIELDS[3:], p["gaze_normal1_x"]),
     ]
-    return _finish(chunk, segments)
 
 
-def _finish(chunk: ColumnChunk, segments: list[list[bytes]]) -> list[bytes]:
-    lines = list(map(b",".join, zip(*segments, strict=True)))
-    for i, cells in chunk.reference.items():
-        lines[i] = ct.reference_line(cells)
-    return lines
+COLUMN_BUILDERS = {"pupil": pupil_columns, "gaze": gaze_columns}
 
 
-LINE_BUILDERS = {"pupil": pupil_lines, "gaze": gaze_lines}
+def csv_text(kind: str, chunk: ColumnChunk) -> bytes:
+    """The CSV rows of ``chunk`` (no header), each ending with ``\\r\\n``."""
+    overrides = {i: ct.reference_line(cells) for i, cells in chunk.reference.items()}
+    return render_rows(len(chunk), COLUMN_BUILDERS[kind](chunk), overrides)
 
 
 def filter_confidence(chunk: ColumnChunk, min_confidence: float | None) -> ColumnChunk:
@@ -120,7 +126,7 @@ def _csv_block(job: tuple[str, Any, float | None]) -> tuple[int, int, bytes]:
     chunk = decode_rows(batch)
     n_in = len(chunk)
     chunk = filter_confidence(chunk, min_confidence)
-    text = b"\r\n".join(LINE_BUILDERS[kind](chunk)) + b"\r\n" if len(chunk) else b""
+    text = csv_text(kind, chunk)
     return n_in, len(chunk), text
 
 
@@ -141,13 +147,15 @@ def write_csv(
 
     ``chunks`` are column chunks or undecoded batches (anything with ``decode()``).
 
-    With ``workers > 1`` the text is built in that many processes (in order; at most a few
-    chunks in flight) while this process reads and decodes the next chunks.
+    With ``workers > 1`` chunks are decoded and their text built by that many workers (in
+    order; at most a few chunks in flight) while this thread reads the next ones: threads of
+    this process when the compiled formatter is in use (it releases the GIL), else processes.
     """
     fh.write(ct.header_line(TABLE_COLUMNS[kind]))
     rows = 0
     jobs = ((kind, chunk, min_confidence) for chunk in chunks)
-    for n_in, n_out, text in ordered_map(_csv_block, jobs, workers):
+    parallel = ordered_thread_map if _native.compiled() else ordered_map
+    for n_in, n_out, text in parallel(_csv_block, jobs, workers):
         fh.write(text)
         rows += n_out
         if on_rows:
