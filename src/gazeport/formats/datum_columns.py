@@ -16,10 +16,11 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
+from .. import _native
 from .payloads import Payloads
 from .pldata import SERIALIZED_DICT_EXT
 
@@ -194,12 +195,6 @@ class Columns:
     irregular: np.ndarray  #: bool, datums the caller must decode one by one
 
 
-def _extract(matrix: np.ndarray, rows: np.ndarray, scalar: Scalar) -> np.ndarray:
-    width = 8 if scalar.kind == "f64" else 4
-    raw = np.ascontiguousarray(matrix[rows, scalar.offset : scalar.offset + width])
-    return raw.view(">f8" if width == 8 else ">f4").reshape(-1).astype(np.float64)
-
-
 def decode_columns(
     payloads: Sequence[bytes] | Payloads,
     planner: Planner,
@@ -218,6 +213,8 @@ def decode_columns(
     if n == 0:
         return Columns(values, present, irregular)
     table = payloads if isinstance(payloads, Payloads) else Payloads.from_list(payloads)
+    fast = _native.csvfast
+    index = _RecordIndex(table) if fast is not None else None
     lengths = table.lengths
     order = np.argsort(lengths, kind="stable")
     sorted_len = lengths[order]
@@ -227,85 +224,166 @@ def decode_columns(
         if length == 0:
             irregular[group] = True
             continue
-        matrix = table.matrix(group, length, pad_to=8)
-        _decode_group(matrix, length, group, planner, values, present, irregular)
+        source: _Group = (
+            _PureGroup(table, group, length)
+            if index is None
+            else _CompiledGroup(fast, index, group, length)
+        )
+        _decode_group(source, group, planner, values, present, irregular)
     return Columns(values, present, irregular)
 
 
-def _skeleton_words(width: int, float_slots: list[tuple[int, int]]) -> np.ndarray:
-    """Per 8-byte word of a padded datum row: all-ones bytes where the datum is not a float."""
+Slots = list[tuple[int, int]]  #: (offset, width) of float slots; width 8 (f64) or 4 (f32)
+
+
+class _Group(Protocol):
+    """Datums of one length: the representative's bytes, and the matching + gathering step."""
+
+    def datum(self, i: int) -> bytes: ...
+
+    def match(
+        self, remaining: np.ndarray, skip: Slots, slots: Slots
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``same`` (bool per ``remaining``: equal to datum ``remaining[0]`` outside ``skip``)
+        and the ``(same.sum(), len(slots))`` float64 values of ``slots`` in those datums."""
+        ...
+
+
+def _skeleton_bytes(width: int, float_slots: Slots) -> np.ndarray:
+    """Per byte of a datum (or padded row): 0xFF where the datum is not a float value."""
     mask = np.full(width, 0xFF, dtype=np.uint8)
     for off, size in float_slots:
         mask[off : off + size] = 0
-    return mask.view(np.uint64)
+    return mask
+
+
+class _PureGroup:
+    """NumPy: the datums copied into a zero-padded byte matrix, compared word by word."""
+
+    def __init__(self, table: Payloads, group: np.ndarray, length: int) -> None:
+        self.length = length
+        self.matrix = table.matrix(group, length, pad_to=8)
+        self.words = self.matrix.view(np.uint64)
+
+    def datum(self, i: int) -> bytes:
+        return self.matrix[i, : self.length].tobytes()
+
+    def match(
+        self, remaining: np.ndarray, skip: Slots, slots: Slots
+    ) -> tuple[np.ndarray, np.ndarray]:
+        whole = remaining.shape[0] == self.words.shape[0]  # remaining is then every row
+        sub = self.words if whole else self.words[remaining]
+        differs = sub ^ sub[0]
+        differs &= _skeleton_bytes(self.matrix.shape[1], skip).view(np.uint64)
+        same = ~differs.any(axis=1)
+        rows = self.matrix[remaining[same]] if not (whole and same.all()) else self.matrix
+        block = np.empty((rows.shape[0], len(slots)), dtype=np.float64)
+        f64 = [j for j, (_, width) in enumerate(slots) if width == 8]
+        if f64:
+            # All float64 slots in one gather: (m, k*8) bytes -> (m, k) big-endian doubles.
+            idx = (np.array([slots[j][0] for j in f64])[:, None] + np.arange(8)).reshape(-1)
+            block[:, f64] = np.ascontiguousarray(rows[:, idx]).view(">f8")
+        for j, (off, width) in enumerate(slots):
+            if width != 8:
+                raw = np.ascontiguousarray(rows[:, off : off + width])
+                block[:, j] = raw.view(">f4").reshape(-1)
+        return same, block
+
+
+class _RecordIndex:
+    """The payload table as the compiled gather takes it (int64 vectors, buffers as a list)."""
+
+    def __init__(self, table: Payloads) -> None:
+        self.table = table
+        self.buffers = list(table.buffers)
+        self.buf_id = np.ascontiguousarray(table.buf_id, dtype=np.int64)
+        self.offsets = np.ascontiguousarray(table.offsets, dtype=np.int64)
+
+
+class _CompiledGroup:
+    """``gazeport._csvfast.gather_slots``: compares and gathers in place, no matrix copy."""
+
+    def __init__(self, fast: Any, index: _RecordIndex, group: np.ndarray, length: int) -> None:
+        self.fast = fast
+        self.index = index
+        self.group = np.ascontiguousarray(group, dtype=np.int64)
+        self.length = length
+
+    def datum(self, i: int) -> bytes:
+        return self.index.table[int(self.group[i])]
+
+    def match(
+        self, remaining: np.ndarray, skip: Slots, slots: Slots
+    ) -> tuple[np.ndarray, np.ndarray]:
+        whole = remaining.shape[0] == self.group.shape[0]
+        rows = self.group if whole else self.group[remaining]
+        ix = self.index
+        same_b, values_b = self.fast.gather_slots(
+            ix.buffers,
+            ix.buf_id,
+            ix.offsets,
+            rows,
+            self.datum(int(remaining[0])),
+            _skeleton_bytes(self.length, skip).tobytes(),
+            np.array(slots, dtype=np.int64).reshape(-1),
+        )
+        same = np.frombuffer(same_b, dtype=np.bool_)
+        block = (
+            np.frombuffer(values_b, dtype=np.float64).reshape(-1, len(slots))
+            if slots
+            else (np.empty((int(np.count_nonzero(same)), 0)))
+        )
+        return same, block
 
 
 def _fill_plan(
-    matrix: np.ndarray,
-    members: np.ndarray,
+    block: np.ndarray,
     target: np.ndarray,
     plan: Plan,
+    slot_names: list[str],
     values: dict[str, np.ndarray],
     present: dict[str, np.ndarray],
 ) -> None:
-    """Copy one layout's columns out of ``matrix`` rows ``members`` into rows ``target``."""
-    f64 = [
-        (name, what.offset)
-        for name, (how, what) in plan.items()
-        if how == "slot" and what.kind == "f64"
-    ]
-    if f64:
-        # All float64 slots in one gather: (m, k*8) bytes -> (m, k) big-endian doubles.
-        idx = (np.array([off for _, off in f64])[:, None] + np.arange(8)).reshape(-1)
-        rows = matrix if members.shape[0] == matrix.shape[0] else matrix[members]
-        block = np.ascontiguousarray(rows[:, idx]).view(">f8").astype(np.float64)
-        for j, (name, _) in enumerate(f64):
-            values[name][target] = block[:, j]
-            present[name][target] = True
+    """Write one layout's columns into rows ``target``: gathered slots, then constants."""
+    for j, name in enumerate(slot_names):
+        values[name][target] = block[:, j]
+        present[name][target] = True
     for name, (how, what) in plan.items():
-        if how == "slot" and what.kind != "f64":
-            values[name][target] = _extract(matrix, members, what)
-            present[name][target] = True
-        elif how == "const":
+        if how == "const":
             values[name][target] = what
             present[name][target] = True
 
 
 def _decode_group(
-    matrix: np.ndarray,
-    length: int,
+    source: _Group,
     rows_global: np.ndarray,
     planner: Planner,
     values: dict[str, np.ndarray],
     present: dict[str, np.ndarray],
     irregular: np.ndarray,
 ) -> None:
-    """Decode rows of ``matrix`` (datums of ``length`` bytes, zero-padded to 8-byte words)."""
-    words = matrix.view(np.uint64)
-    remaining = np.arange(matrix.shape[0])
-    sub = words
+    """Decode datums of one length (``source``; ``rows_global`` are their places in the output)."""
+    remaining = np.arange(rows_global.shape[0])
     layouts_seen = 0
     while remaining.size:
         if layouts_seen >= MAX_LAYOUTS_PER_LENGTH:
             irregular[rows_global[remaining]] = True
             return
-        layout = scan_layout(matrix[remaining[0], :length].tobytes())
+        layout = scan_layout(source.datum(int(remaining[0])))
         layouts_seen += 1
         if layout is None:
             irregular[rows_global[remaining[0]]] = True
-            remaining, sub = remaining[1:], sub[1:]
+            remaining = remaining[1:]
             continue
+        plan = planner(layout)
+        named = [] if plan is None else [(n, w) for n, (how, w) in plan.items() if how == "slot"]
+        slots = [(w.offset, 8 if w.kind == "f64" else 4) for _, w in named]
         # A datum whose bytes equal the representative's everywhere but in its float values
         # parses into exactly the same layout (msgpack decoding is deterministic byte by byte).
-        differs = sub ^ sub[0]
-        differs &= _skeleton_words(matrix.shape[1], layout.float_slots)
-        same = ~differs.any(axis=1)
-        members = remaining[same]
-        target = rows_global[members]
-        plan = planner(layout)
+        same, block = source.match(remaining, layout.float_slots, slots)
+        target = rows_global[remaining[same]]
         if plan is None:
             irregular[target] = True
         else:
-            _fill_plan(matrix, members, target, plan, values, present)
-        keep = ~same
-        remaining, sub = remaining[keep], sub[keep]
+            _fill_plan(block, target, plan, [n for n, _ in named], values, present)
+        remaining = remaining[~same]
