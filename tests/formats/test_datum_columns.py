@@ -591,3 +591,39 @@ def test_decode_columns_duplicate_keys_are_never_wrong() -> None:
     # {"n": [1.5], "n": None}: msgpack keeps n = None, so column b must not read 1.5.
     payload = b"\x82" + msgpack.packb("n") + msgpack.packb([1.5]) + msgpack.packb("n") + b"\xc0"
     check_columns([payload], decode_columns([payload], plan_abc, DTYPES, FILL), exact=False)
+
+
+# --- known_layout: scan_layout remembered across chunks ----------------------------------------
+
+
+@settings(max_examples=150, deadline=None)
+@given(payloads=st.lists(datum_bytes, max_size=30))
+def test_known_layout_is_scan_layout(payloads: list[bytes]) -> None:
+    # The cache is warm from earlier examples: a remembered layout is only returned when it is
+    # exactly the one the walk finds.
+    for payload in payloads + payloads:
+        assert datum_columns.known_layout(payload) == scan_layout(payload)
+
+
+def test_known_layout_parses_a_layout_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(datum_columns, "_KNOWN", {})
+    calls: list[bytes] = []
+    real = datum_columns.scan_layout
+
+    def counting(payload: bytes) -> Layout | None:
+        calls.append(payload)
+        return real(payload)
+
+    monkeypatch.setattr(datum_columns, "scan_layout", counting)
+    first = msgpack.packb({"a": 1.5, "n": (2.5,), "id": 1})
+    again = msgpack.packb({"a": -7.0, "n": (1e300,), "id": 1})  # other floats only
+    other = msgpack.packb({"a": 1.5, "n": (2.5,), "id": 2})  # same length, another id
+    assert len({len(first), len(again), len(other)}) == 1
+    layout = datum_columns.known_layout(first)
+    assert datum_columns.known_layout(again) is layout
+    assert len(calls) == 1
+    other_layout = datum_columns.known_layout(other)
+    assert other_layout is not None and other_layout.get(("id",)) == Scalar("const", value=2)
+    assert len(calls) == 2
+    assert datum_columns.known_layout(b"\xc1") is None  # never-used byte: no layout, not kept
+    assert datum_columns.known_layout(b"\xc1") is None and len(calls) == 4

@@ -180,6 +180,47 @@ def scan_layout(payload: bytes) -> Layout | None:
     return layout
 
 
+@dataclass(frozen=True)
+class _Known:
+    """A layout seen before: the datum it came from with its float bytes zeroed (``key``)."""
+
+    key: bytes
+    mask: np.ndarray  #: uint8 per byte: 0xFF outside the float slots, 0 in them
+    layout: Layout
+
+
+#: Layouts by datum length, newest first: a recording repeats a handful of layouts in every
+#: chunk, and :func:`scan_layout` (a Python walk) would otherwise parse each chunk's again.
+_KNOWN: dict[int, list[_Known]] = {}
+_KNOWN_PER_LENGTH = 8
+_KNOWN_LENGTHS = 4096
+
+
+def known_layout(payload: bytes) -> Layout | None:
+    """:func:`scan_layout` of ``payload``, remembered across calls.
+
+    A datum equal to a remembered one everywhere but in that one's float values parses into the
+    same layout (the walk skips float bytes without looking at them), so the result is exactly
+    :func:`scan_layout`'s. The layout object is shared between callers: treat it as read-only.
+    """
+    length = len(payload)
+    entries = _KNOWN.get(length, [])
+    if entries:
+        raw = np.frombuffer(payload, dtype=np.uint8)
+        for entry in entries:
+            if (raw & entry.mask).tobytes() == entry.key:
+                return entry.layout
+    layout = scan_layout(payload)
+    if layout is not None:
+        mask = _skeleton_bytes(length, layout.float_slots)
+        key = (np.frombuffer(payload, dtype=np.uint8) & mask).tobytes()
+        if len(_KNOWN) >= _KNOWN_LENGTHS:
+            _KNOWN.clear()
+        # One assignment of a new list: a concurrent reader sees the old or the new one.
+        _KNOWN[length] = [_Known(key, mask, layout), *entries[: _KNOWN_PER_LENGTH - 1]]
+    return layout
+
+
 #: A plan says, for one layout, how to fill each output column: ("slot", Scalar) to slice float
 #: bytes per datum, ("const", value) for one value in every datum, or ("absent", None).
 Plan = dict[str, tuple[str, Any]]
@@ -369,7 +410,7 @@ def _decode_group(
         if layouts_seen >= MAX_LAYOUTS_PER_LENGTH:
             irregular[rows_global[remaining]] = True
             return
-        layout = scan_layout(source.datum(int(remaining[0])))
+        layout = known_layout(source.datum(int(remaining[0])))
         layouts_seen += 1
         if layout is None:
             irregular[rows_global[remaining[0]]] = True
