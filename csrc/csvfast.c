@@ -635,7 +635,7 @@ done:
  *
  * gather_slots(...) takes equal-length datums (offsets into a few buffers), tells which are
  * byte-identical to a template outside a mask, and copies the big-endian float slots of those
- * into a row-major float64 matrix, in one pass and without the GIL.
+ * into a float64 matrix, one row per slot, in one pass and without the GIL.
  */
 
 /* An int64 vector argument (C-contiguous, 8-byte integer items), as view->buf / *count. */
@@ -931,9 +931,13 @@ static PyObject *csvfast_gather_slots(PyObject *module, PyObject *args)
             }
             for (Py_ssize_t j = 0; j < nslots; ++j) {
                 const unsigned char *s = p + slot[2 * j];
-                *out++ = slot[2 * j + 1] == 8 ? pl_be_f64(s) : pl_be_f32(s);
+                out[j * nrows + m] = slot[2 * j + 1] == 8 ? pl_be_f64(s) : pl_be_f32(s);
             }
             ++m;
+        }
+        /* Slot j's values are at out[j * nrows]; close the gaps to (nslots, m). */
+        for (Py_ssize_t j = 1; j < nslots && m < nrows; ++j) {
+            memmove(out + j * m, out + j * nrows, (size_t)m * sizeof(double));
         }
         Py_END_ALLOW_THREADS
     }
@@ -994,8 +998,8 @@ static PyMethodDef csvfast_methods[] = {
     {"gather_slots", csvfast_gather_slots, METH_VARARGS,
      "gather_slots(buffers, buf_id, offsets, rows, template, mask, slots, /)\n--\n\n"
      "(same, values): same[r] is 1 where datum rows[r] equals template wherever mask is nonzero;\n"
-     "values holds, row-major as float64, the big-endian float slots ((offset, width) int64\n"
-     "pairs, width 8 or 4) of the matching datums. Runs without the GIL."},
+     "values holds as float64, slot by slot (shape (len(slots), matches)), the big-endian float\n"
+     "slots ((offset, width) int64 pairs, width 8 or 4) of the matching datums. No GIL held."},
     {NULL, NULL, 0, NULL},
 };
 

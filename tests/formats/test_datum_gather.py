@@ -164,7 +164,7 @@ def test_gather_slots_direct() -> None:
     same, values = gather([buf], i64(0, 0, 0), i64(0, n, 2 * n), i64(2, 1, 0), datum, mask,
                           i64(4, 8, 15, 8))  # fmt: skip
     assert same == b"\x00\x01\x01"
-    assert np.frombuffer(values).tolist() == [7.0, 8.0, 1.5, -2.25]
+    assert np.frombuffer(values).tolist() == [7.0, 1.5, 8.0, -2.25]  # slot by slot
     f32 = msgpack.packb(0.5, use_single_float=True)
     same, values = gather([f32], i64(0), i64(0), i64(0), f32, b"\xff\0\0\0\0", i64(1, 4))
     assert same == b"\x01" and np.frombuffer(values).tolist() == [0.5]

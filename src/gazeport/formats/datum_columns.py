@@ -286,7 +286,7 @@ class _Group(Protocol):
         self, remaining: np.ndarray, skip: Slots, slots: Slots
     ) -> tuple[np.ndarray, np.ndarray]:
         """``same`` (bool per ``remaining``: equal to datum ``remaining[0]`` outside ``skip``)
-        and the ``(same.sum(), len(slots))`` float64 values of ``slots`` in those datums."""
+        and the ``(len(slots), same.sum())`` float64 values of ``slots`` in those datums."""
         ...
 
 
@@ -328,7 +328,7 @@ class _PureGroup:
             if width != 8:
                 raw = np.ascontiguousarray(rows[:, off : off + width])
                 block[:, j] = raw.view(">f4").reshape(-1)
-        return same, block
+        return same, block.T
 
 
 class _RecordIndex:
@@ -369,12 +369,9 @@ class _CompiledGroup:
             np.array(slots, dtype=np.int64).reshape(-1),
         )
         same = np.frombuffer(same_b, dtype=np.bool_)
-        block = (
-            np.frombuffer(values_b, dtype=np.float64).reshape(-1, len(slots))
-            if slots
-            else (np.empty((int(np.count_nonzero(same)), 0)))
-        )
-        return same, block
+        if not slots:
+            return same, np.empty((0, 0))
+        return same, np.frombuffer(values_b, dtype=np.float64).reshape(len(slots), -1)
 
 
 def _fill_plan(
@@ -387,7 +384,7 @@ def _fill_plan(
 ) -> None:
     """Write one layout's columns into rows ``target``: gathered slots, then constants."""
     for j, name in enumerate(slot_names):
-        values[name][target] = block[:, j]
+        values[name][target] = block[j]
         present[name][target] = True
     for name, (how, what) in plan.items():
         if how == "const":
