@@ -830,20 +830,50 @@ static inline int pl_matches(const unsigned char *row, const unsigned char *tmpl
     return 1;
 }
 
+/* A writable 1-D C-contiguous output column of n items with format letter `letter`. */
+static int pl_out_view(PyObject *obj, Py_buffer *view, char letter, Py_ssize_t itemsize,
+                       Py_ssize_t *n)
+{
+    if (PyObject_GetBuffer(obj, view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) {
+        return -1;
+    }
+    const char *f = view->format ? view->format : "B";
+    if (*f == '<' || *f == '=' || *f == '@') {
+        ++f;
+    }
+    if (view->ndim != 1 || view->itemsize != itemsize || f[0] != letter || f[1] != '\0' ||
+        (*n >= 0 && view->shape[0] != *n)) {
+        PyErr_Format(PyExc_TypeError,
+                     "gather_slots: output columns must be 1-D, format '%c' and all as long "
+                     "(got format '%s', %zd items)", letter,
+                     view->format ? view->format : "B", view->ndim == 1 ? view->shape[0] : -1);
+        PyBuffer_Release(view);
+        view->obj = NULL;
+        return -1;
+    }
+    *n = view->shape[0];
+    return 0;
+}
+
 static PyObject *csvfast_gather_slots(PyObject *module, PyObject *args)
 {
     (void)module;
     PyObject *buffers_obj, *buf_id_obj, *offsets_obj, *rows_obj, *slots_obj;
+    PyObject *columns_obj = Py_None, *target_obj = Py_None;
     Py_buffer tmpl, mask;
-    if (!PyArg_ParseTuple(args, "OOOOy*y*O:gather_slots", &buffers_obj, &buf_id_obj,
-                          &offsets_obj, &rows_obj, &tmpl, &mask, &slots_obj)) {
+    if (!PyArg_ParseTuple(args, "OOOOy*y*O|OO:gather_slots", &buffers_obj, &buf_id_obj,
+                          &offsets_obj, &rows_obj, &tmpl, &mask, &slots_obj, &columns_obj,
+                          &target_obj)) {
         return NULL;
     }
-    PyObject *result = NULL, *same = NULL, *values = NULL, *buffers = NULL;
-    Py_buffer buf_id = {0}, offsets = {0}, rows = {0}, slots = {0};
-    Py_buffer *views = NULL;
+    PyObject *result = NULL, *same = NULL, *values = NULL, *buffers = NULL, *columns = NULL;
+    Py_buffer buf_id = {0}, offsets = {0}, rows = {0}, slots = {0}, target = {0};
+    Py_buffer *views = NULL, *outs = NULL;
     const unsigned char **ptrs = NULL;
-    Py_ssize_t nbuf = 0, nid = 0, noff = 0, nrows = 0, nslots = 0;
+    double **out_values = NULL;
+    unsigned char **out_present = NULL;
+    Py_ssize_t nbuf = 0, nid = 0, noff = 0, nrows = 0, nslots = 0, ntarget = 0, nout = -1;
+    Py_ssize_t nviews_out = 0;
     const Py_ssize_t length = tmpl.len;
 
     /* A tuple: its items stay alive however the caller's list changes. */
@@ -876,6 +906,53 @@ static PyObject *csvfast_gather_slots(PyObject *module, PyObject *args)
                          "float inside the %zd-byte datum",
                          j, (long long)off, (long long)width, length);
             goto done;
+        }
+    }
+    if ((columns_obj == Py_None) != (target_obj == Py_None)) {
+        PyErr_SetString(PyExc_TypeError, "gather_slots: give both columns and target, or neither");
+        goto done;
+    }
+    if (columns_obj != Py_None) {
+        /* Write into the caller's columns instead of returning the values. */
+        columns = PySequence_Tuple(columns_obj);
+        if (columns == NULL || pl_int64_view(target_obj, &target, "target", &ntarget) < 0) {
+            goto done;
+        }
+        if (PyTuple_GET_SIZE(columns) != nslots || ntarget != nrows) {
+            PyErr_SetString(PyExc_ValueError,
+                            "gather_slots: one (values, present) column per slot and one target "
+                            "per row are needed");
+            goto done;
+        }
+        outs = PyMem_Calloc(2 * (size_t)nslots + 1, sizeof(Py_buffer));
+        out_values = PyMem_Calloc((size_t)nslots + 1, sizeof(double *));
+        out_present = PyMem_Calloc((size_t)nslots + 1, sizeof(unsigned char *));
+        if (outs == NULL || out_values == NULL || out_present == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        for (Py_ssize_t j = 0; j < nslots; ++j) {
+            PyObject *pair = PyTuple_GET_ITEM(columns, j);
+            if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) {
+                PyErr_SetString(PyExc_TypeError, "gather_slots: columns are (values, present)");
+                goto done;
+            }
+            if (pl_out_view(PyTuple_GET_ITEM(pair, 0), &outs[nviews_out], 'd', 8, &nout) < 0) {
+                goto done;
+            }
+            out_values[j] = outs[nviews_out++].buf;
+            if (pl_out_view(PyTuple_GET_ITEM(pair, 1), &outs[nviews_out], '?', 1, &nout) < 0) {
+                goto done;
+            }
+            out_present[j] = outs[nviews_out++].buf;
+        }
+        const int64_t *tg = target.buf;
+        for (Py_ssize_t r = 0; r < nrows; ++r) {
+            if (tg[r] < 0 || (nslots && tg[r] >= nout)) {
+                PyErr_Format(PyExc_IndexError, "gather_slots: target row %lld is outside the "
+                             "columns", (long long)tg[r]);
+                goto done;
+            }
         }
     }
     nbuf = PyTuple_GET_SIZE(buffers);
@@ -912,7 +989,7 @@ static PyObject *csvfast_gather_slots(PyObject *module, PyObject *args)
         goto done;
     }
     same = PyBytes_FromStringAndSize(NULL, nrows);
-    values = PyBytes_FromStringAndSize(NULL, nrows * nslots * 8);
+    values = PyBytes_FromStringAndSize(NULL, columns != NULL ? 0 : nrows * nslots * 8);
     if (same == NULL || values == NULL) {
         goto done;
     }
@@ -921,12 +998,21 @@ static PyObject *csvfast_gather_slots(PyObject *module, PyObject *args)
         unsigned char *flag = (unsigned char *)PyBytes_AS_STRING(same);
         double *out = (double *)PyBytes_AS_STRING(values);
         const unsigned char *t = tmpl.buf, *k = mask.buf;
+        const int64_t *tg = target.buf;
         Py_BEGIN_ALLOW_THREADS
         for (Py_ssize_t r = 0; r < nrows; ++r) {
             const unsigned char *p = ptrs[r];
             const int ok = pl_matches(p, t, k, length);
             flag[r] = (unsigned char)ok;
             if (!ok) {
+                continue;
+            }
+            if (out_values != NULL) {
+                for (Py_ssize_t j = 0; j < nslots; ++j) {
+                    const unsigned char *s = p + slot[2 * j];
+                    out_values[j][tg[r]] = slot[2 * j + 1] == 8 ? pl_be_f64(s) : pl_be_f32(s);
+                    out_present[j][tg[r]] = 1;
+                }
                 continue;
             }
             for (Py_ssize_t j = 0; j < nslots; ++j) {
@@ -936,12 +1022,12 @@ static PyObject *csvfast_gather_slots(PyObject *module, PyObject *args)
             ++m;
         }
         /* Slot j's values are at out[j * nrows]; close the gaps to (nslots, m). */
-        for (Py_ssize_t j = 1; j < nslots && m < nrows; ++j) {
+        for (Py_ssize_t j = 1; out_values == NULL && j < nslots && m < nrows; ++j) {
             memmove(out + j * m, out + j * nrows, (size_t)m * sizeof(double));
         }
         Py_END_ALLOW_THREADS
     }
-    if (_PyBytes_Resize(&values, m * nslots * 8) < 0) {
+    if (columns == NULL && _PyBytes_Resize(&values, m * nslots * 8) < 0) {
         goto done; /* values is NULL now */
     }
     result = PyTuple_Pack(2, same, values);
@@ -958,6 +1044,18 @@ done:
         PyMem_Free(views);
     }
     PyMem_Free(ptrs);
+    if (outs != NULL) {
+        for (Py_ssize_t b = 0; b < nviews_out; ++b) {
+            PyBuffer_Release(&outs[b]);
+        }
+        PyMem_Free(outs);
+    }
+    PyMem_Free(out_values);
+    PyMem_Free(out_present);
+    if (target.obj != NULL) {
+        PyBuffer_Release(&target);
+    }
+    Py_XDECREF(columns);
     if (slots.obj != NULL) {
         PyBuffer_Release(&slots);
     }
@@ -996,10 +1094,14 @@ static PyMethodDef csvfast_methods[] = {
      "status). table: int64 topic offsets, topic lengths, payload offsets, payload lengths, one\n"
      "block after the other; status 'end', 'incomplete' or 'invalid' as pldata._frame."},
     {"gather_slots", csvfast_gather_slots, METH_VARARGS,
-     "gather_slots(buffers, buf_id, offsets, rows, template, mask, slots, /)\n--\n\n"
+     "gather_slots(buffers, buf_id, offsets, rows, template, mask, slots, columns=None,\n"
+     "             target=None, /)\n--\n\n"
      "(same, values): same[r] is 1 where datum rows[r] equals template wherever mask is nonzero;\n"
      "values holds as float64, slot by slot (shape (len(slots), matches)), the big-endian float\n"
-     "slots ((offset, width) int64 pairs, width 8 or 4) of the matching datums. No GIL held."},
+     "slots ((offset, width) int64 pairs, width 8 or 4) of the matching datums. No GIL held.\n"
+     "With columns (one (float64 values, bool present) pair per slot) and target (int64, one\n"
+     "output row per row): slot j of rows[r] goes to values[target[r]], present set, and the\n"
+     "returned values are b''."},
     {NULL, NULL, 0, NULL},
 };
 

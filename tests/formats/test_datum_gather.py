@@ -200,3 +200,60 @@ def test_gather_slots_rejects_bad_input(change: dict[str, Any], error: type) -> 
     args.update(change)
     with pytest.raises(error):
         gather(*args.values())
+
+
+def test_gather_slots_writes_into_columns() -> None:
+    datum = msgpack.packb({"a": 1.5, "b": -2.25})
+    other = msgpack.packb({"a": 7.0, "c": 8.0})  # another key: no match
+    third = msgpack.packb({"a": 0.0, "b": 1e-300})
+    buf = datum + other + third
+    n = len(datum)
+    mask = bytes(0 if 4 <= i < 12 or 15 <= i < 23 else 0xFF for i in range(n))
+    a, b = np.full(5, np.nan), np.full(5, np.nan)
+    pa, pb = np.zeros(5, dtype=bool), np.zeros(5, dtype=bool)
+    same, values = gather([buf], i64(0, 0, 0), i64(0, n, 2 * n), i64(0, 1, 2), datum, mask,
+                          i64(4, 8, 15, 8), [(a, pa), (b, pb)], i64(4, 0, 1))  # fmt: skip
+    assert same == b"\x01\x00\x01" and values == b""
+    assert a[4] == 1.5 and a[1] == 0.0 and b[4] == -2.25 and b[1] == 1e-300
+    assert np.isnan(a[[0, 2, 3]]).all() and pa.tolist() == pb.tolist() == [0, 1, 0, 0, 1]
+
+
+@pytest.mark.parametrize(
+    "columns, target, error",
+    [
+        ([(np.zeros(3), np.zeros(3, bool))], i64(0, 3), IndexError),
+        ([(np.zeros(3), np.zeros(3, bool))], i64(0, -1), IndexError),
+        ([(np.zeros(3), np.zeros(3, bool))], i64(0), ValueError),
+        ([(np.zeros(3), np.zeros(3, bool))], None, TypeError),
+        ([(np.zeros(3), np.zeros(2, bool))], i64(0, 1), TypeError),
+        ([(np.zeros(3, np.float32), np.zeros(3, bool))], i64(0, 1), TypeError),
+        ([(np.zeros(3), np.zeros(3))], i64(0, 1), TypeError),
+        ([(np.zeros(6)[::2], np.zeros(3, bool))], i64(0, 1), (TypeError, BufferError, ValueError)),
+        ([np.zeros(3)], i64(0, 1), TypeError),
+        ([], i64(0, 1), ValueError),
+    ],
+)
+def test_gather_slots_rejects_bad_columns(columns: Any, target: Any, error: Any) -> None:
+    datum = msgpack.packb(1.5)
+    frozen = np.zeros(3)
+    frozen.flags.writeable = False
+    with pytest.raises(error):
+        gather([datum * 2], i64(0, 0), i64(0, 9), i64(0, 1), datum, b"\xff" + bytes(8),
+               i64(1, 8), columns, target)  # fmt: skip
+    with pytest.raises((TypeError, BufferError, ValueError)):
+        gather([datum * 2], i64(0, 0), i64(0, 9), i64(0, 1), datum, b"\xff" + bytes(8),
+               i64(1, 8), [(frozen, np.zeros(3, bool))], i64(0, 1))  # fmt: skip
+
+
+def float_to_int_plan(layout: Any) -> Any:
+    a = layout.get(("a",))
+    if a is None or a.kind not in ("f64", "f32"):
+        return None
+    return {"a": ("slot", a), "c": ("slot", a)}  # "c" is an int64 column: cast, not in place
+
+
+def test_slots_into_columns_the_kernel_cannot_write(monkeypatch: pytest.MonkeyPatch) -> None:
+    payloads = [msgpack.packb({"a": float(i) / 4, "id": 1}) for i in range(300)]
+    payloads += [msgpack.packb({"a": float(i)}, use_single_float=True) for i in range(300)]
+    cols = both(payloads, float_to_int_plan, DTYPES, FILL, monkeypatch)
+    assert cols.values["c"].tolist() == [i // 4 for i in range(300)] + list(range(300))

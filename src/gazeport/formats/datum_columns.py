@@ -275,6 +275,7 @@ def decode_columns(
 
 
 Slots = list[tuple[int, int]]  #: (offset, width) of float slots; width 8 (f64) or 4 (f32)
+Sinks = list[tuple[np.ndarray, np.ndarray]]  #: (values, present) output column per slot
 
 
 class _Group(Protocol):
@@ -283,11 +284,19 @@ class _Group(Protocol):
     def datum(self, i: int) -> bytes: ...
 
     def match(
-        self, remaining: np.ndarray, skip: Slots, slots: Slots
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """``same`` (bool per ``remaining``: equal to datum ``remaining[0]`` outside ``skip``)
-        and the ``(len(slots), same.sum())`` float64 values of ``slots`` in those datums."""
+        self, remaining: np.ndarray, skip: Slots, slots: Slots, sinks: Sinks, places: np.ndarray
+    ) -> np.ndarray:
+        """Which of datums ``remaining`` equal datum ``remaining[0]`` outside ``skip`` (bool);
+        slot ``j`` of each of those goes to ``sinks[j]`` at its place (``places[remaining]``),
+        marked present there."""
         ...
+
+
+def _write_block(block: np.ndarray, target: np.ndarray, sinks: Sinks) -> None:
+    """Slot ``j``'s values ``block[j]`` into ``sinks[j]`` at rows ``target``."""
+    for j, (values, present) in enumerate(sinks):
+        values[target] = block[j]
+        present[target] = True
 
 
 def _skeleton_bytes(width: int, float_slots: Slots) -> np.ndarray:
@@ -310,8 +319,8 @@ class _PureGroup:
         return self.matrix[i, : self.length].tobytes()
 
     def match(
-        self, remaining: np.ndarray, skip: Slots, slots: Slots
-    ) -> tuple[np.ndarray, np.ndarray]:
+        self, remaining: np.ndarray, skip: Slots, slots: Slots, sinks: Sinks, places: np.ndarray
+    ) -> np.ndarray:
         whole = remaining.shape[0] == self.words.shape[0]  # remaining is then every row
         sub = self.words if whole else self.words[remaining]
         differs = sub ^ sub[0]
@@ -328,7 +337,8 @@ class _PureGroup:
             if width != 8:
                 raw = np.ascontiguousarray(rows[:, off : off + width])
                 block[:, j] = raw.view(">f4").reshape(-1)
-        return same, block.T
+        _write_block(block.T, places[remaining[same]], sinks)
+        return same
 
 
 class _RecordIndex:
@@ -354,12 +364,12 @@ class _CompiledGroup:
         return self.index.table[int(self.group[i])]
 
     def match(
-        self, remaining: np.ndarray, skip: Slots, slots: Slots
-    ) -> tuple[np.ndarray, np.ndarray]:
+        self, remaining: np.ndarray, skip: Slots, slots: Slots, sinks: Sinks, places: np.ndarray
+    ) -> np.ndarray:
         whole = remaining.shape[0] == self.group.shape[0]
         rows = self.group if whole else self.group[remaining]
         ix = self.index
-        same_b, values_b = self.fast.gather_slots(
+        args = (
             ix.buffers,
             ix.buf_id,
             ix.offsets,
@@ -368,24 +378,41 @@ class _CompiledGroup:
             _skeleton_bytes(self.length, skip).tobytes(),
             np.array(slots, dtype=np.int64).reshape(-1),
         )
+        if all(_writable_in_place(v, p) for v, p in sinks):
+            # The kernel writes each value straight into its output column.
+            columns = [(v, p) for v, p in sinks]
+            target = np.ascontiguousarray(places[remaining], dtype=np.int64)
+            same_b, _ = self.fast.gather_slots(*args, columns, target)
+            return np.frombuffer(same_b, dtype=np.bool_)
+        same_b, values_b = self.fast.gather_slots(*args)
         same = np.frombuffer(same_b, dtype=np.bool_)
-        if not slots:
-            return same, np.empty((0, 0))
-        return same, np.frombuffer(values_b, dtype=np.float64).reshape(len(slots), -1)
+        if slots:
+            block = np.frombuffer(values_b, dtype=np.float64).reshape(len(slots), -1)
+            _write_block(block, places[remaining[same]], sinks)
+        return same
 
 
-def _fill_plan(
-    block: np.ndarray,
+def _writable_in_place(values: np.ndarray, present: np.ndarray) -> bool:
+    """Whether the compiled gather can write into this output column pair directly."""
+    return (
+        values.dtype == np.float64
+        and present.dtype == np.bool_
+        and values.flags.c_contiguous
+        and present.flags.c_contiguous
+        and values.flags.writeable
+        and present.flags.writeable
+        and values.ndim == present.ndim == 1
+        and values.shape == present.shape
+    )
+
+
+def _fill_constants(
     target: np.ndarray,
     plan: Plan,
-    slot_names: list[str],
     values: dict[str, np.ndarray],
     present: dict[str, np.ndarray],
 ) -> None:
-    """Write one layout's columns into rows ``target``: gathered slots, then constants."""
-    for j, name in enumerate(slot_names):
-        values[name][target] = block[j]
-        present[name][target] = True
+    """Write one layout's constant columns into rows ``target`` (its slots are written)."""
     for name, (how, what) in plan.items():
         if how == "const":
             values[name][target] = what
@@ -418,10 +445,11 @@ def _decode_group(
         slots = [(w.offset, 8 if w.kind == "f64" else 4) for _, w in named]
         # A datum whose bytes equal the representative's everywhere but in its float values
         # parses into exactly the same layout (msgpack decoding is deterministic byte by byte).
-        same, block = source.match(remaining, layout.float_slots, slots)
+        sinks = [(values[n], present[n]) for n, _ in named]
+        same = source.match(remaining, layout.float_slots, slots, sinks, rows_global)
         target = rows_global[remaining[same]]
         if plan is None:
             irregular[target] = True
         else:
-            _fill_plan(block, target, plan, [n for n, _ in named], values, present)
+            _fill_constants(target, plan, values, present)
         remaining = remaining[~same]
