@@ -3,8 +3,13 @@
 Datums written by Pupil Capture for one topic are byte-for-byte alike except for their float
 values: the same keys in the same order, float64 values always 9 bytes, the same strings and
 small ints. This module decodes one representative datum into a :class:`Layout` (where every
-scalar sits), checks with NumPy that other datums of the same length are identical outside their
-float bytes, and then slices each float column out of all matching datums at once.
+scalar sits), checks that other datums of the same length are identical outside their float
+bytes, and then slices each float column out of all matching datums at once. Layouts are
+remembered across calls (:func:`known_layout`), so a recording's few layouts are parsed once.
+
+The comparing and slicing is done by the compiled ``gazeport._csvfast.gather_slots`` where it is
+built (reading the datums in place), else with NumPy on a byte matrix (``GAZEPORT_PURE=1``, see
+:mod:`gazeport._native`); which layouts exist and what a layout fills stays here, in Python.
 
 Datums that do not fit any layout, or whose layout the caller's ``plan`` rejects, are reported
 as *irregular* so the caller decodes them one by one. The result is therefore always exactly
