@@ -2,13 +2,15 @@
 
 Generates a realistic Pupil Capture 3.x recording (binocular 200 Hz, 2D + 3D pupil, 3D gaze with
 base data) of ``--minutes`` length, then exports ``pupil_positions.csv`` and
-``gaze_positions.csv`` twice, each run in its own process so peak memory is measured separately:
+``gaze_positions.csv``, each run a whole process (start-up, exit and peak memory its own):
 
-* gazeport: ``gazeport.export_raw(...)`` (columnar decoding, vectorised CSV text);
+* gazeport: ``gazeport export REC --only raw`` (columnar decoding; CSV text from the compiled
+  formatter where it is built), best of ``--repeat`` runs, and the same with ``GAZEPORT_PURE=1``
+  (the pure Python/NumPy path);
 * baseline: every datum msgpack-decoded to a dict and written with ``csv.DictWriter``, the way
   Pupil Player's Raw Data Exporter works.
 
-Both outputs are compared byte for byte. Usage::
+All outputs are compared byte for byte. Usage::
 
     python benchmarks/raw_export.py --minutes 60
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import filecmp
 import json
 import os
 import resource
@@ -141,46 +144,64 @@ def baseline_export(rec: Path, out: Path) -> int:
     return rows
 
 
-# --- gazeport --------------------------------------------------------------------------------
-
-
-def gazeport_export(rec: Path, out: Path) -> int:
-    import gazeport
-
-    result = gazeport.export_raw(rec, out_dir=out)
-    return int(result.rows["pupil"] + result.rows["gaze"])
-
-
 # --- driver ----------------------------------------------------------------------------------
 
 
-def _child(which: str, rec: Path, out: Path) -> None:
+def _child(rec: Path, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    t = time.perf_counter()
-    rows = baseline_export(rec, out) if which == "baseline" else gazeport_export(rec, out)
-    wall = time.perf_counter() - t
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    worker_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    print(
-        json.dumps(
-            {
-                "rows": rows,
-                "wall_s": wall,
-                "peak_mb": peak_kb / 1024,
-                "worker_peak_mb": worker_kb / 1024,
-            }
-        )
-    )
+    rows = baseline_export(rec, out)
+    print(json.dumps({"rows": rows}))
 
 
-def _run(which: str, rec: Path, out: Path) -> dict:
+def _timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
+    """Wall time (s) and peak RSS (MB) of one whole process (start-up and exit included), and
+    its stdout. ``wait4`` gives the peak of exactly this child (its threads included)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    out, err = proc.communicate()
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{err}")
+    # communicate() has reaped the child; its rusage is in RUSAGE_CHILDREN, which holds the
+    # maximum over all children so far: measure each side in a fresh driver process instead.
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return wall, peak, out
+
+
+def _measure(which: str, rec: Path, out: Path, pure: bool) -> dict:
+    """One whole-process run, measured by a fresh driver process (so the peak is its own)."""
     proc = subprocess.run(
-        [sys.executable, __file__, "--child", which, str(rec), str(out)],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
+        [sys.executable, __file__, "--measure", which, str(rec), str(out), "1" if pure else "0"],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
     return json.loads(proc.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def _measure_here(which: str, rec: Path, out: Path, pure: bool) -> None:
+    shutil.rmtree(out, ignore_errors=True)
+    env = dict(os.environ)
+    if pure:
+        env["GAZEPORT_PURE"] = "1"
+    else:
+        env.pop("GAZEPORT_PURE", None)
+    if which == "baseline":
+        cmd = [sys.executable, __file__, "--child", str(rec), str(out)]
+    else:
+        gazeport = shutil.which("gazeport") or "gazeport"
+        cmd = [gazeport, "export", str(rec), "--only", "raw", "--out", str(out), "--quiet"]
+    wall, peak, _ = _timed(cmd, env)
+    rows = sum(_lines(out / f) - 1 for f in ("pupil_positions.csv", "gaze_positions.csv"))
+    print(json.dumps({"rows": rows, "wall_s": wall, "peak_mb": peak}))
+
+
+def _lines(path: Path) -> int:
+    with path.open("rb") as fh:
+        return sum(block.count(b"\n") for block in iter(lambda: fh.read(1 << 24), b""))
+
+
+def _same(a: Path, b: Path) -> bool:
+    names = ("pupil_positions.csv", "gaze_positions.csv")
+    return all(filecmp.cmp(a / f, b / f, shallow=False) for f in names)
 
 
 def main() -> None:
@@ -189,13 +210,21 @@ def main() -> None:
     )
     ap.add_argument("--minutes", type=float, default=10.0, help="recording length (default 10)")
     ap.add_argument("--keep", type=Path, help="keep the generated recording in this folder")
+    ap.add_argument("--repeat", type=int, default=3, help="runs of gazeport; the best is kept")
     ap.add_argument("--skip-baseline", action="store_true", help="measure gazeport only")
-    ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    ap.add_argument("--skip-pure", action="store_true", help="do not measure GAZEPORT_PURE=1")
+    ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    ap.add_argument("--measure", nargs=4, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        _child(args.child[0], Path(args.child[1]), Path(args.child[2]))
+        _child(Path(args.child[0]), Path(args.child[1]))
+        return
+    if args.measure:
+        which, rec, out, pure = args.measure
+        _measure_here(which, Path(rec), Path(out), pure == "1")
         return
 
+    from gazeport import _native
     from gazeport.synthetic import generate_capture_recording
 
     work = Path(tempfile.mkdtemp(prefix="gazeport-bench-"))
@@ -207,28 +236,38 @@ def main() -> None:
             generate_capture_recording(rec, args.minutes)
             print(f"  done in {time.perf_counter() - t:.1f} s", flush=True)
         size_mb = sum(f.stat().st_size for f in rec.glob("*.pldata")) / 2**20
-        print(f"recording: {rec} ({size_mb:.0f} MB of pldata)")
-        results = {"gazeport": _run("gazeport", rec, work / "out-gazeport")}
+        print(f"recording: {rec} ({size_mb:.0f} MB of pldata); {os.cpu_count()} CPUs")
+        print(f"gazeport's CSV formatting: {_native.describe()}")
+        print("whole processes, start-up included: `gazeport export REC --only raw`")
+        sides = [("gazeport", False)] + ([] if args.skip_pure else [("gazeport-pure", True)])
+        results: dict[str, dict] = {}
+        for name, pure in sides:
+            runs = [
+                _measure("gazeport", rec, work / f"out-{name}", pure) for _ in range(args.repeat)
+            ]
+            best = min(runs, key=lambda r: r["wall_s"])
+            best["spread"] = (min(r["wall_s"] for r in runs), max(r["wall_s"] for r in runs))
+            results[name] = best
         if not args.skip_baseline:
-            results["baseline"] = _run("baseline", rec, work / "out-baseline")
-        print(f"\n{'':10} {'rows':>10} {'wall s':>8} {'rows/s':>12} {'peak RSS MB':>12}")
+            results["baseline"] = _measure("baseline", rec, work / "out-baseline", False)
+        print(
+            f"\n{'':14} {'rows':>10} {'wall s':>8} {'(range)':>14} {'rows/s':>12} {'peak RSS MB':>12}"
+        )
         for name, r in results.items():
+            lo, hi = r.get("spread", (r["wall_s"], r["wall_s"]))
             print(
-                f"{name:10} {r['rows']:>10} {r['wall_s']:>8.2f} {r['rows'] / r['wall_s']:>12,.0f} {r['peak_mb']:>12.0f}"
+                f"{name:14} {r['rows']:>10} {r['wall_s']:>8.2f} {f'{lo:.2f}-{hi:.2f}':>14} "
+                f"{r['rows'] / r['wall_s']:>12,.0f} {r['peak_mb']:>12.0f}"
             )
         if "baseline" in results:
-            g, b = results["gazeport"], results["baseline"]
-            print(f"\nspeed-up: {b['wall_s'] / g['wall_s']:.1f}x   (target >= 20x)")
-            same = all(
-                (work / "out-gazeport" / f).read_bytes() == (work / "out-baseline" / f).read_bytes()
-                for f in ("pupil_positions.csv", "gaze_positions.csv")
-            )
-            print(f"outputs byte-identical: {same}")
-        g = results["gazeport"]
-        print(
-            f"gazeport peak memory: {g['peak_mb']:.0f} MB in the main process, "
-            f"{g['worker_peak_mb']:.0f} MB in the largest worker   (target < 500 MB)"
-        )
+            b = results["baseline"]
+            for name in results:
+                if name != "baseline":
+                    g = results[name]
+                    print(f"speed-up {name}: {b['wall_s'] / g['wall_s']:.1f}x   (target >= 15x)")
+            same = all(_same(work / f"out-{name}", work / "out-baseline") for name, _ in sides)
+            print(f"outputs byte-identical to the baseline: {same}")
+        print(f"gazeport peak memory: {results['gazeport']['peak_mb']:.0f} MB   (target <= 300 MB)")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -29,13 +29,35 @@
 #define FLOAT_MAX_CHARS 24
 /* Longest int64: "-9223372036854775808". */
 #define INT_MAX_CHARS 20
+/* write_float writes some fixed-size blocks (no variable-length call per value) and so may write
+ * up to this many bytes past the end of its text; the text that follows overwrites them, and every
+ * output buffer has this much room at its end. */
+#define FLOAT_SLACK 40
+/* Below this output bound (some microseconds of work) the GIL is kept: handing it over and
+ * taking it back would cost more than the formatting. */
+#define GIL_RELEASE_BYTES 65536
 
 /* ------------------------------------------------------------------------------------------- */
 /* Number text                                                                                  */
 
-/* Writes exactly `len` digits of v (v < 10**len) to dst. */
+/* Writes exactly 8 digits of v (v < 10**8) to dst, in two independent halves. */
+static inline void write_8_digits(uint32_t v, char *dst)
+{
+    const uint32_t hi = v / 10000;
+    const uint32_t lo = v - hi * 10000;
+    memcpy(dst, DIGIT_TABLE + 2 * (hi / 100), 2);
+    memcpy(dst + 2, DIGIT_TABLE + 2 * (hi % 100), 2);
+    memcpy(dst + 4, DIGIT_TABLE + 2 * (lo / 100), 2);
+    memcpy(dst + 6, DIGIT_TABLE + 2 * (lo % 100), 2);
+}
+
+/* Writes the `len` digits of v (v < 10**len, len <= 8) to dst. */
 static inline void write_digits32(uint32_t v, uint32_t len, char *dst)
 {
+    if (len == 8) {
+        write_8_digits(v, dst);
+        return;
+    }
     char *p = dst + len;
     while (v >= 100) {
         const uint32_t c = (v % 100) << 1;
@@ -44,34 +66,22 @@ static inline void write_digits32(uint32_t v, uint32_t len, char *dst)
         memcpy(p, DIGIT_TABLE + c, 2);
     }
     if (v >= 10) {
-        p -= 2;
-        memcpy(p, DIGIT_TABLE + (v << 1), 2);
+        memcpy(p - 2, DIGIT_TABLE + (v << 1), 2);
     }
-    else if (p > dst) {
-        *--p = (char)('0' + v);
-    }
-    /* Leading zeros (only asked for by write_digits64's low half). */
-    while (p > dst) {
-        *--p = '0';
+    else {
+        p[-1] = (char)('0' + v);
     }
 }
 
-/* Writes the `len` decimal digits of v (v < 10**len, len <= 20) to dst. */
+/* Writes the `len` decimal digits of v (v < 10**len, len <= 20) to dst, 8 at a time from the
+ * right: short independent chains rather than one long chain of divisions by 100. */
 static inline void write_digits64(uint64_t v, uint32_t len, char *dst)
 {
-    if (len > 8) {
+    while (len > 8) {
         const uint64_t hi = v / 100000000u;
-        const uint32_t lo = (uint32_t)(v - hi * 100000000u);
-        write_digits32(lo, 8, dst + len - 8);
+        write_8_digits((uint32_t)(v - hi * 100000000u), dst + len - 8);
         len -= 8;
         v = hi;
-        if (len > 8) {
-            const uint64_t hi2 = v / 100000000u;
-            const uint32_t lo2 = (uint32_t)(v - hi2 * 100000000u);
-            write_digits32(lo2, 8, dst + len - 8);
-            len -= 8;
-            v = hi2;
-        }
     }
     write_digits32((uint32_t)v, len, dst);
 }
@@ -93,7 +103,8 @@ static inline uint32_t decimal_length64(uint64_t v)
     return len;
 }
 
-/* Text of repr(x) at dst (no terminator); returns its length (<= FLOAT_MAX_CHARS). */
+/* Text of repr(x) at dst (no terminator); returns its length (<= FLOAT_MAX_CHARS).  May write up
+ * to FLOAT_SLACK bytes past the text. */
 static inline Py_ssize_t write_float(double x, char *dst)
 {
     const uint64_t bits = double_to_bits(x);
@@ -125,19 +136,14 @@ static inline Py_ssize_t write_float(double x, char *dst)
     if (!d2d_small_int(ieee_mantissa, ieee_exponent, &v)) {
         v = d2d(ieee_mantissa, ieee_exponent);
     }
-    /* The exact integers of d2d_small_int keep their trailing zeros; repr's digit string does not. */
-    for (;;) {
-        const uint64_t q = div10(v.mantissa);
-        if ((uint32_t)v.mantissa - 10 * (uint32_t)q != 0) {
-            break;
-        }
-        v.mantissa = q;
-        ++v.exponent;
-    }
-
+    /* d2d's digits never end in 0 (shortest).  d2d_small_int's exact integers in [1, 2**53) may,
+     * but they are always written in fixed notation (1 <= decpt <= 16), whose text does not change
+     * when trailing zeros move from the digits into the exponent: no need to strip them. */
     const int32_t n = (int32_t)decimalLength17(v.mantissa);
     const int32_t decpt = v.exponent + n; /* value = 0.DIGITS * 10**decpt */
 
+    /* Digits are written straight to their place (or one byte right of it): copying them as a
+     * block right after writing them in pairs would stall on store-to-load forwarding. */
     if (decpt <= -4 || decpt > 16) {
         /* d[.ddd]e+XX */
         write_digits64(v.mantissa, (uint32_t)n, p + 1);
@@ -150,14 +156,10 @@ static inline Py_ssize_t write_float(double x, char *dst)
             p += 1;
         }
         int32_t e = decpt - 1;
-        *p++ = 'e';
-        if (e < 0) {
-            *p++ = '-';
-            e = -e;
-        }
-        else {
-            *p++ = '+';
-        }
+        p[0] = 'e';
+        p[1] = e < 0 ? '-' : '+';
+        p += 2;
+        e = e < 0 ? -e : e;
         if (e >= 100) {
             *p++ = (char)('0' + e / 100);
             e %= 100;
@@ -166,30 +168,26 @@ static inline Py_ssize_t write_float(double x, char *dst)
         p += 2;
     }
     else if (decpt <= 0) {
-        /* 0.000ddd */
-        p[0] = '0';
-        p[1] = '.';
-        p += 2;
-        for (int32_t i = 0; i < -decpt; ++i) {
-            *p++ = '0';
-        }
+        /* 0.ddd, 0.0ddd, 0.00ddd, 0.000ddd */
+        memcpy(p, "0.000", 5);
+        p += 2 - decpt;
         write_digits64(v.mantissa, (uint32_t)n, p);
         p += n;
     }
     else if (decpt < n) {
-        /* ddd.ddd */
+        /* ddd.ddd: the integer part (usually a few digits) moves one byte left */
         write_digits64(v.mantissa, (uint32_t)n, p + 1);
-        memmove(p, p + 1, (size_t)decpt);
+        for (int32_t i = 0; i < decpt; ++i) {
+            p[i] = p[i + 1];
+        }
         p[decpt] = '.';
         p += n + 1;
     }
     else {
         /* ddd000.0 */
         write_digits64(v.mantissa, (uint32_t)n, p);
-        p += n;
-        for (int32_t i = n; i < decpt; ++i) {
-            *p++ = '0';
-        }
+        memset(p + n, '0', 16);
+        p += decpt;
         p[0] = '.';
         p[1] = '0';
         p += 2;
@@ -221,7 +219,7 @@ static PyObject *csvfast_float_repr(PyObject *module, PyObject *arg)
     if (x == -1.0 && PyErr_Occurred()) {
         return NULL;
     }
-    char buf[FLOAT_MAX_CHARS];
+    char buf[FLOAT_MAX_CHARS + FLOAT_SLACK];
     const Py_ssize_t len = write_float(x, buf);
     return PyBytes_FromStringAndSize(buf, len);
 }
@@ -592,6 +590,11 @@ static PyObject *csvfast_render_rows(PyObject *module, PyObject *args, PyObject 
         goto done;
     }
     bound += (size_t)n * per_row;
+    if (bound > (size_t)PY_SSIZE_T_MAX - FLOAT_SLACK) {
+        PyErr_SetString(PyExc_OverflowError, "render_rows: output too large");
+        goto done;
+    }
+    bound += FLOAT_SLACK;
 
     /* The result is written in place into a bytes object of the upper bound, then shrunk: one
      * pass over the text, no copy.  Nobody else can see the object until it is returned. */
@@ -601,9 +604,14 @@ static PyObject *csvfast_render_rows(PyObject *module, PyObject *args, PyObject 
     }
     char *start = PyBytes_AS_STRING(result);
     char *end;
-    Py_BEGIN_ALLOW_THREADS
-    end = write_rows(start, n, cols, ncols, ov, nov);
-    Py_END_ALLOW_THREADS
+    if (bound < GIL_RELEASE_BYTES) {
+        end = write_rows(start, n, cols, ncols, ov, nov);
+    }
+    else {
+        Py_BEGIN_ALLOW_THREADS
+        end = write_rows(start, n, cols, ncols, ov, nov);
+        Py_END_ALLOW_THREADS
+    }
     if (_PyBytes_Resize(&result, end - start) < 0) {
         result = NULL;
     }

@@ -263,6 +263,15 @@ def test_render_rows_accepts_other_buffers() -> None:
     assert got == b"0.5,7\r\n,-7\r\n"
 
 
+def test_render_rows_broadcast_and_strided_present() -> None:
+    """Zero strides (a broadcast value) and a present mask sliced from a 2-D array."""
+    values = np.broadcast_to(np.float64(0.25), (4,))
+    ints = np.broadcast_to(np.int64(-3), (4,))
+    mask = np.array([[1, 0], [0, 1], [1, 1], [0, 0]], dtype=bool)
+    got = csvfast.render_rows(4, [("f", values, mask[:, 0]), ("i", ints, mask[:, 1])])
+    assert got == b"0.25,\r\n,-3\r\n0.25,-3\r\n,\r\n"
+
+
 def test_render_rows_keeps_inputs() -> None:
     """Cells are read, not stolen: inputs keep their values and reference counts."""
     import sys
@@ -289,6 +298,8 @@ BAD_CALLS: list[tuple[Any, Any, Any, type[Exception]]] = [
     (3, [("i", np.zeros(3, np.uint64), None)], None, TypeError),
     (3, [("i", np.zeros(3, np.int32), None)], None, TypeError),
     (3, [("f", F3, np.ones(3, np.int64))], None, TypeError),
+    (3, [("f", np.zeros(3, ">f8" if np.little_endian else "<f8"), None)], None, TypeError),
+    (3, [("i", np.zeros(3, ">i8" if np.little_endian else "<i8"), None)], None, TypeError),
     (3, [("f", np.zeros((3, 2)), None)], None, TypeError),  # not 1-D
     (3, [("f", [0.0, 1.0, 2.0], None)], None, TypeError),  # not a buffer
     (3, [("f", None, None)], None, TypeError),
@@ -355,3 +366,31 @@ def test_render_rows_two_threads() -> None:
     for k in range(2):
         assert len(results[k]) == 10
         assert all(r == wants[k] for r in results[k])
+
+
+def test_render_rows_releases_the_gil() -> None:
+    """While one thread formats a large column, another keeps running Python code: the longest
+    pause of the other thread's loop stays well below the formatting call's duration (with the
+    GIL held it would span the whole call)."""
+    import time
+
+    values = np.random.default_rng(5).normal(0, 1, 3_000_000)
+    span: list[float] = []
+    done = threading.Event()
+
+    def work() -> None:
+        t0 = time.perf_counter()
+        csvfast.render_rows(len(values), [("f", values, None)])
+        span.append(time.perf_counter() - t0)
+        done.set()
+
+    worker = threading.Thread(target=work)
+    last = time.perf_counter()
+    longest = 0.0
+    worker.start()
+    while not done.is_set():
+        now = time.perf_counter()
+        longest = max(longest, now - last)
+        last = now
+    worker.join()
+    assert longest < 0.5 * span[0], (longest, span[0])

@@ -346,3 +346,26 @@ def test_damaged_world_intrinsics_fall_back_with_a_warning(tmp_path: Path) -> No
     good = gazeport.open(src)
     assert good.world_intrinsics is not None
     assert good.world_intrinsics.resolution == good.frame_table.frame_size
+
+
+FIELD_SETS = {
+    "fixations": ("timestamp", "confidence", "norm_pos_x", "norm_pos_y", "gaze_point_3d_x",
+                  "gaze_point_3d_y", "gaze_point_3d_z"),
+    "base-only": ("base_count", "base1_eye_id"),
+    "with-world-index": ("world_index", "timestamp", "base0_timestamp"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("key", ["default", "arrival-ext13-int-keys", "irregular"])
+@pytest.mark.parametrize("fields", list(FIELD_SETS.values()), ids=list(FIELD_SETS))
+def test_columns_decode_only_what_is_asked_and_equal_the_full_stream(
+    synthetic: dict[str, Path], key: str, fields: tuple[str, ...]
+) -> None:
+    # columns() decodes only ``fields`` (and looks up world_index only when asked): every
+    # value must still be the one of the fully decoded stream, irregular datums included.
+    with gazeport.open(synthetic[key]) as recording:
+        got = recording.columns("gaze", fields)
+        full = recording.gaze
+    assert list(got) == list(fields)
+    for name in fields:
+        assert got[name].tobytes() == np.ascontiguousarray(full[name]).tobytes(), name

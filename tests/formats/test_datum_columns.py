@@ -593,37 +593,36 @@ def test_decode_columns_duplicate_keys_are_never_wrong() -> None:
     check_columns([payload], decode_columns([payload], plan_abc, DTYPES, FILL), exact=False)
 
 
-# --- known_layout: scan_layout remembered across chunks ----------------------------------------
+# --- layouts remembered across calls (a file is decoded chunk by chunk) --------------------------
 
 
-@settings(max_examples=150, deadline=None)
-@given(payloads=st.lists(datum_bytes, max_size=30))
-def test_known_layout_is_scan_layout(payloads: list[bytes]) -> None:
-    # The cache is warm from earlier examples: a remembered layout is only returned when it is
-    # exactly the one the walk finds.
-    for payload in payloads + payloads:
-        assert datum_columns.known_layout(payload) == scan_layout(payload)
+@FAST
+@given(first=st.lists(datum_bytes, max_size=30), second=st.lists(datum_bytes, max_size=30))
+def test_decode_columns_remembered_layouts_are_never_wrong(
+    first: list[bytes], second: list[bytes]
+) -> None:
+    # The second call meets layouts (and look-alikes of equal length) the first one scanned.
+    datum_columns._KNOWN.clear()
+    check_columns(first, decode_columns(first, plan_abc, DTYPES, FILL), exact=True)
+    check_columns(second, decode_columns(second, plan_abc, DTYPES, FILL), exact=True)
 
 
-def test_known_layout_parses_a_layout_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(datum_columns, "_KNOWN", {})
-    calls: list[bytes] = []
+def test_decode_columns_scans_a_layout_once_across_calls() -> None:
+    datum_columns._KNOWN.clear()
+    chunks = [
+        [encode_entries([("a", 0.5 + i + k, False), ("id", 2, False)]) for i in range(50)]
+        for k in range(3)
+    ]
+    scans = []
     real = datum_columns.scan_layout
-
-    def counting(payload: bytes) -> Layout | None:
-        calls.append(payload)
-        return real(payload)
-
-    monkeypatch.setattr(datum_columns, "scan_layout", counting)
-    first = msgpack.packb({"a": 1.5, "n": (2.5,), "id": 1})
-    again = msgpack.packb({"a": -7.0, "n": (1e300,), "id": 1})  # other floats only
-    other = msgpack.packb({"a": 1.5, "n": (2.5,), "id": 2})  # same length, another id
-    assert len({len(first), len(again), len(other)}) == 1
-    layout = datum_columns.known_layout(first)
-    assert datum_columns.known_layout(again) is layout
-    assert len(calls) == 1
-    other_layout = datum_columns.known_layout(other)
-    assert other_layout is not None and other_layout.get(("id",)) == Scalar("const", value=2)
-    assert len(calls) == 2
-    assert datum_columns.known_layout(b"\xc1") is None  # never-used byte: no layout, not kept
-    assert datum_columns.known_layout(b"\xc1") is None and len(calls) == 4
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(datum_columns, "scan_layout", lambda p: scans.append(p) or real(p))
+        results = [decode_columns(c, plan_abc, DTYPES, FILL) for c in chunks]
+        # same length, other constant: must not be taken for the remembered layout
+        other = [encode_entries([("a", 1.5, False), ("id", 3, False)])]
+        other_cols = decode_columns(other, plan_abc, DTYPES, FILL)
+    assert len(scans) == 2
+    for payloads, cols in zip(chunks, results, strict=True):
+        check_columns(payloads, cols, exact=True)
+    check_columns(other, other_cols, exact=True)
+    assert int(other_cols.values["c"][0]) == 3

@@ -20,6 +20,7 @@ from tests.fixtures import recording
 from tests.formats.test_datum_columns import DTYPES, FILL, datum_bytes, plan_abc
 
 from gazeport import _native
+from gazeport.formats import datum_columns
 from gazeport.formats.datum_columns import Columns, Planner, decode_columns
 from gazeport.formats.payloads import Payloads
 from gazeport.formats.pldata import iter_records
@@ -55,11 +56,22 @@ def both(
     fill: dict[str, Any],
     monkeypatch: pytest.MonkeyPatch,
 ) -> Columns:
+    # Both paths start from the same remembered layouts and must leave the same ones behind.
+    known = dict(datum_columns._KNOWN)
     compiled = decode_columns(payloads, planner, dtypes, fill)
+    after = dict(datum_columns._KNOWN)
+    datum_columns._KNOWN.clear()
+    datum_columns._KNOWN.update(known)
     with monkeypatch.context() as mp:
         mp.setattr(_native, "csvfast", None)
         pure = decode_columns(payloads, planner, dtypes, fill)
     assert_same_columns(compiled, pure)
+    assert after.keys() == datum_columns._KNOWN.keys()
+    for length, entries in after.items():
+        again = datum_columns._KNOWN[length]
+        assert [(k.layout, k.row_bytes, k.mask_bytes) for k in entries] == [
+            (k.layout, k.row_bytes, k.mask_bytes) for k in again
+        ]
     return compiled
 
 

@@ -498,3 +498,69 @@ def test_read_datums_decodes_every_datum_or_names_the_damaged_one(tmp_path: Path
     path.write_bytes(msgpack.packb(("note", b"\xc1\xc1")))
     with pytest.raises(CorruptFileError, match=r"Datum 0 in .*notes.pldata is damaged"):
         read_datums(path)
+
+
+# --- framing: dropping noise candidates early changes nothing ------------------------------------
+
+
+def _framing(buf: bytes) -> tuple[Any, ...]:
+    from gazeport.formats import pldata
+
+    f = pldata._frame_pure(buf)  # the NumPy path (the compiled one is tested against it)
+    arrays = (f.topic_off, f.topic_len, f.payload_off, f.payload_len)
+    return (*(a.tolist() for a in arrays), f.stop, f.status)
+
+
+def _records_blob(rng: np.random.Generator, n: int) -> bytes:
+    out = b""
+    for _ in range(n):
+        datum = {"timestamp": float(rng.normal()), "v": rng.normal(size=int(rng.integers(0, 40)))}
+        topic = "gaze.3d.01." if rng.random() < 0.5 else "t" * int(rng.integers(0, 300))
+        out += msgpack.packb((topic, encode_datum(datum)), use_bin_type=True)
+    return out
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_frame_with_and_without_dropping_noise_candidates(seed: int) -> None:
+    # Records full of 0x92-rich floats, cut at random places and with random bytes spliced in:
+    # the framing must equal the one that looks at every 0x92 candidate.
+    from gazeport.formats import pldata
+
+    rng = np.random.default_rng(seed)
+    blob = _records_blob(rng, 30)
+    noise = bytes(rng.choice([0x92, 0xA3, 0xC4, 0xC5, 0xD9, 0x00, 0xFF], size=40).tolist())
+    at = int(rng.integers(0, len(blob)))
+    cases = [blob, blob[: int(rng.integers(1, len(blob)))], blob[:at] + noise + blob[at:]]
+    cases.append(bytes(rng.integers(0, 256, size=2000, dtype=np.uint8).tolist()))
+    cases.append(b"\x92" + bytes(rng.choice([0x92, 0xC4, 0xA1], size=200).tolist()))
+    for buf in cases:
+        fast = _framing(buf)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(pldata, "_maybe_records", lambda pad, c, n: np.ones(c.shape, bool))
+            every = _framing(buf)
+        assert fast == every
+
+
+def _walk(link: list[int]) -> list[int]:
+    """The chain from candidate 0, one link at a time (the oracle)."""
+    chain, i = [0], 0
+    while link[i] >= 0:
+        i = link[i]
+        chain.append(i)
+    return chain
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_followed_from_first_is_the_chain_of_forward_links(seed: int) -> None:
+    from gazeport.formats import pldata
+
+    rng = np.random.default_rng(seed)
+    size = int(rng.integers(1, 300))
+    # every candidate links forward or ends (-1 .. -4), like _frame's links
+    link = [
+        int(rng.integers(i + 1, size))
+        if i + 1 < size and rng.random() < 0.8
+        else int(rng.integers(-4, 0))
+        for i in range(size)
+    ]
+    assert pldata._followed_from_first(np.array(link, dtype=np.int64)).tolist() == _walk(link)

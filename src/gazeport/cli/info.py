@@ -10,9 +10,12 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from .. import _native
+from .._version import __version__
 from ..recording import NeonRecording, Recording, open_recording
 from .commands import _out, app
 from .info_neon import neon_facts, print_neon_facts
+from .info_versions import version_lines, versions
 
 
 @app.command(
@@ -25,27 +28,69 @@ from .info_neon import neon_facts, print_neon_facts
     epilog=(
         "[bold]Examples[/]\n"
         "  gazeport info ~/recordings/2024_01_25/003\n"
-        "  gazeport info ~/recordings/2024_01_25/003 --json | jq .world_frames.count"
+        "  gazeport info ~/recordings/2024_01_25/003 --json | jq .world_frames.count\n"
+        "  gazeport info --versions"
     ),
 )
 def info(
     recording: Annotated[
-        Path, typer.Argument(metavar="REC", help="The recording folder.", show_default=False)
-    ],
+        Path | None,
+        typer.Argument(
+            metavar="REC",
+            help="The recording folder (not needed with --versions).",
+            show_default=False,
+        ),
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object (stable keys) and nothing else.")
     ] = False,
+    show_versions: Annotated[
+        bool,
+        typer.Option(
+            "--versions",
+            help=(
+                "Show gazeport's, Python's and the libraries' versions, and whether CSV text "
+                "comes from the compiled extension or the pure Python/NumPy path."
+            ),
+        ),
+    ] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose",
+            "-v",
+            help="With REC: also show gazeport's version and CSV formatting path.",
+        ),
+    ] = False,
 ) -> None:
     """``gazeport info``: the facts of one recording, as text or JSON."""
+    if show_versions:
+        _show_versions(as_json)
+        return
+    if recording is None:
+        raise typer.BadParameter("give a recording folder, or --versions", param_hint="REC")
     rec = open_recording(recording)
     if isinstance(rec, NeonRecording):
         facts, show = neon_facts(rec), print_neon_facts
     else:
         facts, show = _facts(rec), _print_facts
+    if verbose:
+        facts["gazeport"] = {"version": __version__, "csv_formatting": _native.describe()}
     if as_json:
         typer.echo(json.dumps(facts, indent=2, ensure_ascii=False, allow_nan=False))
-    else:
-        show(facts)
+        return
+    show(facts)
+    if verbose:
+        _out.print(f"[dim]gazeport {__version__}; CSV formatting: {_native.describe()}[/]")
+
+
+def _show_versions(as_json: bool) -> None:
+    v = versions()
+    if as_json:
+        typer.echo(json.dumps(v, indent=2))
+        return
+    for label, text in version_lines(v):
+        _out.print(f"  [bold]{label:<24}[/] {escape(text)}", soft_wrap=True)
 
 
 def _facts(rec: Recording) -> dict[str, Any]:

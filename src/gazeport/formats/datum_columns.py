@@ -5,7 +5,7 @@ values: the same keys in the same order, float64 values always 9 bytes, the same
 small ints. This module decodes one representative datum into a :class:`Layout` (where every
 scalar sits), checks that other datums of the same length are identical outside their float
 bytes, and then slices each float column out of all matching datums at once. Layouts are
-remembered across calls (:func:`known_layout`), so a recording's few layouts are parsed once.
+remembered across calls (``_KNOWN``), so a recording's few layouts are parsed once.
 
 The comparing and slicing is done by the compiled ``gazeport._csvfast.gather_slots`` where it is
 built (reading the datums in place), else with NumPy on a byte matrix (``GAZEPORT_PURE=1``, see
@@ -185,47 +185,6 @@ def scan_layout(payload: bytes) -> Layout | None:
     return layout
 
 
-@dataclass(frozen=True)
-class _Known:
-    """A layout seen before: the datum it came from with its float bytes zeroed (``key``)."""
-
-    key: bytes
-    mask: np.ndarray  #: uint8 per byte: 0xFF outside the float slots, 0 in them
-    layout: Layout
-
-
-#: Layouts by datum length, newest first: a recording repeats a handful of layouts in every
-#: chunk, and :func:`scan_layout` (a Python walk) would otherwise parse each chunk's again.
-_KNOWN: dict[int, list[_Known]] = {}
-_KNOWN_PER_LENGTH = 8
-_KNOWN_LENGTHS = 4096
-
-
-def known_layout(payload: bytes) -> Layout | None:
-    """:func:`scan_layout` of ``payload``, remembered across calls.
-
-    A datum equal to a remembered one everywhere but in that one's float values parses into the
-    same layout (the walk skips float bytes without looking at them), so the result is exactly
-    :func:`scan_layout`'s. The layout object is shared between callers: treat it as read-only.
-    """
-    length = len(payload)
-    entries = _KNOWN.get(length, [])
-    if entries:
-        raw = np.frombuffer(payload, dtype=np.uint8)
-        for entry in entries:
-            if (raw & entry.mask).tobytes() == entry.key:
-                return entry.layout
-    layout = scan_layout(payload)
-    if layout is not None:
-        mask = _skeleton_bytes(length, layout.float_slots)
-        key = (np.frombuffer(payload, dtype=np.uint8) & mask).tobytes()
-        if len(_KNOWN) >= _KNOWN_LENGTHS:
-            _KNOWN.clear()
-        # One assignment of a new list: a concurrent reader sees the old or the new one.
-        _KNOWN[length] = [_Known(key, mask, layout), *entries[: _KNOWN_PER_LENGTH - 1]]
-    return layout
-
-
 #: A plan says, for one layout, how to fill each output column: ("slot", Scalar) to slice float
 #: bytes per datum, ("const", value) for one value in every datum, or ("absent", None).
 Plan = dict[str, tuple[str, Any]]
@@ -275,7 +234,7 @@ def decode_columns(
             if index is None
             else _CompiledGroup(fast, index, group, length)
         )
-        _decode_group(source, group, planner, values, present, irregular)
+        _decode_group(source, length, group, planner, values, present, irregular)
     return Columns(values, present, irregular)
 
 
@@ -289,11 +248,11 @@ class _Group(Protocol):
     def datum(self, i: int) -> bytes: ...
 
     def match(
-        self, remaining: np.ndarray, skip: Slots, slots: Slots, sinks: Sinks, places: np.ndarray
+        self, remaining: np.ndarray, known: _Known, slots: Slots, sinks: Sinks, places: np.ndarray
     ) -> np.ndarray:
-        """Which of datums ``remaining`` equal datum ``remaining[0]`` outside ``skip`` (bool);
-        slot ``j`` of each of those goes to ``sinks[j]`` at its place (``places[remaining]``),
-        marked present there."""
+        """Which of datums ``remaining`` equal ``known``'s representative outside its float
+        bytes (bool); slot ``j`` of each of those goes to ``sinks[j]`` at its place
+        (``places[remaining]``), marked present there."""
         ...
 
 
@@ -304,12 +263,55 @@ def _write_block(block: np.ndarray, target: np.ndarray, sinks: Sinks) -> None:
         present[target] = True
 
 
-def _skeleton_bytes(width: int, float_slots: Slots) -> np.ndarray:
-    """Per byte of a datum (or padded row): 0xFF where the datum is not a float value."""
-    mask = np.full(width, 0xFF, dtype=np.uint8)
+def _skeleton_bytes(width: int, length: int, float_slots: Slots) -> np.ndarray:
+    """Per byte of a padded datum row: 0xFF where the datum is not a float value (zero in the
+    padding after ``length``, which holds whatever followed the datum)."""
+    mask = np.zeros(width, dtype=np.uint8)
+    mask[:length] = 0xFF
     for off, size in float_slots:
         mask[off : off + size] = 0
     return mask
+
+
+def _row_width(length: int) -> int:
+    """A datum row padded to whole 8-byte words (the pure path compares words)."""
+    return -(-length // 8) * 8
+
+
+@dataclass(frozen=True)
+class _Known:
+    """A scanned layout with what tells its datums: the representative outside its floats."""
+
+    layout: Layout
+    mask: np.ndarray  #: uint64 words of a padded row: all-ones bytes where not a float
+    row: np.ndarray  #: uint64 words: the representative's padded row & ``mask``
+    mask_bytes: bytes  #: ``mask`` and ``row`` as ``length`` bytes, for the compiled gather
+    row_bytes: bytes
+
+    @classmethod
+    def of(cls, layout: Layout, datum: bytes) -> _Known:
+        length = len(datum)
+        width = _row_width(length)
+        mask = _skeleton_bytes(width, length, layout.float_slots)
+        row = np.frombuffer(datum + bytes(width - length), dtype=np.uint8) & mask
+        return cls(
+            layout, mask.view(np.uint64), row.view(np.uint64), mask[:length].tobytes(),
+            row[:length].tobytes(),
+        )  # fmt: skip
+
+
+#: Layouts already scanned, by datum length, most recent first: a datum file holds a handful
+#: of layouts, but is decoded chunk by chunk, and scanning a layout is a Python walk.
+_KNOWN: dict[int, tuple[_Known, ...]] = {}
+_KNOWN_PER_LENGTH = 4
+_KNOWN_LENGTHS = 256
+
+
+def _remember(length: int, known: _Known) -> None:
+    """Keep ``known`` for later groups of datums of ``length`` bytes."""
+    if length not in _KNOWN and len(_KNOWN) >= _KNOWN_LENGTHS:
+        _KNOWN.clear()  # rare (hundreds of datum lengths); one call, safe beside other threads
+    _KNOWN[length] = (known, *_KNOWN.get(length, ())[: _KNOWN_PER_LENGTH - 1])
 
 
 class _PureGroup:
@@ -317,20 +319,18 @@ class _PureGroup:
 
     def __init__(self, table: Payloads, group: np.ndarray, length: int) -> None:
         self.length = length
-        self.matrix = table.matrix(group, length, pad_to=8)
+        self.matrix = table.matrix(group, length, pad_to=8, zero_padding=False)
         self.words = self.matrix.view(np.uint64)
 
     def datum(self, i: int) -> bytes:
         return self.matrix[i, : self.length].tobytes()
 
     def match(
-        self, remaining: np.ndarray, skip: Slots, slots: Slots, sinks: Sinks, places: np.ndarray
+        self, remaining: np.ndarray, known: _Known, slots: Slots, sinks: Sinks, places: np.ndarray
     ) -> np.ndarray:
         whole = remaining.shape[0] == self.words.shape[0]  # remaining is then every row
         sub = self.words if whole else self.words[remaining]
-        differs = sub ^ sub[0]
-        differs &= _skeleton_bytes(self.matrix.shape[1], skip).view(np.uint64)
-        same = ~differs.any(axis=1)
+        same = ~((sub & known.mask) ^ known.row).any(axis=1)
         rows = self.matrix[remaining[same]] if not (whole and same.all()) else self.matrix
         block = np.empty((rows.shape[0], len(slots)), dtype=np.float64)
         f64 = [j for j, (_, width) in enumerate(slots) if width == 8]
@@ -369,7 +369,7 @@ class _CompiledGroup:
         return self.index.table[int(self.group[i])]
 
     def match(
-        self, remaining: np.ndarray, skip: Slots, slots: Slots, sinks: Sinks, places: np.ndarray
+        self, remaining: np.ndarray, known: _Known, slots: Slots, sinks: Sinks, places: np.ndarray
     ) -> np.ndarray:
         whole = remaining.shape[0] == self.group.shape[0]
         rows = self.group if whole else self.group[remaining]
@@ -379,8 +379,8 @@ class _CompiledGroup:
             ix.buf_id,
             ix.offsets,
             rows,
-            self.datum(int(remaining[0])),
-            _skeleton_bytes(self.length, skip).tobytes(),
+            known.row_bytes,
+            known.mask_bytes,
             np.array(slots, dtype=np.int64).reshape(-1),
         )
         if all(_writable_in_place(v, p) for v, p in sinks):
@@ -426,35 +426,52 @@ def _fill_constants(
 
 def _decode_group(
     source: _Group,
+    length: int,
     rows_global: np.ndarray,
     planner: Planner,
     values: dict[str, np.ndarray],
     present: dict[str, np.ndarray],
     irregular: np.ndarray,
 ) -> None:
-    """Decode datums of one length (``source``; ``rows_global`` are their places in the output)."""
+    """Decode datums of ``length`` bytes (``source``; ``rows_global``: their output rows)."""
     remaining = np.arange(rows_global.shape[0])
+
+    def take(known: _Known) -> bool:
+        """Decode the remaining datums that have ``known``'s layout; whether there were any."""
+        nonlocal remaining
+        plan = planner(known.layout)
+        named = [] if plan is None else [(n, w) for n, (how, w) in plan.items() if how == "slot"]
+        slots = [(w.offset, 8 if w.kind == "f64" else 4) for _, w in named]
+        sinks = [(values[n], present[n]) for n, _ in named]
+        same = source.match(remaining, known, slots, sinks, rows_global)
+        target = rows_global[remaining[same]]
+        if plan is None:
+            irregular[target] = True
+        elif target.size:
+            _fill_constants(target, plan, values, present)
+        remaining = remaining[~same]
+        return bool(target.size)
+
+    # A datum whose bytes equal a representative's everywhere but in its float values parses
+    # into exactly the same layout (msgpack decoding is deterministic byte by byte), whichever
+    # chunk the representative came from. Known layouts count towards the group's limit.
     layouts_seen = 0
+    for known in _KNOWN.get(length, ()):
+        if not remaining.size:
+            return
+        if take(known):
+            layouts_seen += 1
     while remaining.size:
         if layouts_seen >= MAX_LAYOUTS_PER_LENGTH:
             irregular[rows_global[remaining]] = True
             return
-        layout = known_layout(source.datum(int(remaining[0])))
+        datum = source.datum(int(remaining[0]))
+        layout = scan_layout(datum)
         layouts_seen += 1
         if layout is None:
             irregular[rows_global[remaining[0]]] = True
             remaining = remaining[1:]
             continue
-        plan = planner(layout)
-        named = [] if plan is None else [(n, w) for n, (how, w) in plan.items() if how == "slot"]
-        slots = [(w.offset, 8 if w.kind == "f64" else 4) for _, w in named]
-        # A datum whose bytes equal the representative's everywhere but in its float values
-        # parses into exactly the same layout (msgpack decoding is deterministic byte by byte).
-        sinks = [(values[n], present[n]) for n, _ in named]
-        same = source.match(remaining, layout.float_slots, slots, sinks, rows_global)
-        target = rows_global[remaining[same]]
-        if plan is None:
-            irregular[target] = True
-        else:
-            _fill_constants(target, plan, values, present)
-        remaining = remaining[~same]
+        known = _Known.of(layout, datum)
+        _remember(length, known)
+        take(known)

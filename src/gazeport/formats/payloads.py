@@ -80,12 +80,23 @@ class Payloads:
             np.concatenate([p.lengths for p in parts]),
         )
 
-    def matrix(self, rows: np.ndarray, length: int, pad_to: int = 1) -> np.ndarray:
+    def matrix(
+        self, rows: np.ndarray, length: int, pad_to: int = 1, *, zero_padding: bool = True
+    ) -> np.ndarray:
         """``(len(rows), width)`` uint8 copy of payloads ``rows``, which all have ``length``;
-        ``width`` is ``length`` rounded up to a multiple of ``pad_to`` (padding is zero)."""
+        ``width`` is ``length`` rounded up to a multiple of ``pad_to``. The padding is zero, or
+        with ``zero_padding=False`` whatever follows each payload where that is cheaper (one
+        copy instead of two; callers must ignore it)."""
         width = -(-length // pad_to) * pad_to
-        out = np.zeros((rows.shape[0], width), dtype=np.uint8)
         ids = self.buf_id[rows]
+        if not zero_padding and len(self.buffers) == 1:
+            data = np.frombuffer(self.buffers[0], dtype=np.uint8)
+            starts = self.offsets[rows]
+            if data.shape[0] >= width and (
+                not starts.size or int(starts.max()) + width <= data.shape[0]
+            ):
+                return sliding_window_view(data, width)[starts]
+        out = np.zeros((rows.shape[0], width), dtype=np.uint8)
         for b in np.unique(ids).tolist():
             sel = ids == b if len(self.buffers) > 1 else slice(None)
             view = sliding_window_view(np.frombuffer(self.buffers[b], dtype=np.uint8), length)

@@ -162,12 +162,13 @@ def iter_records(path: Path, chunk_bytes: int = 2 << 20) -> Iterator[RecordChunk
     with path.open("rb") as fh:
         start = 0  # index of the next record
         offset = 0  # file offset of the next record
-        carry = b""
         block = max(chunk_bytes, 1 << 12)
         while True:
-            data = fh.read(block)
+            # From the first record not yet framed: a record cut by the last block is read
+            # again whole (cheaper than joining its piece to the next block, a copy of it).
+            fh.seek(offset)
+            buf = fh.read(block)
             eof = fh.tell() >= size
-            buf = carry + data if carry else data
             if not buf:
                 return
             framed = _frame(buf)
@@ -181,7 +182,6 @@ def iter_records(path: Path, chunk_bytes: int = 2 << 20) -> Iterator[RecordChunk
                 yield from _read_tail(path, fh, offset + framed.stop, start, size)
                 return
             offset += framed.stop
-            carry = buf[framed.stop :]
             if not len(framed):
                 block *= 2  # a record larger than the block: read more at once
 
@@ -202,11 +202,33 @@ class _Framed:
 
 
 def _be(a: np.ndarray, pos: np.ndarray, width: int) -> np.ndarray:
-    """Big-endian unsigned ints of ``width`` bytes at ``pos`` (vectorised)."""
+    """Big-endian unsigned ints of ``width`` bytes at ``pos`` (vectorised). Bytes past the end
+    of ``a`` read as its last byte: :func:`_frame` has called such a record incomplete before
+    it looks at them."""
     out = np.zeros(pos.shape, dtype=np.int64)
+    last = a.shape[0] - 1
     for k in range(width):
-        out = (out << 8) | a[pos + k].astype(np.int64)
+        out = (out << 8) | a[np.minimum(pos + k, last)].astype(np.int64)
     return out
+
+
+def _maybe_records(a: np.ndarray, c: np.ndarray, n: int) -> np.ndarray:
+    """Mask of the 0x92 candidates ``c`` that :func:`_frame` must look at more closely.
+
+    Float bytes hold 0x92 about once in 100 bytes, so most candidates are noise. Dropped are
+    only candidates :func:`_frame` would call invalid (not incomplete): no str header after
+    the 0x92, no bin header right after that, and far from the block end. A chain record
+    pointing at a dropped one then finds no record there, which is "invalid" at the same
+    offset, so the framing is exactly the same, for a fraction of the work.
+    """
+    h = a[np.minimum(c + 1, n - 1)]
+    b = a[np.minimum(c + 2, n - 1)]
+    return (
+        ((h >= 0xA0) & (h <= 0xBF))
+        | ((h >= 0xD9) & (h <= 0xDB))
+        | ((b >= 0xC4) & (b <= 0xC6))
+        | (c + 16 >= n)
+    )
 
 
 def _frame(buf: bytes) -> _Framed:
@@ -223,18 +245,22 @@ def _frame(buf: bytes) -> _Framed:
 def _frame_pure(buf: bytes) -> _Framed:
     """Find the ``[str, bin]`` records of a block without creating an object per record.
 
-    Every 0x92 byte is a candidate record start; the headers of all candidates are parsed at
-    once with NumPy, then the chain of records is followed from the block start: each true
-    record points at the next one, so 0x92 bytes inside payloads are never reached.
+    Every 0x92 byte is a candidate record start (less the ones that cannot be one, see
+    :func:`_maybe_records`); the headers of all candidates are parsed at once with NumPy, then
+    the chain of records is followed from the block start: each true record points at the next
+    one, so 0x92 bytes inside payloads are never reached.
     """
     n = len(buf)
     a = np.frombuffer(buf, dtype=np.uint8)
     c = np.flatnonzero(a == 0x92).astype(np.int64)
     empty = np.empty(0, dtype=np.int64)
+    if c.size:
+        c = c[_maybe_records(a, c, n)]  # a dropped first candidate is invalid at 0, as below
     if c.size == 0 or c[0] != 0:
         return _Framed(empty, empty, empty, empty, 0, "incomplete" if n < 2 else "invalid")
-    pad = np.concatenate([a, np.zeros(16, dtype=np.uint8)])
-    h = pad[np.minimum(c + 1, n)]
+    # Reads past the block end are clamped to its last byte; a record needing them is
+    # incomplete whatever they hold (checked below in reading order).
+    h = a[np.minimum(c + 1, n - 1)]
     thdr = np.full(c.shape, -1, dtype=np.int64)
     tlen = np.zeros(c.shape, dtype=np.int64)
     fix = (h >= 0xA0) & (h <= 0xBF)
@@ -243,16 +269,16 @@ def _frame_pure(buf: bytes) -> _Framed:
     for code, width in ((0xD9, 1), (0xDA, 2), (0xDB, 4)):
         m = h == code
         thdr[m] = 1 + width
-        tlen[m] = _be(pad, np.minimum(c[m] + 2, n), width)
+        tlen[m] = _be(a, c[m] + 2, width)
     q = c + 1 + np.maximum(thdr, 1) + tlen
-    qq = np.minimum(q, n)
-    b = pad[qq]
+    qq = np.minimum(q, n - 1)
+    b = a[qq]
     bhdr = np.full(c.shape, -1, dtype=np.int64)
     plen = np.zeros(c.shape, dtype=np.int64)
     for code, width in ((0xC4, 1), (0xC5, 2), (0xC6, 4)):
         m = b == code
         bhdr[m] = 1 + width
-        plen[m] = _be(pad, qq[m] + 1, width)
+        plen[m] = _be(a, qq[m] + 1, width)
     nxt = q + np.maximum(bhdr, 1) + plen
     # Incomplete: a header or the payload runs past the block end (checked in reading order);
     # invalid: a header byte inside the block is not what a record needs.
@@ -264,26 +290,38 @@ def _frame_pure(buf: bytes) -> _Framed:
     link[nxt == n] = -4
     link[incomplete] = -2
     link[invalid] = -3
-    links = link.tolist()
-    chain = []
-    i = 0
-    while True:
-        k = links[i]
-        if k == -2:
-            status, stop = "incomplete", int(c[i])
-            break
-        if k == -3:
-            status, stop = "invalid", int(c[i])
-            break
-        chain.append(i)
-        if k >= 0:
-            i = k
-            continue
-        status, stop = ("end", n) if k == -4 else ("invalid", int(nxt[i]))
-        break
-    idx = np.asarray(chain, dtype=np.int64)
+    reached = _followed_from_first(link)
+    last = int(reached[-1])
+    k = int(link[last])
+    if k in (-2, -3):  # the record at the last candidate reached is cut off or malformed
+        idx = reached[:-1]
+        status, stop = ("incomplete" if k == -2 else "invalid"), int(c[last])
+    else:
+        idx = reached
+        status, stop = ("end", n) if k == -4 else ("invalid", int(nxt[last]))
     topic_off = c[idx] + 1 + thdr[idx]
     return _Framed(topic_off, tlen[idx], q[idx] + bhdr[idx], plen[idx], stop, status)
+
+
+def _followed_from_first(link: np.ndarray) -> np.ndarray:
+    """Indices reached from candidate 0 by following ``link`` (``link[i] > i``, or negative at
+    the end of the chain), in order: the records of a block.
+
+    Pointer doubling instead of a Python step per record: after round ``r`` the mask holds
+    every candidate within ``2**r`` links of the first, and the jump table spans ``2**r``
+    links. Links only point forward, so the chain is the sorted mask.
+    """
+    size = link.shape[0]
+    jump = np.where(link >= 0, link, size)  # ``size``: past the end of the chain
+    jump = np.append(jump, size)
+    reached = np.zeros(size + 1, dtype=bool)
+    reached[0] = True
+    span = 1
+    while span < size:
+        reached[jump[reached]] = True
+        jump = jump[jump]
+        span *= 2
+    return np.flatnonzero(reached[:size])
 
 
 def _chunk(start: int, buf: bytes, framed: _Framed) -> RecordChunk:

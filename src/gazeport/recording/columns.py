@@ -42,8 +42,8 @@ class ColumnChunk:
             ref,
         )
 
-    def decode(self) -> ColumnChunk:
-        """Already decoded (the same interface as an undecoded record batch)."""
+    def decode(self, fields: Iterable[str] | None = None) -> ColumnChunk:
+        """Already decoded (the same interface as an undecoded record batch): every field."""
         return self
 
     @staticmethod

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import CorruptFileError, GazeportWarning
-from ..formats.datum_columns import Layout, Plan, decode_columns
+from ..formats.datum_columns import Layout, Plan, Planner, decode_columns
 from ..formats.payloads import Payloads
 from ..formats.pldata import (
     RecordChunk,
@@ -182,9 +182,17 @@ class RecordBatch:
         values = {k: np.concatenate([b.values[k] for b in batches]) for k in first.values}
         return RecordBatch(first.kind, first.source, payloads, values)
 
-    def decode(self) -> ColumnChunk:
-        """Decode into columns (fast path per layout, reference path for irregular datums)."""
+    def decode(self, fields: Collection[str] | None = None) -> ColumnChunk:
+        """Decode into columns (fast path per layout, reference path for irregular datums).
+
+        With ``fields`` only those decoded columns are filled (``data_ts`` and ``file_index``
+        always are): the same values, for less work. Which datums take the reference path
+        does not depend on ``fields``.
+        """
+        plan: Planner
         plan, dtypes, fill = _SCHEMAS[self.kind]
+        if fields is not None:
+            plan, dtypes, fill = _restricted(plan, dtypes, fill, set(fields))
         cols = decode_columns(self.payloads, plan, dtypes, fill)
         values, present = cols.values, cols.present
         reference: dict[int, list[Any]] = {}
@@ -195,6 +203,19 @@ class RecordBatch:
             )
         values.update(self.values)
         return ColumnChunk(values, present, reference)
+
+
+def _restricted(
+    planner: Planner, dtypes: dict[str, np.dtype], fill: dict[str, Any], fields: set[str]
+) -> tuple[Planner, dict[str, np.dtype], dict[str, Any]]:
+    """The schema cut down to ``fields``; a layout the full plan rejects stays rejected."""
+
+    def plan(layout: Layout) -> Plan | None:
+        full = planner(layout)
+        return None if full is None else {k: v for k, v in full.items() if k in fields}
+
+    keep = [name for name in dtypes if name in fields]
+    return plan, {k: dtypes[k] for k in keep}, {k: fill[k] for k in keep}
 
 
 _SCHEMAS = {
@@ -242,12 +263,11 @@ def _reference_row(
                     stacklevel=4,
                 )
             base = datum.get("base_data") or ()
-            values["base_count"][i] = len(base)
-            present["base_count"][i] = datum.get("base_data") is not None
+            _put(values, present, "base_count", i, len(base), datum.get("base_data") is not None)
             for k, b in enumerate(base[:2]):
-                values[f"base{k}_timestamp"][i] = streams.as_float(b.get("timestamp"))
+                _put(values, present, f"base{k}_timestamp", i, streams.as_float(b.get("timestamp")))
                 eid = b.get("id")
-                values[f"base{k}_eye_id"][i] = eid if isinstance(eid, int) else -1
+                _put(values, present, f"base{k}_eye_id", i, eid if isinstance(eid, int) else -1)
     except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:
         raise CorruptFileError(
             f"{kind.capitalize()} datum {index} in {source} lacks a field Pupil "
@@ -268,3 +288,18 @@ def _reference_row(
             values[name][i] = streams.as_float(cell)
             present[name][i] = cell is not None
     return cells
+
+
+def _put(
+    values: dict[str, np.ndarray],
+    present: dict[str, np.ndarray],
+    name: str,
+    i: int,
+    value: Any,
+    exists: bool | None = None,
+) -> None:
+    """Set row ``i`` of column ``name`` if that column is decoded at all."""
+    if name in values:
+        values[name][i] = value
+        if exists is not None:
+            present[name][i] = exists

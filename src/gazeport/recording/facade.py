@@ -314,6 +314,11 @@ class Recording:
 
         Exporters hand these to worker processes; ``world_index`` is already filled.
         """
+        return self._sorted_batches(name, window, world_index=True)
+
+    def _sorted_batches(
+        self, name: str, window: tuple[float, float] | None, *, world_index: bool
+    ) -> Iterator[Any]:
         if name not in DATA_STREAMS:
             raise StreamNotFoundError(
                 f"Unknown stream {name!r}; choose one of {', '.join(DATA_STREAMS)}."
@@ -321,12 +326,13 @@ class Recording:
         if not self._sources.has(name):
             raise StreamNotFoundError(f"{self.path} has no {name} data.")
         stream = self._sources.stream(name)
-        table = self.frame_table
+        table = self.frame_table if world_index else None
         for batch in sorted_chunks(stream.iter_file_chunks(window), stream.data_ts(), window):
-            key = batch.values["data_ts"]
-            batch.values["world_index"] = (
-                table.index_for(key) if len(table) else np.zeros(len(batch), np.int64)
-            )
+            if table is not None:
+                key = batch.values["data_ts"]
+                batch.values["world_index"] = (
+                    table.index_for(key) if len(table) else np.zeros(len(batch), np.int64)
+                )
             yield batch
 
     def iter_chunks(
@@ -352,10 +358,13 @@ class Recording:
     ) -> dict[str, np.ndarray]:
         """Only ``fields`` of stream ``name``, sorted by time (less memory than :attr:`pupil`).
 
-        Absent optional values are NaN (floats) or -1 (ints).
+        Absent optional values are NaN (floats) or -1 (ints). Only ``fields`` are decoded (and
+        ``world_index`` only looked up when asked for).
         """
         parts: dict[str, list[np.ndarray]] = {f: [] for f in fields}
-        for chunk in self.iter_chunks(name, window):
+        batches = self._sorted_batches(name, window, world_index="world_index" in fields)
+        for batch in batches:
+            chunk = batch.decode(fields)
             for f in fields:
                 parts[f].append(chunk.values[f])
         return {f: np.concatenate(v) if v else np.empty(0) for f, v in parts.items()}
