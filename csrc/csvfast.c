@@ -630,6 +630,459 @@ done:
 }
 
 /* ------------------------------------------------------------------------------------------- */
+/* pldata framing and column gather                                                             */
+/*
+ * The byte-level loops of reading .pldata files (gazeport.formats.pldata / datum_columns); every
+ * decision (which layouts exist, which columns a layout fills, what is irregular) stays in Python.
+ *
+ * frame_records(buf) follows the chain of msgpack [str, bin] records from the start of a block
+ * exactly as pldata._frame does (the pure path, which is the specification): a record is 0x92, a
+ * str header (fixstr, str8/16/32) with its bytes, a bin header (bin8/16/32) with its bytes.
+ * Bytes past the end of the block read as 0, the checks run in the same order, so the status
+ * ("end", "incomplete", "invalid") and the stop offset are the pure path's.
+ *
+ * gather_slots(...) takes equal-length datums (offsets into a few buffers), tells which are
+ * byte-identical to a template outside a mask, and copies the big-endian float slots of those
+ * into a float64 matrix, one row per slot, in one pass and without the GIL.
+ */
+
+/* An int64 vector argument (C-contiguous, 8-byte integer items), as view->buf / *count. */
+static int pl_int64_view(PyObject *obj, Py_buffer *view, const char *what, Py_ssize_t *count)
+{
+    if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) {
+        return -1;
+    }
+    const char *f = view->format ? view->format : "B";
+    if (*f == '<' || *f == '=' || *f == '@') {
+        ++f;
+    }
+    if (view->itemsize != 8 || (f[0] != 'q' && f[0] != 'l') || f[1] != '\0' || view->ndim > 1) {
+        PyErr_Format(PyExc_TypeError, "%s must be a 1-D int64 buffer (format '%s', itemsize %zd)",
+                     what, view->format ? view->format : "B", view->itemsize);
+        PyBuffer_Release(view);
+        return -1;
+    }
+    *count = view->len / 8;
+    return 0;
+}
+
+/* Byte i of a block of n bytes, 0 past its end (the pure path pads the block with zeros). */
+static inline int64_t pl_byte(const unsigned char *b, int64_t n, int64_t i)
+{
+    return i < n ? (int64_t)b[i] : 0;
+}
+
+static inline int64_t pl_be(const unsigned char *b, int64_t n, int64_t pos, int width)
+{
+    int64_t v = 0;
+    for (int k = 0; k < width; ++k) {
+        v = (v << 8) | pl_byte(b, n, pos + k);
+    }
+    return v;
+}
+
+typedef struct {
+    int64_t topic_off, topic_len, payload_off, payload_len;
+} pl_record;
+
+enum { PL_END = 0, PL_INCOMPLETE = 1, PL_INVALID = 2, PL_NOMEM = 3 };
+
+/* Frames the records of b[0:n] into *out (grown with realloc; *count records). */
+static int pl_frame(const unsigned char *b, int64_t n, pl_record **out, size_t *count,
+                    int64_t *stop)
+{
+    size_t cap = 0;
+    *count = 0;
+    *stop = 0;
+    if (n < 2) {
+        return PL_INCOMPLETE;
+    }
+    if (b[0] != 0x92) {
+        return PL_INVALID;
+    }
+    int64_t pos = 0;
+    for (;;) {
+        const int64_t h = pl_byte(b, n, pos + 1);
+        int64_t thdr = -1, tlen = 0;
+        if (h >= 0xA0 && h <= 0xBF) {
+            thdr = 1;
+            tlen = h & 0x1F;
+        }
+        else if (h >= 0xD9 && h <= 0xDB) {
+            const int width = h == 0xD9 ? 1 : (h == 0xDA ? 2 : 4);
+            thdr = 1 + width;
+            tlen = pl_be(b, n, pos + 2, width);
+        }
+        const int64_t tw = thdr > 0 ? thdr : 1;
+        const int64_t q = pos + 1 + tw + tlen;
+        const int64_t c = pl_byte(b, n, q);
+        int64_t bhdr = -1, plen = 0;
+        if (c >= 0xC4 && c <= 0xC6) {
+            const int width = c == 0xC4 ? 1 : (c == 0xC5 ? 2 : 4);
+            bhdr = 1 + width;
+            plen = pl_be(b, n, q + 1, width);
+        }
+        const int64_t bw = bhdr > 0 ? bhdr : 1;
+        const int64_t next = q + bw + plen;
+        if (pos + 2 > n || pos + 1 + tw > n || q + 1 > n || q + bw > n || next > n) {
+            *stop = pos;
+            return PL_INCOMPLETE;
+        }
+        if (thdr < 0 || bhdr < 0) {
+            *stop = pos;
+            return PL_INVALID;
+        }
+        if (*count == cap) {
+            const size_t grown = cap ? 2 * cap : 1024;
+            pl_record *p = realloc(*out, grown * sizeof(pl_record));
+            if (p == NULL) {
+                return PL_NOMEM;
+            }
+            *out = p;
+            cap = grown;
+        }
+        pl_record *r = &(*out)[(*count)++];
+        r->topic_off = pos + 1 + thdr;
+        r->topic_len = tlen;
+        r->payload_off = q + bhdr;
+        r->payload_len = plen;
+        if (next == n) {
+            *stop = n;
+            return PL_END;
+        }
+        if (b[next] != 0x92) {
+            *stop = next;
+            return PL_INVALID;
+        }
+        pos = next;
+    }
+}
+
+static PyObject *csvfast_frame_records(PyObject *module, PyObject *arg)
+{
+    (void)module;
+    Py_buffer view;
+    if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) {
+        return NULL;
+    }
+    pl_record *recs = NULL;
+    size_t count = 0;
+    int64_t stop = 0;
+    int status;
+    Py_BEGIN_ALLOW_THREADS
+    status = pl_frame(view.buf, (int64_t)view.len, &recs, &count, &stop);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&view);
+    if (status == PL_NOMEM) {
+        free(recs);
+        return PyErr_NoMemory();
+    }
+    PyObject *table = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(count * 4 * sizeof(int64_t)));
+    if (table == NULL) {
+        free(recs);
+        return NULL;
+    }
+    int64_t *t = (int64_t *)PyBytes_AS_STRING(table);
+    for (size_t i = 0; i < count; ++i) {
+        t[i] = recs[i].topic_off;
+        t[count + i] = recs[i].topic_len;
+        t[2 * count + i] = recs[i].payload_off;
+        t[3 * count + i] = recs[i].payload_len;
+    }
+    free(recs);
+    static const char *const names[] = {"end", "incomplete", "invalid"};
+    return Py_BuildValue("(NLs)", table, (long long)stop, names[status]);
+}
+
+static inline uint64_t pl_load64(const unsigned char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+static inline double pl_be_f64(const unsigned char *p)
+{
+    uint64_t u = 0;
+    for (int k = 0; k < 8; ++k) {
+        u = (u << 8) | p[k];
+    }
+    double d;
+    memcpy(&d, &u, 8);
+    return d;
+}
+
+static inline double pl_be_f32(const unsigned char *p)
+{
+    uint32_t u = ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+    float f;
+    memcpy(&f, &u, 4);
+    return (double)f;
+}
+
+/* Row r matches the template where mask is nonzero (length bytes, compared a word at a time). */
+static inline int pl_matches(const unsigned char *row, const unsigned char *tmpl,
+                             const unsigned char *mask, Py_ssize_t length)
+{
+    Py_ssize_t i = 0;
+    for (; i + 8 <= length; i += 8) {
+        if ((pl_load64(row + i) ^ pl_load64(tmpl + i)) & pl_load64(mask + i)) {
+            return 0;
+        }
+    }
+    for (; i < length; ++i) {
+        if ((row[i] ^ tmpl[i]) & mask[i]) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* A writable 1-D C-contiguous output column of n items with format letter `letter`. */
+static int pl_out_view(PyObject *obj, Py_buffer *view, char letter, Py_ssize_t itemsize,
+                       Py_ssize_t *n)
+{
+    if (PyObject_GetBuffer(obj, view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) {
+        return -1;
+    }
+    const char *f = view->format ? view->format : "B";
+    if (*f == '<' || *f == '=' || *f == '@') {
+        ++f;
+    }
+    if (view->ndim != 1 || view->itemsize != itemsize || f[0] != letter || f[1] != '\0' ||
+        (*n >= 0 && view->shape[0] != *n)) {
+        PyErr_Format(PyExc_TypeError,
+                     "gather_slots: output columns must be 1-D, format '%c' and all as long "
+                     "(got format '%s', %zd items)", letter,
+                     view->format ? view->format : "B", view->ndim == 1 ? view->shape[0] : -1);
+        PyBuffer_Release(view);
+        view->obj = NULL;
+        return -1;
+    }
+    *n = view->shape[0];
+    return 0;
+}
+
+static PyObject *csvfast_gather_slots(PyObject *module, PyObject *args)
+{
+    (void)module;
+    PyObject *buffers_obj, *buf_id_obj, *offsets_obj, *rows_obj, *slots_obj;
+    PyObject *columns_obj = Py_None, *target_obj = Py_None;
+    Py_buffer tmpl, mask;
+    if (!PyArg_ParseTuple(args, "OOOOy*y*O|OO:gather_slots", &buffers_obj, &buf_id_obj,
+                          &offsets_obj, &rows_obj, &tmpl, &mask, &slots_obj, &columns_obj,
+                          &target_obj)) {
+        return NULL;
+    }
+    PyObject *result = NULL, *same = NULL, *values = NULL, *buffers = NULL, *columns = NULL;
+    Py_buffer buf_id = {0}, offsets = {0}, rows = {0}, slots = {0}, target = {0};
+    Py_buffer *views = NULL, *outs = NULL;
+    const unsigned char **ptrs = NULL;
+    double **out_values = NULL;
+    unsigned char **out_present = NULL;
+    Py_ssize_t nbuf = 0, nid = 0, noff = 0, nrows = 0, nslots = 0, ntarget = 0, nout = -1;
+    Py_ssize_t nviews_out = 0;
+    const Py_ssize_t length = tmpl.len;
+
+    /* A tuple: its items stay alive however the caller's list changes. */
+    buffers = PySequence_Tuple(buffers_obj);
+    if (buffers == NULL || pl_int64_view(buf_id_obj, &buf_id, "buf_id", &nid) < 0) {
+        goto done;
+    }
+    if (pl_int64_view(offsets_obj, &offsets, "offsets", &noff) < 0) {
+        goto done;
+    }
+    if (pl_int64_view(rows_obj, &rows, "rows", &nrows) < 0) {
+        goto done;
+    }
+    if (pl_int64_view(slots_obj, &slots, "slots", &nslots) < 0) {
+        goto done;
+    }
+    if (nid != noff || mask.len != length || nslots % 2 != 0) {
+        PyErr_SetString(PyExc_ValueError,
+                        "gather_slots: buf_id and offsets differ in length, the mask is not as "
+                        "long as the template, or slots are not (offset, width) pairs");
+        goto done;
+    }
+    nslots /= 2;
+    const int64_t *slot = slots.buf;
+    for (Py_ssize_t j = 0; j < nslots; ++j) {
+        const int64_t off = slot[2 * j], width = slot[2 * j + 1];
+        if ((width != 8 && width != 4) || off < 0 || off > (int64_t)length - width) {
+            PyErr_Format(PyExc_ValueError,
+                         "gather_slots: slot %zd (offset %lld, width %lld) is not a 4- or 8-byte "
+                         "float inside the %zd-byte datum",
+                         j, (long long)off, (long long)width, length);
+            goto done;
+        }
+    }
+    if ((columns_obj == Py_None) != (target_obj == Py_None)) {
+        PyErr_SetString(PyExc_TypeError, "gather_slots: give both columns and target, or neither");
+        goto done;
+    }
+    if (columns_obj != Py_None) {
+        /* Write into the caller's columns instead of returning the values. */
+        columns = PySequence_Tuple(columns_obj);
+        if (columns == NULL || pl_int64_view(target_obj, &target, "target", &ntarget) < 0) {
+            goto done;
+        }
+        if (PyTuple_GET_SIZE(columns) != nslots || ntarget != nrows) {
+            PyErr_SetString(PyExc_ValueError,
+                            "gather_slots: one (values, present) column per slot and one target "
+                            "per row are needed");
+            goto done;
+        }
+        outs = PyMem_Calloc(2 * (size_t)nslots + 1, sizeof(Py_buffer));
+        out_values = PyMem_Calloc((size_t)nslots + 1, sizeof(double *));
+        out_present = PyMem_Calloc((size_t)nslots + 1, sizeof(unsigned char *));
+        if (outs == NULL || out_values == NULL || out_present == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        for (Py_ssize_t j = 0; j < nslots; ++j) {
+            PyObject *pair = PyTuple_GET_ITEM(columns, j);
+            if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) {
+                PyErr_SetString(PyExc_TypeError, "gather_slots: columns are (values, present)");
+                goto done;
+            }
+            if (pl_out_view(PyTuple_GET_ITEM(pair, 0), &outs[nviews_out], 'd', 8, &nout) < 0) {
+                goto done;
+            }
+            out_values[j] = outs[nviews_out++].buf;
+            if (pl_out_view(PyTuple_GET_ITEM(pair, 1), &outs[nviews_out], '?', 1, &nout) < 0) {
+                goto done;
+            }
+            out_present[j] = outs[nviews_out++].buf;
+        }
+        const int64_t *tg = target.buf;
+        for (Py_ssize_t r = 0; r < nrows; ++r) {
+            if (tg[r] < 0 || (nslots && tg[r] >= nout)) {
+                PyErr_Format(PyExc_IndexError, "gather_slots: target row %lld is outside the "
+                             "columns", (long long)tg[r]);
+                goto done;
+            }
+        }
+    }
+    nbuf = PyTuple_GET_SIZE(buffers);
+    views = PyMem_Calloc(nbuf ? (size_t)nbuf : 1, sizeof(Py_buffer));
+    ptrs = PyMem_Malloc(nrows ? (size_t)nrows * sizeof(*ptrs) : 1);
+    if (views == NULL || ptrs == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    const int64_t *row = rows.buf, *bid = buf_id.buf, *off = offsets.buf;
+    for (Py_ssize_t r = 0; r < nrows; ++r) {
+        const int64_t i = row[r];
+        if (i < 0 || i >= nid || bid[i] < 0 || bid[i] >= nbuf) {
+            PyErr_Format(PyExc_IndexError,
+                         "gather_slots: row %lld is not a datum, or names no buffer", (long long)i);
+            goto done;
+        }
+        Py_buffer *v = &views[bid[i]];
+        if (v->obj == NULL &&
+            PyObject_GetBuffer(PyTuple_GET_ITEM(buffers, bid[i]), v, PyBUF_SIMPLE) < 0) {
+            v->obj = NULL;
+            goto done;
+        }
+        if (off[i] < 0 || off[i] > (int64_t)v->len - (int64_t)length) {
+            PyErr_Format(PyExc_IndexError,
+                         "gather_slots: datum %lld (%zd bytes at offset %lld) runs past its "
+                         "buffer of %zd bytes", (long long)i, length, (long long)off[i], v->len);
+            goto done;
+        }
+        ptrs[r] = (const unsigned char *)v->buf + off[i];
+    }
+    if ((size_t)nrows > (size_t)PY_SSIZE_T_MAX / 8 / (nslots ? (size_t)nslots : 1)) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    same = PyBytes_FromStringAndSize(NULL, nrows);
+    values = PyBytes_FromStringAndSize(NULL, columns != NULL ? 0 : nrows * nslots * 8);
+    if (same == NULL || values == NULL) {
+        goto done;
+    }
+    Py_ssize_t m = 0;
+    {
+        unsigned char *flag = (unsigned char *)PyBytes_AS_STRING(same);
+        double *out = (double *)PyBytes_AS_STRING(values);
+        const unsigned char *t = tmpl.buf, *k = mask.buf;
+        const int64_t *tg = target.buf;
+        Py_BEGIN_ALLOW_THREADS
+        for (Py_ssize_t r = 0; r < nrows; ++r) {
+            const unsigned char *p = ptrs[r];
+            const int ok = pl_matches(p, t, k, length);
+            flag[r] = (unsigned char)ok;
+            if (!ok) {
+                continue;
+            }
+            if (out_values != NULL) {
+                for (Py_ssize_t j = 0; j < nslots; ++j) {
+                    const unsigned char *s = p + slot[2 * j];
+                    out_values[j][tg[r]] = slot[2 * j + 1] == 8 ? pl_be_f64(s) : pl_be_f32(s);
+                    out_present[j][tg[r]] = 1;
+                }
+                continue;
+            }
+            for (Py_ssize_t j = 0; j < nslots; ++j) {
+                const unsigned char *s = p + slot[2 * j];
+                out[j * nrows + m] = slot[2 * j + 1] == 8 ? pl_be_f64(s) : pl_be_f32(s);
+            }
+            ++m;
+        }
+        /* Slot j's values are at out[j * nrows]; close the gaps to (nslots, m). */
+        for (Py_ssize_t j = 1; out_values == NULL && j < nslots && m < nrows; ++j) {
+            memmove(out + j * m, out + j * nrows, (size_t)m * sizeof(double));
+        }
+        Py_END_ALLOW_THREADS
+    }
+    if (columns == NULL && _PyBytes_Resize(&values, m * nslots * 8) < 0) {
+        goto done; /* values is NULL now */
+    }
+    result = PyTuple_Pack(2, same, values);
+
+done:
+    Py_XDECREF(same);
+    Py_XDECREF(values);
+    if (views != NULL) {
+        for (Py_ssize_t b = 0; b < nbuf; ++b) {
+            if (views[b].obj != NULL) {
+                PyBuffer_Release(&views[b]);
+            }
+        }
+        PyMem_Free(views);
+    }
+    PyMem_Free(ptrs);
+    if (outs != NULL) {
+        for (Py_ssize_t b = 0; b < nviews_out; ++b) {
+            PyBuffer_Release(&outs[b]);
+        }
+        PyMem_Free(outs);
+    }
+    PyMem_Free(out_values);
+    PyMem_Free(out_present);
+    if (target.obj != NULL) {
+        PyBuffer_Release(&target);
+    }
+    Py_XDECREF(columns);
+    if (slots.obj != NULL) {
+        PyBuffer_Release(&slots);
+    }
+    if (rows.obj != NULL) {
+        PyBuffer_Release(&rows);
+    }
+    if (offsets.obj != NULL) {
+        PyBuffer_Release(&offsets);
+    }
+    if (buf_id.obj != NULL) {
+        PyBuffer_Release(&buf_id);
+    }
+    Py_XDECREF(buffers);
+    PyBuffer_Release(&mask);
+    PyBuffer_Release(&tmpl);
+    return result;
+}
+
+/* ------------------------------------------------------------------------------------------- */
 /* Module                                                                                       */
 
 static PyMethodDef csvfast_methods[] = {
@@ -642,6 +1095,21 @@ static PyMethodDef csvfast_methods[] = {
      "columns: ('f', float64 values, bool present or None), ('i', int64 values, present or None)\n"
      "or ('b', n bytes cells written verbatim). overrides: {row: full row text} replacing rows.\n"
      "Formatting runs without the GIL."},
+    /* pldata framing and column gather */
+    {"frame_records", csvfast_frame_records, METH_O,
+     "frame_records(buf, /)\n--\n\n"
+     "The complete [str, bin] msgpack records from the start of a pldata block: (table, stop,\n"
+     "status). table: int64 topic offsets, topic lengths, payload offsets, payload lengths, one\n"
+     "block after the other; status 'end', 'incomplete' or 'invalid' as pldata._frame."},
+    {"gather_slots", csvfast_gather_slots, METH_VARARGS,
+     "gather_slots(buffers, buf_id, offsets, rows, template, mask, slots, columns=None,\n"
+     "             target=None, /)\n--\n\n"
+     "(same, values): same[r] is 1 where datum rows[r] equals template wherever mask is nonzero;\n"
+     "values holds as float64, slot by slot (shape (len(slots), matches)), the big-endian float\n"
+     "slots ((offset, width) int64 pairs, width 8 or 4) of the matching datums. No GIL held.\n"
+     "With columns (one (float64 values, bool present) pair per slot) and target (int64, one\n"
+     "output row per row): slot j of rows[r] goes to values[target[r]], present set, and the\n"
+     "returned values are b''."},
     {NULL, NULL, 0, NULL},
 };
 
