@@ -172,3 +172,25 @@ def test_gazeport_open_is_open_recording() -> None:
     from gazeport.recording import open_recording
 
     assert gazeport_open is open_recording is gazeport.open_recording
+
+
+def test_a_raw_export_needs_no_pydantic(generated: Path, tmp_path: Path) -> None:
+    """Text, path lists and defaults of their own type pass typer's coercion as they are."""
+    out = tmp_path / "out"
+    code, modules = _loaded("export", str(generated), "--only", "raw", "--out", str(out), "-q")
+    assert code in (0, None)
+    assert (out / "pupil_positions.csv").exists()
+    assert "pydantic" not in modules
+
+
+def test_path_lists_and_texts_are_still_checked(generated: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    bad_exporter = runner.invoke(cli.app, ["export", str(generated), "--only", "nothing"])
+    assert bad_exporter.exit_code == 2
+    assert "unknown exporter nothing" in bad_exporter.output
+    out = tmp_path / "two"
+    both = runner.invoke(
+        cli.app,
+        ["export", str(generated), str(generated), "--only", "raw", "--out-root", str(out), "-q"],
+    )
+    assert both.exit_code == 0, both.output

@@ -8,6 +8,7 @@ coercion interface; where it is missing, typer's own coercion runs unchanged.
 
 from __future__ import annotations
 
+import enum
 from pathlib import Path
 from typing import Any
 
@@ -34,12 +35,45 @@ class _DeferredCoercion:
             return None  # as typer: no value stays None, before any adapter
         if desc.annotation is bool and isinstance(value, bool):
             return value
+        single = param.nargs == 1 and not param.multiple
+        if single and _unparsed(param) and desc.file_annotation is None:
+            # A default of the parameter's own type (1.5 for a float, an enum member), or a
+            # text option's text: typer's adapter would return them unchanged.
+            if type(value) is desc.annotation and desc.annotation in (str, int, float):
+                return value
+            enum_type = isinstance(desc.annotation, type) and issubclass(desc.annotation, enum.Enum)
+            if enum_type and type(value) is desc.annotation:
+                return value
         if _plain_path(param) and isinstance(value, (str, Path)):
-            path = value if isinstance(value, Path) else Path(value)
-            return coerce_cli_path(path, desc.parameter_info, path_type=Path, param=param, ctx=ctx)
+            return _path(value, param, ctx)
+        paths = _path_list(param) and isinstance(value, (list, tuple))
+        if paths and all(isinstance(v, (str, Path)) for v in value):
+            return [_path(v, param, ctx) for v in value]
         if self.typers is None:
             self.typers = build_runtime_param(desc)
         return self.typers.coerce(value, param=param, ctx=ctx)
+
+
+def _path(value: str | Path, param: Any, ctx: Any) -> Path:
+    path = value if isinstance(value, Path) else Path(value)
+    info = param.type_descriptor.parameter_info
+    return coerce_cli_path(path, info, path_type=Path, param=param, ctx=ctx)  # type: ignore[no-any-return]
+
+
+def _unparsed(param: Any) -> bool:
+    return getattr(param.type_descriptor.parameter_info, "parser", None) is None
+
+
+def _path_list(param: Any) -> bool:
+    """``list[Path]`` taking any number of values (``PATH...``), no parser or file mode."""
+    desc = param.type_descriptor
+    return (
+        desc.annotation == list[Path]
+        and desc.file_annotation is None
+        and _unparsed(param)
+        and getattr(desc.parameter_info, "path_type", None) in (None, Path)
+        and param.nargs == -1
+    )
 
 
 def _plain_path(param: Any) -> bool:
