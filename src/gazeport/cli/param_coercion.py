@@ -57,7 +57,7 @@ class _DeferredCoercion:
 def _path(value: str | Path, param: Any, ctx: Any) -> Path:
     path = value if isinstance(value, Path) else Path(value)
     info = param.type_descriptor.parameter_info
-    return coerce_cli_path(path, info, path_type=Path, param=param, ctx=ctx)  # type: ignore[no-any-return]
+    return Path(coerce_cli_path(path, info, path_type=Path, param=param, ctx=ctx))
 
 
 def _unparsed(param: Any) -> bool:
