@@ -57,7 +57,9 @@ class _DeferredCoercion:
 def _path(value: str | Path, param: Any, ctx: Any) -> Path:
     path = value if isinstance(value, Path) else Path(value)
     info = param.type_descriptor.parameter_info
-    return Path(coerce_cli_path(path, info, path_type=Path, param=param, ctx=ctx))
+    checked = coerce_cli_path(path, info, path_type=Path, param=param, ctx=ctx)
+    assert isinstance(checked, Path)  # path_type=Path: typer makes a Path
+    return checked
 
 
 def _unparsed(param: Any) -> bool:
