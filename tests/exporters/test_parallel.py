@@ -253,3 +253,19 @@ def test_threads_route_warnings_to_the_callers_task() -> None:
         "item 5 is odd",
     ]
     assert sorted(task.warnings) == ["item 1 is odd", "item 3 is odd", "item 5 is odd"]
+
+
+def stuck_after_first(x: int) -> int:
+    if x > 0:
+        time.sleep(30)
+    return x
+
+
+def test_stopping_does_not_wait_for_a_busy_thread() -> None:
+    gen = ordered_thread_map(stuck_after_first, range(10), 2, max_pending=3)
+    assert next(gen) == 0
+    started = time.monotonic()
+    gen.close()  # as on Ctrl-C: the threads busy with items 1 and 2 are left to finish alone
+    assert time.monotonic() - started < 2
+    busy = [t for t in threading.enumerate() if t.name.startswith("gazeport-csv")]
+    assert busy and all(t.daemon for t in busy)  # they never hold up the end of the process

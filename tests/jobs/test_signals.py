@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from gazeport import _native
 from gazeport.jobs import clean_exports
 from gazeport.jobs.signals import Interrupted, exit_code, interrupt_on_signals
 from gazeport.synthetic import generate_capture_recording
@@ -37,6 +38,11 @@ from gazeport.cli import main
 sys.argv[0] = "gazeport"
 main()
 """
+
+
+#: Worker processes of a raw export with ``--workers 2``: none where the compiled formatter
+#: runs (its workers are threads of the export's own process), two on the pure path.
+RAW_WORKER_PROCESSES = 0 if _native.compiled() else 2
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +110,7 @@ def test_stop_signal_cancels_a_single_export_like_ctrl_c(
 ) -> None:
     rec = copy_of(recording, tmp_path / "rec")
     proc = start(["export", str(rec), "--only", "raw", "--workers", "2", "-q"], tmp_path)
-    kids = wait_mid_export(proc, rec, children=2)
+    kids = wait_mid_export(proc, rec, children=RAW_WORKER_PROCESSES)
     proc.send_signal(signum)
     assert proc.wait(timeout=10) == code, (tmp_path / "stderr.txt").read_text()
     assert alive(kids) == []
@@ -145,7 +151,7 @@ def test_no_worker_outlives_a_killed_export(recording: Path, tmp_path: Path, bat
         copy_of(recording, tmp_path / "rec2")
         args.insert(2, str(tmp_path / "rec2"))
     proc = start(args, tmp_path)
-    kids = wait_mid_export(proc, tmp_path, children=2)
+    kids = wait_mid_export(proc, tmp_path, children=2 if batch else RAW_WORKER_PROCESSES)
     proc.send_signal(signal.SIGKILL)
     assert proc.wait(timeout=10) == -signal.SIGKILL
     assert alive(kids) == []
