@@ -48,3 +48,18 @@ def _submodule(package: str, name: str) -> Any:
             if exc.name != f"{package}.{name}":
                 raise  # the module exists but imports something missing: say so
     raise AttributeError(f"module {package!r} has no attribute {name!r}")
+
+
+class LazyModule:
+    """A module imported on first attribute use: ``cv2 = LazyModule("cv2")`` at the top of a
+    module whose functions use OpenCV, so importing that module does not load OpenCV."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attribute: str) -> Any:
+        module = importlib.import_module(self._name)
+        return getattr(module, attribute)
+
+    def __repr__(self) -> str:
+        return f"<module {self._name!r}, imported on first use>"

@@ -19,8 +19,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import cv2
+from .._lazy import LazyModule
+
+if TYPE_CHECKING:
+    import cv2
+else:  # imported on first use: it loads slowly and only writing needs it
+    cv2 = LazyModule("cv2")
 import numpy as np
 import numpy.typing as npt
 
@@ -47,7 +53,6 @@ _SHIFT = 4  # OpenCV fixed-point fraction bits: positions to 1/16 px, so AA edge
 _ONE = 1 << _SHIFT
 _AA_PAD = 2  # anti-aliasing spills about one pixel beyond a shape's nominal outline
 _FAR_PX = 1 << 20  # larger ellipse axes are garbage and would overflow OpenCV's fixed point
-_FONT = cv2.FONT_HERSHEY_DUPLEX
 
 # Shared default styles (frozen, so one instance can serve every call).
 _CIRCLE, _CROSS, _POLYLINE, _FIXATION = (
@@ -147,14 +152,16 @@ def draw_fixation(
         text = str(fixation_id)
         # Player places the text from the centre truncated to whole pixels.
         tx, ty = int(x) + style.text_offset[0], int(y) + style.text_offset[1]
-        (tw, th), baseline = cv2.getTextSize(text, _FONT, style.text_scale, style.text_thickness)
+        (tw, th), baseline = cv2.getTextSize(
+            text, cv2.FONT_HERSHEY_DUPLEX, style.text_scale, style.text_thickness
+        )
         pad = style.text_thickness
         box = (tx - pad, ty - th - pad, tx + tw + pad, ty + baseline + pad)
         color = bgr255(style.text_color)
 
         def draw(roi: np.ndarray, ox: int, oy: int) -> None:
             cv2.putText(
-                roi, text, (tx - ox, ty - oy), _FONT, style.text_scale, color,
+                roi, text, (tx - ox, ty - oy), cv2.FONT_HERSHEY_DUPLEX, style.text_scale, color,
                 style.text_thickness, cv2.LINE_AA,
             )  # fmt: skip
 

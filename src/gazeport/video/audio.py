@@ -28,9 +28,14 @@ from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import av
+from .._lazy import LazyModule
+
+if TYPE_CHECKING:
+    import av
+else:  # imported on first use: it loads slowly and only writing needs it
+    av = LazyModule("av")
 import numpy as np
 import numpy.typing as npt
 
@@ -45,7 +50,11 @@ _SILENCE_BLOCK_S = 1.0
 _AUDIO_BIT_RATE = 128_000
 _FALLBACK_RATE = 48_000
 
-_AV_ERRORS = (av.FFmpegError, ValueError, OSError)
+
+def _av_errors() -> tuple[type[BaseException], ...]:
+    """What PyAV raises on a bad file (a function: PyAV is imported on first use)."""
+    return (av.FFmpegError, ValueError, OSError)
+
 
 #: A source audio file and its timestamps (seconds, one per packet; ``None`` if missing).
 AudioPart = tuple[Path | str, npt.ArrayLike | None]
@@ -89,7 +98,7 @@ def _check_part(path: Path, timestamps: npt.NDArray[np.float64]) -> tuple[int, s
             ctx = stream.codec_context
             rate = int(ctx.sample_rate or 0)
             channels = int(ctx.channels or 0)
-    except _AV_ERRORS as exc:
+    except _av_errors() as exc:
         _warn(f"The audio file {path} cannot be read ({exc}); the video is exported without it.")
         return f"{path.name} is damaged"
     if rate <= 0 or channels <= 0:
@@ -217,7 +226,7 @@ class AudioTrack:
         for part in self._parts:
             try:
                 yield from self._part_frames(part)
-            except _AV_ERRORS as exc:
+            except _av_errors() as exc:
                 _warn(
                     f"The audio file {part.path} could not be decoded to the end ({exc}); the "
                     "rest of it is left silent."

@@ -27,12 +27,17 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import av
 import numpy as np
 import numpy.typing as npt
-from av.video.reformatter import VideoReformatter
+
+from .._lazy import LazyModule
+
+if TYPE_CHECKING:
+    import av
+else:  # imported on first use: it loads slowly and only decoding needs it
+    av = LazyModule("av")
 
 from .._types import FRAME_TABLE_DTYPE
 from ..errors import CorruptFileError
@@ -51,7 +56,14 @@ PACKET_SLACK = 256
 #: What a seek costs, in decoded frames: a jump decodes forward unless seeking saves more.
 SEEK_FRAMES = 4
 
-_AV_ERRORS = (av.FFmpegError, ValueError, OSError)
+
+def _errors_or_corrupt() -> tuple[type[BaseException], ...]:
+    return (CorruptFileError, *_av_errors())
+
+
+def _av_errors() -> tuple[type[BaseException], ...]:
+    """What PyAV raises on a bad file (a function: PyAV is imported on first use)."""
+    return (av.FFmpegError, ValueError, OSError)
 
 
 @dataclass(slots=True)
@@ -127,7 +139,7 @@ class _Part:
             container = stack.enter_context(_open_input(self.path))
         except FileNotFoundError:
             self.error = "the file is missing"
-        except (CorruptFileError, *_AV_ERRORS):
+        except _errors_or_corrupt():
             self.error = "the file cannot be opened as a video"
         if self.error is not None:
             stack.close()
@@ -202,7 +214,9 @@ class FrameReader:
         ]
         self._gray = np.full((height, width, 3), GRAY_LEVEL, dtype=np.uint8)
         self._gray.flags.writeable = False  # handed out as copies only
-        self._reformatter = VideoReformatter()  # keeps its scaler context between frames
+        self._reformatter = (
+            av.video.reformatter.VideoReformatter()
+        )  # keeps its scaler context between frames
         self._seen = np.zeros(rows.shape[0], dtype=bool)
         self._failed = np.zeros(rows.shape[0], dtype=bool)
         self._closed = False
@@ -353,7 +367,7 @@ class FrameReader:
         if part.keys is None:
             try:
                 part.keys = keyframe_pts(part.path)
-            except (CorruptFileError, *_AV_ERRORS):
+            except _errors_or_corrupt():
                 part.keys = np.empty(0, dtype=np.int64)
         return part.keys
 
@@ -376,7 +390,7 @@ class FrameReader:
         self.counters.seeks += 1
         try:
             part.container.seek(pts, stream=part.stream)
-        except _AV_ERRORS:
+        except _av_errors():
             # Some raw streams cannot seek: start again from the top of the file instead.
             part.close()
             if not part.open():
@@ -426,7 +440,7 @@ class FrameReader:
             except StopIteration:
                 part.eof = True
                 break
-            except _AV_ERRORS:
+            except _av_errors():
                 # A generator that raised is finished; a new one reads on from the same place.
                 # The demuxer may fail again without moving on, hence the count.
                 demux_errors += 1
@@ -439,7 +453,7 @@ class FrameReader:
             except av.error.EOFError:
                 part.eof = True
                 break
-            except _AV_ERRORS:
+            except _av_errors():
                 continue  # a damaged packet: its frame is lost, later ones may decode
             for frame in decoded:
                 self._note_keyframe(part, frame)
@@ -471,7 +485,7 @@ class FrameReader:
                 format="bgr24",
             )
             image = np.asarray(out.to_ndarray(), dtype=np.uint8)
-        except _AV_ERRORS:
+        except _av_errors():
             return None
         # The array views the converted frame's memory, which nothing else uses; copy only if
         # it is the decoder's own frame or padded rows make it non-contiguous.

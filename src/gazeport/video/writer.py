@@ -27,9 +27,14 @@ from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import av
+from .._lazy import LazyModule
+
+if TYPE_CHECKING:
+    import av
+else:  # imported on first use: it loads slowly and only writing needs it
+    av = LazyModule("av")
 import numpy as np
 import numpy.typing as npt
 

@@ -20,8 +20,14 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import cv2
+from ..._lazy import LazyModule
+
+if TYPE_CHECKING:
+    import cv2
+else:  # imported on first use: it loads slowly and only writing needs it
+    cv2 = LazyModule("cv2")
 import numpy as np
 
 from ...errors import FileWriteError, GazeportError
