@@ -15,7 +15,6 @@ from .._version import __version__
 from ..recording import NeonRecording, Recording, open_recording
 from .commands import _out, app
 from .info_neon import neon_facts, print_neon_facts
-from .info_versions import version_lines, versions
 
 
 @app.command(
@@ -85,6 +84,8 @@ def info(
 
 
 def _show_versions(as_json: bool) -> None:
+    from .info_versions import version_lines, versions  # importlib.metadata: only here
+
     v = versions()
     if as_json:
         typer.echo(json.dumps(v, indent=2))
