@@ -1,25 +1,32 @@
-"""Fixation detection throughput: gazeport's fast detector vs. a literal Pupil-Player-style loop.
+"""Fixation detection: ``gazeport fixations REC`` vs. Pupil Player's own detection step.
 
-Generates ``--minutes`` of binocular 3D gaze (default 200 Hz) directly with NumPy (fixations of
-150-400 ms with small jitter, saccades between them, scattered low-confidence samples and
-blinks), then runs
+Generates ``--minutes`` (default 10) of binocular 3D gaze at ``--rate-hz`` gaze datums per
+second (fixations of 150-400 ms with small jitter, saccades between them, scattered
+low-confidence samples and blinks), writes it as ``gaze.pldata`` (Capture 3.5's datums, with
+pupil base data) into a Pupil Capture recording made by
+``gazeport.synthetic.generate_capture_recording``, and times
 
-* baseline: ``detect_fixations_reference`` (Player's loop: ``pdist`` of every candidate window);
-* gazeport: ``detect_fixations`` (window decisions vectorised, one pairwise matrix per fixation);
-* the whole command: the same gaze written as ``gaze.pldata`` (Capture 3.5's datums, with pupil
-  base data) into a Pupil Capture recording made by
-  ``gazeport.synthetic.generate_capture_recording`` (whose own gaze, one datum per two eye
-  frames at ~110 Hz, is sparser than real gaze), then ``gazeport fixations REC --json`` timed
-  as a subprocess (wall clock: interpreter start-up, imports, reading the gaze, detection,
-  printing), beside the same command on 3 s of gaze (the fixed cost, "start-up").
+* Player's detection step (:func:`player_detection_step`, issue 13's baseline): what Player's
+  offline fixation detector does with the gaze payloads, in plain Python, the way Player does
+  it (lazily decoded msgpack datums, a confidence filter, the working-queue loop building each
+  window's vectors from the datums' fields and calling ``pdist``, fixations built and
+  serialised from their datums); reading ``gaze.pldata`` is not part of it;
+* gazeport's array-based oracle (``detect_fixations_reference``): Player's loop over
+  precomputed NumPy rays and integer indices, much cheaper than Player's own step;
+* ``detect_fixations`` in memory (the detection alone);
+* the whole command: ``gazeport fixations REC --json`` as a subprocess (wall clock:
+  interpreter start-up, imports, reading the gaze, detection, printing), beside the same
+  command on 3 s of gaze (the fixed cost, "start-up").
 
-Real Capture gaze comes at about twice the eye camera rate (one binocular datum per eye frame:
-the fixture ``core358_artemisge_003`` has 1841 gaze for 915 + 901 eye frames), so 200 Hz eye
-cameras give ~400 Hz gaze; ``--rate-hz 400`` measures that. The outputs must be identical. The
-baseline can be timed on a shorter prefix (``--reference-minutes``); the speed-up is then the
-ratio of per-minute throughputs. Usage::
+All four must give identical fixations. ``--rate-hz`` counts gaze datums, not eye frames:
+Capture maps one gaze datum per pupil datum (binocular datums pair it with the other eye's
+latest), so gaze comes at about the sum of the two eye camera rates; the fixture
+``core358_artemisge_003`` has 1841 gaze for 915 + 901 eye frames. The default 400 Hz is thus a
+Capture recording with both eye cameras at 200 Hz (their usual setting). The baselines can be
+timed on a shorter prefix (``--reference-minutes``); ratios are then ratios of per-minute
+throughputs. Usage::
 
-    python benchmarks/fixations.py --minutes 10 [--rate-hz 400] [--keep /tmp/rec]
+    python benchmarks/fixations.py [--minutes 10] [--rate-hz 400] [--keep /tmp/rec]
 """
 
 from __future__ import annotations
@@ -183,9 +190,10 @@ def player_detection_step(
     world camera) and taking ``arccos(1 - max(pdist(vectors, "cosine")))``. Each fixation is
     built from its datums (mean position and confidence, duration, frame indices searched in
     ``world_timestamps``, the base data) and serialised with msgpack, the base datums as their
-    payloads. Left out, which makes Player slower still: starting Player's background process
-    (a fresh interpreter importing Player's modules), sending it the payloads and sending each
-    fixation back through a pipe.
+    payloads. Left out, each of which would make Player's time longer still: collecting the
+    payloads, starting Player's background process (a fresh interpreter importing Player's
+    modules) and sending it the payloads, sending each fixation back through a pipe, and what
+    Player's main process then does with them (decoding, indexing by frame, caching).
 
     Numerically this is Player's arithmetic, so it finds what ``detect_fixations`` finds,
     float for float (the test suite checks it).
