@@ -392,23 +392,31 @@ def _fresh_env() -> dict[str, str]:
     return env
 
 
-def time_commands(recs: list[Path], repeat: int) -> tuple[list[dict], list[list[float]]]:
-    """``gazeport fixations REC --json`` in fresh interpreters, the recordings taking turns (so
-    a change in the machine's load hits all alike): each one's summary and wall times [s],
-    after one untimed run each that warms the file cache and writes the bytecode."""
+def command(rec: Path) -> Callable[[], dict]:
+    """``gazeport fixations REC --json`` in a fresh interpreter, as a callable returning the
+    summary it prints; run once here, untimed (warms the file cache, writes the bytecode)."""
     env = _fresh_env()
-    cmds = [[sys.executable, "-m", "gazeport", "fixations", str(r), "--json"] for r in recs]
-    for cmd in cmds:
-        subprocess.run(cmd, capture_output=True, env=env, check=True)
-    times: list[list[float]] = [[] for _ in recs]
-    outs = [""] * len(recs)
+    cmd = [sys.executable, "-m", "gazeport", "fixations", str(rec), "--json"]
+    subprocess.run(cmd, capture_output=True, env=env, check=True)
+
+    def run() -> dict:
+        done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True)
+        return json.loads(done.stdout)
+
+    return run
+
+
+def interleaved(tasks: list[Callable[[], Any]], repeat: int) -> tuple[list[Any], list[list[float]]]:
+    """Each task's last result and wall times [s] of ``repeat`` rounds in which the tasks take
+    turns, so a change in the shared machine's load hits all of them alike."""
+    times: list[list[float]] = [[] for _ in tasks]
+    outs: list[Any] = [None] * len(tasks)
     for _ in range(repeat):
-        for k, cmd in enumerate(cmds):
+        for k, task in enumerate(tasks):
             start = time.perf_counter()
-            done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True)
+            outs[k] = task()
             times[k].append(time.perf_counter() - start)
-            outs[k] = done.stdout
-    return [json.loads(o) for o in outs], times
+    return outs, times
 
 
 Detector = Callable[..., np.ndarray]
@@ -498,17 +506,6 @@ def _runs(times: list[float]) -> str:
     return ", ".join(f"{t:.3f}" for t in times)
 
 
-def _timed(fn: Callable[[], Any], repeat: int) -> tuple[Any, list[float]]:
-    """``fn()``'s result and the wall times [s] of ``repeat`` runs."""
-    times = []
-    out = None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - start)
-    return out, times
-
-
 def _yes(flag: bool) -> str:
     return "yes" if flag else "no"
 
@@ -532,10 +529,20 @@ def _compare(
     fast, t_fast = _best_of(detect_fixations, gaze, n, params, args.repeat)
     prefix = n_ref < n
     fast_prefix = _best_of(detect_fixations, gaze, n_ref, params, 1)[0] if prefix else fast
-    (player, _), player_runs = _timed(
-        lambda: player_detection_step(payloads[:n_ref], world, params), args.repeat
-    )
     oracle, t_oracle = _best_of(detect_fixations_reference, gaze, n_ref, params, args.repeat)
+    tasks: list[Callable[[], Any]] = [
+        lambda: player_detection_step(payloads[:n_ref], world, params)
+    ]
+    if rec is not None:
+        # The fixed cost: the same command on 3 s of gaze (interpreter, imports, command-line
+        # parsing, printing, next to no data).
+        tiny = write_recording(
+            rec.with_name(rec.name + "-tiny"), binocular_gaze(0.05, args.seed, args.rate_hz), 1
+        )
+        tasks += [command(rec), command(tiny)]
+    outs, times = interleaved(tasks, args.repeat)  # Player's step and the command take turns
+    player, _ = outs[0]
+    player_runs = times[0]
     t_player = min(player_runs)
     same_player = player_fixations_array(player).tobytes() == fast_prefix.tobytes()
     same_oracle = oracle.tobytes() == fast_prefix.tobytes()
@@ -556,12 +563,7 @@ def _compare(
     )
     identical = same_player and same_oracle
     if rec is not None and from_disk is not None:
-        # The fixed cost: the same command on 3 s of gaze (interpreter, imports, command-line
-        # parsing, printing, next to no data).
-        tiny = write_recording(
-            rec.with_name(rec.name + "-tiny"), binocular_gaze(0.05, args.seed, args.rate_hz), 1
-        )
-        (summary, _), (runs, startup_runs) = time_commands([rec, tiny], args.repeat)
+        summary, runs, startup_runs = outs[1], times[1], times[2]
         t_cmd, startup = min(runs), min(startup_runs)
         same_disk = from_disk.tobytes() == fast.tobytes()
         same_summary = summary["count"] == len(fast) and (
