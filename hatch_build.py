@@ -30,7 +30,7 @@ from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 MODULE = "gazeport._csvfast"
 SOURCE = "csrc/csvfast.c"
 #: Warnings the vendored code must not trigger either; -O3 for the formatter's inner loops.
-UNIX_FLAGS = ["-O3", "-std=c99", "-Wall", "-Wextra"]
+UNIX_FLAGS = ["-O3", "-std=c99", "-Wall", "-Wextra", "-fvisibility=hidden"]
 
 
 class CustomBuildHook(BuildHookInterface):  # type: ignore[misc]

@@ -180,6 +180,9 @@ def _measure(which: str, rec: Path, out: Path, pure: bool) -> dict:
 def _measure_here(which: str, rec: Path, out: Path, pure: bool) -> None:
     shutil.rmtree(out, ignore_errors=True)
     env = dict(os.environ)
+    # As a user's installation runs: with its .pyc files (without them every start compiles
+    # gazeport's sources again; some environments, this development one too, turn them off).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     if pure:
         env["GAZEPORT_PURE"] = "1"
     else:
@@ -241,6 +244,8 @@ def main() -> None:
         print("whole processes, start-up included: `gazeport export REC --only raw`")
         sides = [("gazeport", False)] + ([] if args.skip_pure else [("gazeport-pure", True)])
         results: dict[str, dict] = {}
+        _measure("gazeport", rec, work / "out-warm-up", False)  # writes the .pyc files
+        shutil.rmtree(work / "out-warm-up", ignore_errors=True)
         for name, pure in sides:
             runs = [
                 _measure("gazeport", rec, work / f"out-{name}", pure) for _ in range(args.repeat)

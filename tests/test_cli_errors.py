@@ -112,7 +112,7 @@ def test_bad_detector_option_is_a_usage_error_naming_the_option(
 
 
 def test_every_detector_option_has_a_bad_value_case() -> None:
-    from gazeport.cli.commands import DETECTOR_OPTIONS
+    from gazeport.cli.detector_options import DETECTOR_OPTIONS
 
     assert {o for o, *_ in BAD_DETECTOR_OPTIONS} == set(DETECTOR_OPTIONS.values())
     assert {f for _, _, f, _ in BAD_DETECTOR_OPTIONS} == set(DETECTOR_OPTIONS)

@@ -24,8 +24,10 @@ def _commands() -> Iterator[tuple[list[str], Any]]:
     """``(arguments that reach the command, command)`` for the app and everything below it
     (typer's own command classes: typer may vendor click, so no ``isinstance`` with click's).
 
-    A group's own arguments (``gazeport annotate REC …``) are filled with their names.
+    A group's own arguments (``gazeport annotate REC …``) are filled with their names. The
+    commands' modules are loaded first: ``gazeport`` imports each only when it runs.
     """
+    cli.load_commands()
     root = typer.main.get_command(cli.app)
 
     def walk(command: Any, path: list[str]) -> Iterator[tuple[list[str], Any]]:

@@ -1,8 +1,9 @@
 """The optional compiled hot path: ``gazeport._csvfast``, or why the pure path is in use.
 
 The C extension (``csrc/csvfast.c``, built by ``pip install`` where a C compiler is found) only
-formats and frames CSV text; every exporter has a pure Python/NumPy path that writes the same
-bytes. ``GAZEPORT_PURE=1`` in the environment uses the pure path even where the extension is
+formats and frames CSV text, frames pldata records and gathers datum float slots into columns
+(byte loops; every decision stays in Python); every exporter and reader has a pure
+Python/NumPy path that gives the same bytes and values. ``GAZEPORT_PURE=1`` in the environment uses the pure path even where the extension is
 built (the test suite runs through both). :func:`describe` says which path is in use, for
 ``gazeport info --versions``.
 """

@@ -22,7 +22,6 @@ from typing import Any
 
 from .errors import GazeportError, RecordingNotFoundError, UnsupportedRecordingError
 from .exporters.parallel import die_with_parent, stop_workers
-from .jobs import export_recording
 from .jobs.signals import Interrupted, signal_name
 from .recording.diagnose import SKIP_DIRS, looks_like_recording
 
@@ -181,6 +180,8 @@ def _export_one(
         try:
             if _worker_state["stop"]:  # it came while this worker was idle
                 raise Interrupted(_worker_state["stop"])
+            from .jobs import export_recording  # the exporters: not for discover()
+
             result = export_recording(rec, out_dir=out_dir, **options)
         finally:
             _worker_state["busy"] = False

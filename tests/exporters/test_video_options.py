@@ -391,6 +391,7 @@ def test_every_advertised_video_option_is_rendered() -> None:
     """Every option in the video panel of ``--help`` is exercised by a case of this module."""
     from gazeport.cli.video import _VIDEO
 
+    cli.load_commands(*COVERED)  # gazeport imports a command's module when it runs
     group = typer.main.get_command(cli.app)
     for command_name, covered in COVERED.items():
         command = group.commands[command_name]  # type: ignore[attr-defined]

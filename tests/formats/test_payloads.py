@@ -44,3 +44,23 @@ def test_matrix_padding_at_the_end_of_the_buffer(zero_padding: bool) -> None:
     m = table.matrix(np.array([0, 2]), 3, pad_to=8, zero_padding=zero_padding)
     assert [bytes(r[:3]) for r in m] == [b"abc", b"fgh"]
     assert m.shape == (2, 8)
+
+
+parts = st.lists(st.lists(st.binary(max_size=6), max_size=5), min_size=1, max_size=4)
+
+
+@settings(max_examples=200, deadline=None)
+@given(parts=parts, picks=st.lists(st.integers(0, 1 << 16), max_size=12))
+def test_take_keeps_the_bytes_and_only_the_buffers_in_use(
+    parts: list[list[bytes]], picks: list[int]
+) -> None:
+    merged = Payloads.concat([Payloads.from_list(p) for p in parts])
+    items = merged.tolist()
+    assert items == [b for p in parts for b in p]
+    idx = np.array([i % len(items) for i in picks] if items else [], dtype=np.int64)
+    taken = merged.take(idx)
+    assert taken.tolist() == [items[i] for i in idx.tolist()]
+    used = sorted(set(merged.buf_id[idx].tolist()))
+    assert taken.buffers == [merged.buffers[b] for b in used]  # in their order, none unused
+    assert taken.buf_id.dtype == np.int64
+    assert sorted(set(taken.buf_id.tolist())) == list(range(len(used)))

@@ -10,6 +10,7 @@ by a signal (handled like Ctrl+C), 141 without a word when stdout is a pipe that
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import select
 import sys
@@ -18,15 +19,14 @@ from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
 import typer
+import typer.main
 from rich.console import Console
 from rich.markup import escape
 
 from .._version import __version__
-from ..analysis.blinks import BlinkParams
-from ..analysis.fixations import FixationParams
 from ..errors import GazeportError, GazeportWarning
 from ..jobs.signals import exit_code, interrupt_on_signals
-from .help_text import App, Group
+from .help_text import App, Command, Group
 
 ProgressCallback = Callable[[float, str], None]
 
@@ -36,8 +36,105 @@ _out = Console(highlight=False)
 _err = Console(stderr=True, highlight=False)
 
 
+#: Every command and group of ``gazeport`` in the order ``--help`` lists them: its name, the
+#: modules that define it (and register it on :data:`app`), and the first paragraph of its help.
+#: A command's modules, and with them its library (NumPy, PyAV, the exporters, the label store,
+#: ...), are imported only when it runs or shows its own help: ``gazeport --help`` lists the
+#: summaries from here. tests/test_startup_imports.py checks them against the commands.
+COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
+    "clean": (
+        ("gazeport.cli.clean",),
+        "Remove what interrupted exports left in recordings: temporary files and empty export "
+        "folders.",
+    ),
+    "transcode": (
+        ("gazeport.cli.video",),
+        "Write browser-playable copies (H.264, yuv420p) of the recording's world and eye videos.",
+    ),
+    "export": (
+        ("gazeport.cli.export",),
+        "Export a recording like its own player does: Pupil Player's files for Pupil Core, "
+        "Mobile and Invisible recordings, Neon Player v6's for Neon recordings.",
+    ),
+    "demo": (
+        ("gazeport.cli.demo",),
+        "Make a sample Pupil Capture recording and export it (raw data, fixations, blinks).",
+    ),
+    "fixations": (
+        ("gazeport.cli.events",),
+        "Detect fixations like Pupil Player's offline detector and print a summary.",
+    ),
+    "blinks": (
+        ("gazeport.cli.events",),
+        "Detect blinks like Pupil Player's offline blink detector and print a summary.",
+    ),
+    "info": (
+        ("gazeport.cli.info",),
+        "Show what a recording holds: software, start times, world frames and streams.",
+    ),
+    "serve": (
+        ("gazeport.cli.serve",),
+        "Serve the recordings below ROOT in a local web app: list, play with gaze, annotate, "
+        "label, export; plus an HTTP API (/docs).",
+    ),
+    "annotate": (
+        ("gazeport.cli.annotate",),
+        "List, add, edit and delete annotations (annotation_player.pldata, shared with Pupil "
+        "Player; on Neon recordings Neon Player's events in .neon_player/), and manage the label "
+        "hotkey definitions.",
+    ),
+    "dataset": (
+        ("gazeport.cli.dataset",),
+        "Export labelled scene frames as an ML dataset (COCO, YOLO, Pascal VOC, CSV, JSON).",
+    ),
+    "labels": (
+        ("gazeport.cli.labels", "gazeport.cli.labels_sample"),
+        "Bounding-box labels on scene frames, kept in one SQLite file (--db) next to the "
+        "recordings: classes, tasks, boxes, review status, imported predictions, statistics.",
+    ),
+}
+
+
+def load_commands(*names: str) -> None:
+    """Import the modules of the commands ``names`` (all when none is named), so that they are
+    registered on :data:`app` (for tools that walk the whole command tree)."""
+    for name in names or tuple(COMMANDS):
+        for module in COMMANDS[name][0]:
+            importlib.import_module(module)
+
+
+class _NotLoaded(Command):
+    """What ``gazeport --help`` lists for a command whose modules are not imported yet: its
+    name and summary. :meth:`_Group.resolve_command` puts the real command in its place."""
+
+
 class _Group(Group):
-    """Runs every command with warnings and errors turned into plain stderr lines (one place)."""
+    """The root group: commands load on first use (:data:`COMMANDS`), and every command runs
+    with warnings and errors turned into plain stderr lines (one place)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        loaded = dict(self.commands)
+        self.commands = {
+            name: loaded.pop(name) if name in loaded else _NotLoaded(name=name, help=summary)
+            for name, (_, summary) in COMMANDS.items()
+        }
+        self.commands.update(loaded)  # registered but not in the table: listed after it
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        name = args[0] if args else None
+        if name in COMMANDS and (
+            isinstance(self.commands.get(name), _NotLoaded)
+            # e.g. cli.labels imported by someone, but not cli.labels_sample: labels lacks sample
+            or any(module not in sys.modules for module in COMMANDS[name][0])
+        ):
+            load_commands(name)
+            # typer builds its commands from what is registered on the app: build them again
+            real = typer.main.get_command(app).commands[name]  # type: ignore[attr-defined]
+            if isinstance(real, _NotLoaded):
+                raise RuntimeError(f"{COMMANDS[name][0]} registered no command {name!r}")
+            self.commands[name] = real
+        return super().resolve_command(ctx, args)
 
     def invoke(self, ctx: Any) -> Any:
         with _warnings_to_stderr():
@@ -157,51 +254,6 @@ def _root(
 
 
 _QUIET = typer.Option("--quiet", "-q", help="No progress bar (warnings and errors still show).")
-
-# Detector parameters, shared by export, fixations and blinks (defaults are Pupil Player's).
-_FIX = "Fixation detector"
-_BLINK = "Blink detector"
-MaxDispersion = Annotated[
-    float, typer.Option(help="Maximum dispersion [degrees].", rich_help_panel=_FIX)
-]
-MinDuration = Annotated[
-    float, typer.Option(help="Minimum fixation duration [ms].", rich_help_panel=_FIX)
-]
-MaxDuration = Annotated[
-    float, typer.Option(help="Maximum fixation duration [ms].", rich_help_panel=_FIX)
-]
-GazeConfidence = Annotated[
-    float,
-    typer.Option(
-        "--gaze-confidence",
-        help="Gaze with a confidence above this is used for fixations.",
-        rich_help_panel=_FIX,
-    ),
-]
-HistoryLength = Annotated[float, typer.Option(help="Filter length [s].", rich_help_panel=_BLINK)]
-OnsetThreshold = Annotated[
-    float, typer.Option(help="Onset confidence threshold.", rich_help_panel=_BLINK)
-]
-OffsetThreshold = Annotated[
-    float, typer.Option(help="Offset confidence threshold.", rich_help_panel=_BLINK)
-]
-_FP, _BP = FixationParams(), BlinkParams()
-#: The options above by the detector parameter they set, so errors speak the user's words.
-DETECTOR_OPTIONS = {
-    "max_dispersion_deg": "--max-dispersion", "min_duration_ms": "--min-duration",
-    "max_duration_ms": "--max-duration", "min_confidence": "--gaze-confidence",
-    "history_length_s": "--history-length", "onset_confidence_threshold": "--onset-threshold",
-    "offset_confidence_threshold": "--offset-threshold",
-}  # fmt: skip
-
-
-def check_detector_params(*params: FixationParams | BlinkParams) -> None:
-    """Raise a usage error (exit 2) naming the option of the first bad detector parameter."""
-    for p in params:
-        try:
-            p.validate(names=DETECTOR_OPTIONS)
-        except ValueError as exc:
-            raise typer.BadParameter(str(exc)) from None
 
 
 def main() -> None:

@@ -15,7 +15,8 @@ from ..errors import GazeportError
 from ..exporters.event_files import blink_summary, fixation_summary
 from ..exporters.neon_event_summary import recorded_event_summary
 from ..recording import NeonRecording, open_recording
-from .commands import (
+from .commands import _out, app
+from .detector_options import (
     _BP,
     _FP,
     GazeConfidence,
@@ -25,8 +26,6 @@ from .commands import (
     MinDuration,
     OffsetThreshold,
     OnsetThreshold,
-    _out,
-    app,
     check_detector_params,
 )
 

@@ -20,10 +20,10 @@ from ..errors import GazeportError
 from ..exporters.dialects import DIALECT_NAMES
 from ..jobs import DEFAULT_EXPORTERS, EXPORTERS, ExportResult, Job, export_recording
 from ..recording import open_recording
-from .commands import (
+from .commands import _QUIET, _err, _out, app
+from .detector_options import (
     _BP,
     _FP,
-    _QUIET,
     GazeConfidence,
     HistoryLength,
     MaxDispersion,
@@ -31,9 +31,6 @@ from .commands import (
     MinDuration,
     OffsetThreshold,
     OnsetThreshold,
-    _err,
-    _out,
-    app,
     check_detector_params,
 )
 from .progress import batch_bars, job_bars, task_summary

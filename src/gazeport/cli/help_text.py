@@ -7,7 +7,8 @@ Command help and epilogs keep their markup (``[bold]…[/]``). Flags show no ``<
 and usage lines read ``REC`` and ``PATH...`` (``[NAME]`` when optional), not ``{PATH...}...``.
 
 Every group and command of the app is built from these classes: :class:`App` makes them the
-default for its commands and sub-apps.
+default for its commands and sub-apps. They also build typer's pydantic coercion of a
+parameter only for a value that needs it (:mod:`.param_coercion`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from typing import Any
 import typer
 from rich.markup import escape
 from typer.core import TyperCommand, TyperGroup
+
+from .param_coercion import defer_pydantic
 
 
 def _tidy(param: Any) -> None:
@@ -51,6 +54,7 @@ class _Tidy:
         params: list[Any] = super().get_params(ctx)  # type: ignore[misc]
         for param in params:
             _tidy(param)
+            defer_pydantic(param)
         return params
 
 

@@ -4,26 +4,17 @@ from __future__ import annotations
 
 import enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 
-from ..analysis.fixations import FixationParams
-from ..exporters.world_video import VideoOptions
-from ..jobs import export_recording
-from ..recording import Recording
-from ..render import (
-    CircleStyle,
-    CrossStyle,
-    EyeOverlayStyle,
-    FixationStyle,
-    OverlayConfig,
-    PolylineStyle,
-    parse_color,
-)
 from .commands import _QUIET, _out, app
 from .progress import job_bars
+
+if TYPE_CHECKING:  # the exporters and OpenCV load when a video is made, not for --help
+    from ..analysis.fixations import FixationParams
+    from ..exporters.world_video import VideoOptions
 
 _VIDEO = "Video exporters (world-video, eye-video, transcode)"
 
@@ -63,6 +54,17 @@ def _video_options(
     fixation_params: FixationParams,
 ) -> VideoOptions:
     """The video exporters' options from the command line (bad colours are usage errors)."""
+    from ..exporters.world_video import VideoOptions
+    from ..render import (
+        CircleStyle,
+        CrossStyle,
+        EyeOverlayStyle,
+        FixationStyle,
+        OverlayConfig,
+        PolylineStyle,
+        parse_color,
+    )
+
     circle = None
     if gaze_circle:
         try:
@@ -116,6 +118,10 @@ def transcode(
     quiet: Annotated[bool, _QUIET] = False,
 ) -> None:
     """``gazeport transcode``: the ``transcode`` exporter over the whole recording."""
+    from ..exporters.world_video import VideoOptions
+    from ..jobs import export_recording
+    from ..recording import Recording
+
     rec = Recording(recording)
     with job_bars(quiet) as bars:
         result = export_recording(

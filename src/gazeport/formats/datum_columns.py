@@ -3,8 +3,13 @@
 Datums written by Pupil Capture for one topic are byte-for-byte alike except for their float
 values: the same keys in the same order, float64 values always 9 bytes, the same strings and
 small ints. This module decodes one representative datum into a :class:`Layout` (where every
-scalar sits), checks with NumPy that other datums of the same length are identical outside their
-float bytes, and then slices each float column out of all matching datums at once.
+scalar sits), checks that other datums of the same length are identical outside their float
+bytes, and then slices each float column out of all matching datums at once. Layouts are
+remembered across calls (``_KNOWN``), so a recording's few layouts are parsed once.
+
+The comparing and slicing is done by the compiled ``gazeport._csvfast.gather_slots`` where it is
+built (reading the datums in place), else with NumPy on a byte matrix (``GAZEPORT_PURE=1``, see
+:mod:`gazeport._native`); which layouts exist and what a layout fills stays here, in Python.
 
 Datums that do not fit any layout, or whose layout the caller's ``plan`` rejects, are reported
 as *irregular* so the caller decodes them one by one. The result is therefore always exactly
@@ -16,10 +21,11 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
+from .. import _native
 from .payloads import Payloads
 from .pldata import SERIALIZED_DICT_EXT
 
@@ -194,12 +200,6 @@ class Columns:
     irregular: np.ndarray  #: bool, datums the caller must decode one by one
 
 
-def _extract(matrix: np.ndarray, rows: np.ndarray, scalar: Scalar) -> np.ndarray:
-    width = 8 if scalar.kind == "f64" else 4
-    raw = np.ascontiguousarray(matrix[rows, scalar.offset : scalar.offset + width])
-    return raw.view(">f8" if width == 8 else ">f4").reshape(-1).astype(np.float64)
-
-
 def decode_columns(
     payloads: Sequence[bytes] | Payloads,
     planner: Planner,
@@ -218,6 +218,8 @@ def decode_columns(
     if n == 0:
         return Columns(values, present, irregular)
     table = payloads if isinstance(payloads, Payloads) else Payloads.from_list(payloads)
+    fast = _native.csvfast
+    index = _RecordIndex(table) if fast is not None else None
     lengths = table.lengths
     order = np.argsort(lengths, kind="stable")
     sorted_len = lengths[order]
@@ -227,69 +229,203 @@ def decode_columns(
         if length == 0:
             irregular[group] = True
             continue
-        matrix = table.matrix(group, length, pad_to=8, zero_padding=False)
-        _decode_group(matrix, length, group, planner, values, present, irregular)
+        source: _Group = (
+            _PureGroup(table, group, length)
+            if index is None
+            else _CompiledGroup(fast, index, group, length)
+        )
+        _decode_group(source, length, group, planner, values, present, irregular)
     return Columns(values, present, irregular)
 
 
-def _skeleton_words(width: int, length: int, float_slots: list[tuple[int, int]]) -> np.ndarray:
-    """Per 8-byte word of a padded datum row: all-ones bytes where the datum is not a float
-    (zero in the padding after ``length``, which holds whatever followed the datum)."""
+Slots = list[tuple[int, int]]  #: (offset, width) of float slots; width 8 (f64) or 4 (f32)
+Sinks = list[tuple[np.ndarray, np.ndarray]]  #: (values, present) output column per slot
+
+
+class _Group(Protocol):
+    """Datums of one length: the representative's bytes, and the matching + gathering step."""
+
+    def datum(self, i: int) -> bytes: ...
+
+    def match(
+        self, remaining: np.ndarray, known: _Known, slots: Slots, sinks: Sinks, places: np.ndarray
+    ) -> np.ndarray:
+        """Which of datums ``remaining`` equal ``known``'s representative outside its float
+        bytes (bool); slot ``j`` of each of those goes to ``sinks[j]`` at its place
+        (``places[remaining]``), marked present there."""
+        ...
+
+
+def _write_block(block: np.ndarray, target: np.ndarray, sinks: Sinks) -> None:
+    """Slot ``j``'s values ``block[j]`` into ``sinks[j]`` at rows ``target``."""
+    for j, (values, present) in enumerate(sinks):
+        values[target] = block[j]
+        present[target] = True
+
+
+def _skeleton_bytes(width: int, length: int, float_slots: Slots) -> np.ndarray:
+    """Per byte of a padded datum row: 0xFF where the datum is not a float value (zero in the
+    padding after ``length``, which holds whatever followed the datum)."""
     mask = np.zeros(width, dtype=np.uint8)
     mask[:length] = 0xFF
     for off, size in float_slots:
         mask[off : off + size] = 0
-    return mask.view(np.uint64)
+    return mask
 
 
-def _fill_plan(
-    matrix: np.ndarray,
-    members: np.ndarray,
+def _row_width(length: int) -> int:
+    """A datum row padded to whole 8-byte words (the pure path compares words)."""
+    return -(-length // 8) * 8
+
+
+@dataclass(frozen=True)
+class _Known:
+    """A scanned layout with what tells its datums: the representative outside its floats."""
+
+    layout: Layout
+    mask: np.ndarray  #: uint64 words of a padded row: all-ones bytes where not a float
+    row: np.ndarray  #: uint64 words: the representative's padded row & ``mask``
+    mask_bytes: bytes  #: ``mask`` and ``row`` as ``length`` bytes, for the compiled gather
+    row_bytes: bytes
+
+    @classmethod
+    def of(cls, layout: Layout, datum: bytes) -> _Known:
+        length = len(datum)
+        width = _row_width(length)
+        mask = _skeleton_bytes(width, length, layout.float_slots)
+        row = np.frombuffer(datum + bytes(width - length), dtype=np.uint8) & mask
+        return cls(
+            layout, mask.view(np.uint64), row.view(np.uint64), mask[:length].tobytes(),
+            row[:length].tobytes(),
+        )  # fmt: skip
+
+
+#: Layouts already scanned, by datum length, most recent first: a datum file holds a handful
+#: of layouts, but is decoded chunk by chunk, and scanning a layout is a Python walk.
+_KNOWN: dict[int, tuple[_Known, ...]] = {}
+_KNOWN_PER_LENGTH = 4
+_KNOWN_LENGTHS = 256
+
+
+def _remember(length: int, known: _Known) -> None:
+    """Keep ``known`` for later groups of datums of ``length`` bytes."""
+    if length not in _KNOWN and len(_KNOWN) >= _KNOWN_LENGTHS:
+        _KNOWN.clear()  # rare (hundreds of datum lengths); one call, safe beside other threads
+    _KNOWN[length] = (known, *_KNOWN.get(length, ())[: _KNOWN_PER_LENGTH - 1])
+
+
+class _PureGroup:
+    """NumPy: the datums copied into a zero-padded byte matrix, compared word by word."""
+
+    def __init__(self, table: Payloads, group: np.ndarray, length: int) -> None:
+        self.length = length
+        self.matrix = table.matrix(group, length, pad_to=8, zero_padding=False)
+        self.words = self.matrix.view(np.uint64)
+
+    def datum(self, i: int) -> bytes:
+        return self.matrix[i, : self.length].tobytes()
+
+    def match(
+        self, remaining: np.ndarray, known: _Known, slots: Slots, sinks: Sinks, places: np.ndarray
+    ) -> np.ndarray:
+        whole = remaining.shape[0] == self.words.shape[0]  # remaining is then every row
+        sub = self.words if whole else self.words[remaining]
+        same = ~((sub & known.mask) ^ known.row).any(axis=1)
+        rows = self.matrix[remaining[same]] if not (whole and same.all()) else self.matrix
+        block = np.empty((rows.shape[0], len(slots)), dtype=np.float64)
+        f64 = [j for j, (_, width) in enumerate(slots) if width == 8]
+        if f64:
+            # All float64 slots in one gather: (m, k*8) bytes -> (m, k) big-endian doubles.
+            idx = (np.array([slots[j][0] for j in f64])[:, None] + np.arange(8)).reshape(-1)
+            block[:, f64] = np.ascontiguousarray(rows[:, idx]).view(">f8")
+        for j, (off, width) in enumerate(slots):
+            if width != 8:
+                raw = np.ascontiguousarray(rows[:, off : off + width])
+                block[:, j] = raw.view(">f4").reshape(-1)
+        _write_block(block.T, places[remaining[same]], sinks)
+        return same
+
+
+class _RecordIndex:
+    """The payload table as the compiled gather takes it (int64 vectors, buffers as a list)."""
+
+    def __init__(self, table: Payloads) -> None:
+        self.table = table
+        self.buffers = list(table.buffers)
+        self.buf_id = np.ascontiguousarray(table.buf_id, dtype=np.int64)
+        self.offsets = np.ascontiguousarray(table.offsets, dtype=np.int64)
+
+
+class _CompiledGroup:
+    """``gazeport._csvfast.gather_slots``: compares and gathers in place, no matrix copy."""
+
+    def __init__(self, fast: Any, index: _RecordIndex, group: np.ndarray, length: int) -> None:
+        self.fast = fast
+        self.index = index
+        self.group = np.ascontiguousarray(group, dtype=np.int64)
+        self.length = length
+
+    def datum(self, i: int) -> bytes:
+        return self.index.table[int(self.group[i])]
+
+    def match(
+        self, remaining: np.ndarray, known: _Known, slots: Slots, sinks: Sinks, places: np.ndarray
+    ) -> np.ndarray:
+        whole = remaining.shape[0] == self.group.shape[0]
+        rows = self.group if whole else self.group[remaining]
+        ix = self.index
+        args = (
+            ix.buffers,
+            ix.buf_id,
+            ix.offsets,
+            rows,
+            known.row_bytes,
+            known.mask_bytes,
+            np.array(slots, dtype=np.int64).reshape(-1),
+        )
+        if all(_writable_in_place(v, p) for v, p in sinks):
+            # The kernel writes each value straight into its output column.
+            columns = [(v, p) for v, p in sinks]
+            target = np.ascontiguousarray(places[remaining], dtype=np.int64)
+            same_b, _ = self.fast.gather_slots(*args, columns, target)
+            return np.frombuffer(same_b, dtype=np.bool_)
+        same_b, values_b = self.fast.gather_slots(*args)
+        same = np.frombuffer(same_b, dtype=np.bool_)
+        if slots:
+            block = np.frombuffer(values_b, dtype=np.float64).reshape(len(slots), -1)
+            _write_block(block, places[remaining[same]], sinks)
+        return same
+
+
+def _writable_in_place(values: np.ndarray, present: np.ndarray) -> bool:
+    """Whether the compiled gather can write into this output column pair directly."""
+    return (
+        values.dtype == np.float64
+        and present.dtype == np.bool_
+        and values.flags.c_contiguous
+        and present.flags.c_contiguous
+        and values.flags.writeable
+        and present.flags.writeable
+        and values.ndim == present.ndim == 1
+        and values.shape == present.shape
+    )
+
+
+def _fill_constants(
     target: np.ndarray,
     plan: Plan,
     values: dict[str, np.ndarray],
     present: dict[str, np.ndarray],
 ) -> None:
-    """Copy one layout's columns out of ``matrix`` rows ``members`` into rows ``target``."""
-    f64 = [
-        (name, what.offset)
-        for name, (how, what) in plan.items()
-        if how == "slot" and what.kind == "f64"
-    ]
-    if f64:
-        # All float64 slots in one gather: (m, k*8) bytes -> (m, k) big-endian doubles.
-        idx = (np.array([off for _, off in f64])[:, None] + np.arange(8)).reshape(-1)
-        rows = matrix if members.shape[0] == matrix.shape[0] else matrix[members]
-        block = np.ascontiguousarray(rows[:, idx]).view(">f8").astype(np.float64)
-        for j, (name, _) in enumerate(f64):
-            values[name][target] = block[:, j]
-            present[name][target] = True
+    """Write one layout's constant columns into rows ``target`` (its slots are written)."""
     for name, (how, what) in plan.items():
-        if how == "slot" and what.kind != "f64":
-            values[name][target] = _extract(matrix, members, what)
-            present[name][target] = True
-        elif how == "const":
+        if how == "const":
             values[name][target] = what
             present[name][target] = True
 
 
-#: Layouts already scanned, by datum length, most recent first: a datum file holds a handful
-#: of layouts, but is decoded chunk by chunk, and scanning a layout is a Python walk.
-_KNOWN: dict[int, tuple[tuple[Layout, np.ndarray, np.ndarray], ...]] = {}
-_KNOWN_PER_LENGTH = 4
-_KNOWN_LENGTHS = 256
-
-
-def _remember(length: int, layout: Layout, mask: np.ndarray, row: np.ndarray) -> None:
-    """Keep ``layout`` (its skeleton mask and representative row) for later groups."""
-    if length not in _KNOWN and len(_KNOWN) >= _KNOWN_LENGTHS:
-        _KNOWN.clear()  # rare (hundreds of datum lengths); one call, safe beside other threads
-    entry = (layout, mask, row & mask)
-    _KNOWN[length] = (entry, *_KNOWN.get(length, ())[: _KNOWN_PER_LENGTH - 1])
-
-
 def _decode_group(
-    matrix: np.ndarray,
+    source: _Group,
     length: int,
     rows_global: np.ndarray,
     planner: Planner,
@@ -297,44 +433,45 @@ def _decode_group(
     present: dict[str, np.ndarray],
     irregular: np.ndarray,
 ) -> None:
-    """Decode rows of ``matrix`` (datums of ``length`` bytes, padded to 8-byte words)."""
-    words = matrix.view(np.uint64)
-    remaining = np.arange(matrix.shape[0])
-    sub = words
+    """Decode datums of ``length`` bytes (``source``; ``rows_global``: their output rows)."""
+    remaining = np.arange(rows_global.shape[0])
 
-    def take(layout: Layout, same: np.ndarray) -> None:
-        nonlocal remaining, sub
-        members = remaining[same]
-        target = rows_global[members]
-        plan = planner(layout)
+    def take(known: _Known) -> bool:
+        """Decode the remaining datums that have ``known``'s layout; whether there were any."""
+        nonlocal remaining
+        plan = planner(known.layout)
+        named = [] if plan is None else [(n, w) for n, (how, w) in plan.items() if how == "slot"]
+        slots = [(w.offset, 8 if w.kind == "f64" else 4) for _, w in named]
+        sinks = [(values[n], present[n]) for n, _ in named]
+        same = source.match(remaining, known, slots, sinks, rows_global)
+        target = rows_global[remaining[same]]
         if plan is None:
             irregular[target] = True
-        else:
-            _fill_plan(matrix, members, target, plan, values, present)
-        keep = ~same
-        remaining, sub = remaining[keep], sub[keep]
+        elif target.size:
+            _fill_constants(target, plan, values, present)
+        remaining = remaining[~same]
+        return bool(target.size)
 
     # A datum whose bytes equal a representative's everywhere but in its float values parses
     # into exactly the same layout (msgpack decoding is deterministic byte by byte), whichever
     # chunk the representative came from. Known layouts count towards the group's limit.
     layouts_seen = 0
-    for known, mask, masked_row in _KNOWN.get(length, ()):
+    for known in _KNOWN.get(length, ()):
         if not remaining.size:
             return
-        same = ~((sub & mask) ^ masked_row).any(axis=1)
-        if same.any():
+        if take(known):
             layouts_seen += 1
-            take(known, same)
     while remaining.size:
         if layouts_seen >= MAX_LAYOUTS_PER_LENGTH:
             irregular[rows_global[remaining]] = True
             return
-        layout = scan_layout(matrix[remaining[0], :length].tobytes())
+        datum = source.datum(int(remaining[0]))
+        layout = scan_layout(datum)
         layouts_seen += 1
         if layout is None:
             irregular[rows_global[remaining[0]]] = True
-            remaining, sub = remaining[1:], sub[1:]
+            remaining = remaining[1:]
             continue
-        mask = _skeleton_words(matrix.shape[1], length, layout.float_slots)
-        _remember(length, layout, mask, sub[0])
-        take(layout, ~((sub ^ sub[0]) & mask).any(axis=1))
+        known = _Known.of(layout, datum)
+        _remember(length, known)
+        take(known)

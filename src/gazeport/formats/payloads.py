@@ -48,10 +48,13 @@ class Payloads:
     def take(self, idx: np.ndarray) -> Payloads:
         """Payloads ``idx`` (positions) in that order; buffers no longer used are dropped."""
         buf_id = self.buf_id[idx]
-        used, new_id = np.unique(buf_id, return_inverse=True)
+        # The buffers in use, in their order, renumbered 0.. (np.unique's result, in O(n)).
+        counts = np.bincount(buf_id, minlength=len(self.buffers))
+        used = np.flatnonzero(counts)
+        renumber = np.cumsum(counts > 0) - 1
         return Payloads(
-            [self.buffers[int(b)] for b in used],
-            new_id.astype(np.int64).reshape(-1),
+            [self.buffers[b] for b in used.tolist()],
+            renumber[buf_id].astype(np.int64, copy=False),
             self.offsets[idx],
             self.lengths[idx],
         )

@@ -23,6 +23,7 @@ from typing import Any, BinaryIO
 import msgpack
 import numpy as np
 
+from .. import _native
 from ..errors import CorruptFileError, GazeportWarning
 from .payloads import Payloads
 from .timestamp_column import load_timestamp_file
@@ -231,6 +232,17 @@ def _maybe_records(a: np.ndarray, c: np.ndarray, n: int) -> np.ndarray:
 
 
 def _frame(buf: bytes) -> _Framed:
+    """Find the ``[str, bin]`` records of a block: by the compiled module where it is built
+    (``frame_records``, the same walk in C), else by :func:`_frame_pure`."""
+    fast = _native.csvfast
+    if fast is None:
+        return _frame_pure(buf)
+    table, stop, status = fast.frame_records(buf)
+    cols = np.frombuffer(table, dtype=np.int64).reshape(4, -1)
+    return _Framed(cols[0], cols[1], cols[2], cols[3], stop, status)
+
+
+def _frame_pure(buf: bytes) -> _Framed:
     """Find the ``[str, bin]`` records of a block without creating an object per record.
 
     Every 0x92 byte is a candidate record start (less the ones that cannot be one, see

@@ -317,6 +317,8 @@ EXPORTER_TASKS: dict[str, ExporterTask] = {
     "eye-video": ExporterTask(run_eye_video, kind="video", weight=20.0, heading="Eye videos"),
     "transcode": ExporterTask(run_transcode, kind="video", weight=20.0, heading="Transcode"),
 }
+#: Exporter names ``gazeport export --only/--skip`` accepts.
+EXPORTERS = tuple(EXPORTER_TASKS)
 #: What ``gazeport export`` runs when no exporter is named.
 DEFAULT_EXPORTERS = ("raw", "annotations", "fixations", "blinks")
 #: The Pupil Player data exporters; a table dialect writes its own tables instead of them.

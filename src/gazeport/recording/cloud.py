@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from numpy.lib.recfunctions import repack_fields
 
 from ..errors import StreamNotFoundError
 from ..formats.cloud_csv import read_cloud_csv, read_scene_camera
@@ -154,6 +153,9 @@ class CloudRecording(NeonRecording):
         key = "start_timestamp_ns" if "start_timestamp_ns" in (data.dtype.names or ()) else None
         data = data[np.argsort(data[key or "timestamp_ns"], kind="stable")]
         if name == "gaze":
+            # recfunctions imports numpy.ma (~10 ms): only for a Cloud recording's gaze
+            from numpy.lib.recfunctions import repack_fields
+
             keep = [f for f in data.dtype.names or () if f != "worn"]
             return np.asarray(repack_fields(data[keep]))
         if name == "worn":

@@ -32,8 +32,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
-import filelock
-
 from ..errors import CorruptFileError, FileWriteError, RecordingLockedError
 
 LOCK_NAME = ".annotation_player.lock"  #: in the recording folder, next to the annotation files
@@ -90,6 +88,8 @@ def edit_lock(rec_dir: Path | str, *, timeout_s: float | None = None) -> Iterato
         finally:
             held[key] -= 1
         return
+    import filelock  # with its logging and secrets: only when annotations are changed
+
     timeout = LOCK_TIMEOUT_S if timeout_s is None else timeout_s
     lock = filelock.FileLock(path, timeout=timeout)
     try:
@@ -115,6 +115,8 @@ def _try_shared(fd: int) -> bool | None:
         if sys.platform == "win32":  # pragma: no cover - Windows only
             # LockFileEx has no shared mode through filelock; an exclusive lock on a read-only
             # handle writes nothing and only makes concurrent readers take turns.
+            import filelock
+
             return filelock.lock_descriptor(fd, blocking=False)
         import fcntl
 
@@ -129,6 +131,8 @@ def _try_shared(fd: int) -> bool | None:
 def _unlock(fd: int) -> None:
     with contextlib.suppress(OSError):
         if sys.platform == "win32":  # pragma: no cover - Windows only
+            import filelock
+
             filelock.unlock_descriptor(fd)
         else:
             import fcntl

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -35,7 +35,6 @@ from ..formats.info_files import (
 from ..formats.intrinsics import CameraIntrinsics, read_intrinsics_for
 from ..formats.pldata import load_timestamps, read_datums, timestamps_path
 from ..timeseries import exact_window
-from ..video.reader import FrameReader
 from . import sources
 from .cloud import CloudRecording
 from .columns import ColumnChunk, decode_rows, sorted_chunks
@@ -43,6 +42,9 @@ from .detect import RecordingKind, check_recording
 from .frame_table import FrameTable
 from .neon import NOT_YET, NeonRecording
 from .window import END_OF_TIME_NS, ExportWindow, checked_frame_range, seconds_to_ns
+
+if TYPE_CHECKING:
+    from ..video.reader import FrameReader  # PyAV: imported when a video is opened
 
 DATA_STREAMS = ("pupil", "gaze")
 #: Videos a recording can have frame tables for.
@@ -202,6 +204,8 @@ class Recording:
                 f"{self.path} has no {name} video and no {name} timestamps, so there are no "
                 f"{name} frames to read."
             )
+        from ..video.reader import FrameReader
+
         return FrameReader(table.rows, table.parts, table.frame_size)
 
     def frame_range(

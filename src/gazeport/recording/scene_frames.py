@@ -26,20 +26,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from ..analysis.fixations import FixationParams
 from ..errors import CorruptFileError, StreamNotFoundError
 from ..video.demux import scan
-from ..video.reader import FrameReader
 from .annotations import load_annotations
 from .cloud import CloudRecording
 from .core_fixations import detect_recording_fixations
 from .facade import AnyRecording, Recording, open_recording
 from .frame_table import FrameTable
 from .neon_world import neon_world_table
+
+if TYPE_CHECKING:
+    from ..video.reader import FrameReader  # PyAV: imported when the frames are read
 
 #: One gaze sample with its frame: pixels of the frame, top-left origin; confidence NaN when
 #: the recording has none (Neon, Cloud).
@@ -174,6 +176,8 @@ def scene_frames(rec: AnyRecording | Path | str) -> SceneFrames:
 def open_scene_reader(frames: SceneFrames) -> FrameReader:
     """A reader of ``frames`` (close it, or use it in a ``with`` block): frame ``i`` of the
     reader is frame index ``i``, gray where ``frames.real`` is False."""
+    from ..video.reader import FrameReader
+
     t = frames.table
     return FrameReader(t.rows, t.parts, t.frame_size)
 

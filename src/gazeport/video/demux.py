@@ -18,7 +18,6 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import av
 import numpy as np
 import numpy.typing as npt
 
@@ -27,7 +26,17 @@ from ..errors import CorruptFileError
 #: Extensions of real video files in a recording (Player's list without the pseudo-video ``fake``).
 VIDEO_EXTENSIONS: tuple[str, ...] = ("mp4", "mjpeg", "h264", "mkv", "avi")
 
-_AV_ERRORS = (av.FFmpegError, ValueError, OSError)
+
+def _av_errors() -> tuple[type[BaseException], ...]:
+    """What PyAV raises for a bad file. PyAV is imported here and in :func:`_open_input`, not
+    with this module: a recording's frame table is often cached or has no video to scan."""
+    import av
+
+    return (av.FFmpegError, ValueError, OSError)
+
+
+def _damaged_video_errors() -> tuple[type[BaseException], ...]:
+    return (CorruptFileError, *_av_errors())
 
 
 @dataclass(frozen=True)
@@ -58,13 +67,15 @@ def _open_input(path: Path) -> Iterator[Any]:
         raise CorruptFileError(
             f"{path} is empty (0 bytes); replace it or remove it from the recording.", path
         )
+    import av
+
     fmt = path.suffix[1:].lower() or None
     try:
         container = av.open(str(path), format=fmt)
-    except _AV_ERRORS as first_exc:
+    except _av_errors() as first_exc:
         try:
             container = av.open(str(path))
-        except _AV_ERRORS:
+        except _av_errors():
             raise CorruptFileError(
                 f"{path} cannot be opened as a video ({first_exc}); the file is damaged or not "
                 "a video. Replace it or remove it from the recording.",
@@ -101,7 +112,7 @@ def scan(
         ctx = stream.codec_context
         try:
             raw = [packet.pts for packet in container.demux(stream)]
-        except _AV_ERRORS as exc:
+        except _av_errors() as exc:
             raise _demux_error(path, exc) from exc
         time_base = stream.time_base
         info = VideoStreamInfo(
@@ -149,7 +160,7 @@ def keyframe_pts(path: Path | str) -> npt.NDArray[np.int64]:
         stream = container.streams.video[0]
         try:
             raw = [p.pts for p in container.demux(stream) if p.is_keyframe and p.pts is not None]
-        except _AV_ERRORS as exc:
+        except _av_errors() as exc:
             raise _demux_error(path, exc) from exc
     keys = np.unique(np.asarray(raw, dtype=np.int64))
     keys.flags.writeable = False  # shared between readers
@@ -175,7 +186,7 @@ def audio_packet_times(path: Path | str) -> npt.NDArray[np.float64]:
         tb = float(stream.time_base) if stream.time_base is not None else 0.0
         try:
             raw = [packet.pts for packet in container.demux(stream)]
-        except _AV_ERRORS as exc:
+        except _av_errors() as exc:
             raise _demux_error(path, exc) from exc
     pts = np.fromiter((p for p in raw if p is not None), dtype=np.int64)
     return np.asarray(pts * tb, dtype=np.float64)
@@ -212,7 +223,7 @@ def is_decodable(path: Path | str) -> bool:
     try:
         with _open_input(path) as container:
             frame = next(container.decode(container.streams.video[0]), None)
-    except (CorruptFileError, *_AV_ERRORS):
+    except _damaged_video_errors():
         return False
     return frame is not None
 
@@ -234,13 +245,13 @@ def first_packet_broken(path: Path | str) -> bool:
                 return False
             try:
                 stream.codec_context.decode(first)
-            except _AV_ERRORS:
+            except _av_errors():
                 pass
             else:
                 return False
             try:
                 return len(stream.codec_context.decode(second)) > 0
-            except _AV_ERRORS:
+            except _av_errors():
                 return False
-    except (CorruptFileError, *_AV_ERRORS):
+    except _damaged_video_errors():
         return False

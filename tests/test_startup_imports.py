@@ -1,0 +1,174 @@
+"""What starting gazeport imports: ``import gazeport``, ``gazeport --help`` and ``gazeport info``
+must not load the video decoder, OpenCV, SciPy, Arrow or Dask (issue 13: start-up in 0.2 s).
+
+Each case runs in a fresh interpreter, so what other tests imported does not count.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import typer.main
+from typer.testing import CliRunner
+
+import gazeport
+from gazeport import cli, jobs
+from gazeport.cli.commands import COMMANDS, load_commands
+from gazeport.synthetic import generate_capture_recording
+from tests import fixtures
+
+#: Libraries that take tens of milliseconds each to import and that none of these needs.
+HEAVY = ("scipy", "cv2", "av", "pyarrow", "distributed", "dask")
+#: gazeport's own big parts that a listing of the commands does not need either.
+NOT_FOR_HELP = (
+    *HEAVY, "numpy", "gazeport.recording", "gazeport.exporters", "gazeport.jobs.runner",
+    "gazeport.labels", "gazeport.render", "gazeport.server", "gazeport.batch", "rich.progress",
+    "rich.live",
+)  # fmt: skip
+
+_PROBE = """
+import contextlib, io, json, runpy, sys
+code = None
+if sys.argv[1:2] == ["import"]:
+    import gazeport
+else:
+    sys.argv = ["gazeport", *sys.argv[1:]]
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            runpy.run_module("gazeport", run_name="__main__", alter_sys=True)
+    except SystemExit as exc:
+        code = exc.code
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
+"""
+
+
+def _loaded(*args: str) -> tuple[object, set[str]]:
+    """``(exit code, names in sys.modules)`` after ``python -m gazeport ARGS`` (or just
+    ``import gazeport`` for ``("import",)``) in a new interpreter."""
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, *args], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.splitlines()[-1])
+    return result["code"], set(result["modules"])
+
+
+def _present(modules: set[str], names: tuple[str, ...]) -> list[str]:
+    return [n for n in names if n in modules]
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return generate_capture_recording(tmp_path_factory.mktemp("startup") / "rec", 0.2)
+
+
+def test_import_gazeport_loads_no_heavy_library() -> None:
+    _, modules = _loaded("import")
+    assert _present(modules, NOT_FOR_HELP) == []
+
+
+@pytest.mark.parametrize("args", [["--help"], ["-h"], []], ids=["--help", "-h", "no-args"])
+def test_help_loads_no_heavy_library(args: list[str]) -> None:
+    code, modules = _loaded(*args)
+    assert code in (0, 2)  # typer ends "no arguments: show help" with 2
+    assert "gazeport.cli.commands" in modules
+    assert _present(modules, NOT_FOR_HELP) == []
+
+
+#: Not for ``gazeport info`` either: typer's coercion needs pydantic only for some values.
+NOT_FOR_INFO = (*HEAVY, "pydantic")
+
+
+def test_info_of_a_generated_recording_loads_no_heavy_library(generated: Path) -> None:
+    code, modules = _loaded("info", str(generated))
+    assert code in (0, None)
+    assert "gazeport.recording.facade" in modules
+    assert _present(modules, NOT_FOR_INFO) == []
+
+
+@pytest.mark.parametrize("name", ["core121_eyedoit_001", "neon_demo"])
+def test_info_of_a_real_recording_loads_no_heavy_library(name: str) -> None:
+    code, modules = _loaded("info", str(fixtures.recording(name)), "--json")
+    assert code in (0, None)
+    assert _present(modules, NOT_FOR_INFO) == []
+
+
+def test_values_are_still_checked_and_converted(generated: Path) -> None:
+    """Without the pydantic adapter where it is not needed, typer's checks still run."""
+    runner = CliRunner()
+    missing = runner.invoke(cli.app, ["serve", str(generated / "nowhere")])
+    assert missing.exit_code == 2
+    assert "does not exist" in missing.output
+    a_file = runner.invoke(cli.app, ["serve", str(generated / "info.player.json")])
+    assert a_file.exit_code == 2
+    assert "is a file" in a_file.output
+    not_a_number = runner.invoke(cli.app, ["fixations", str(generated), "--max-dispersion", "x"])
+    assert not_a_number.exit_code == 2
+    assert "valid number" in not_a_number.output
+    info = runner.invoke(cli.app, ["info", str(generated), "--json"])
+    assert info.exit_code == 0, info.output
+    assert json.loads(info.stdout)["path"] == str(generated)
+
+
+def test_a_command_loads_its_module_when_it_runs() -> None:
+    code, modules = _loaded("export", "--help")
+    assert code == 0
+    assert "gazeport.cli.export" in modules
+    assert "gazeport.cli.labels" not in modules
+
+
+def test_a_command_whose_modules_were_imported_in_part_is_complete() -> None:
+    """``gazeport.cli.labels`` imported elsewhere first: ``labels sample`` is still there."""
+    probe = (
+        "import sys, gazeport.cli.labels; from gazeport.cli import main\n"
+        "sys.argv = ['gazeport', 'labels', 'sample', '--help']\n"
+        "main()"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Sample scene frames" in done.stdout
+
+
+def test_the_listed_summaries_are_the_commands_own_help() -> None:
+    load_commands()
+    root = typer.main.get_command(cli.app)
+    registered = getattr(root, "commands", {})
+    assert list(registered) == list(COMMANDS)  # nothing registered that --help would not list
+    for name, (_, summary) in COMMANDS.items():
+        command = registered[name]
+        assert type(command).__name__ != "_NotLoaded", name
+        first_paragraph = " ".join((command.help or "").split("\n\n")[0].split())
+        assert first_paragraph == summary, name
+
+
+@pytest.mark.parametrize(
+    ("package", "names"),
+    [(gazeport, gazeport.__all__), (jobs, jobs.__all__)],
+    ids=["gazeport", "gazeport.jobs"],
+)
+def test_every_public_name_is_still_there(package: object, names: list[str]) -> None:
+    for name in names:
+        assert getattr(package, name) is not None, name
+    assert set(names) <= set(dir(package))
+    with pytest.raises(AttributeError, match="no attribute 'nonexistent'"):
+        getattr(package, "nonexistent")  # noqa: B009
+
+
+def test_submodules_are_attributes_as_before() -> None:
+    """``import gazeport`` once made ``gazeport.recording`` an attribute; it still is."""
+    probe = (
+        "import gazeport, gazeport.jobs; gazeport.recording.open_recording; gazeport.jobs.runner"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def test_gazeport_open_is_open_recording() -> None:
+    from gazeport import open as gazeport_open
+    from gazeport.recording import open_recording
+
+    assert gazeport_open is open_recording is gazeport.open_recording
