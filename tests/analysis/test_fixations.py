@@ -555,6 +555,22 @@ def test_window_ends_subtract_like_player() -> None:
                 assert (f[s], ext[s]) == (j + 1, max(j + 1, beyond))
 
 
+@pytest.mark.parametrize("d", [2, 3])
+def test_sequential_means_are_players_mean_of_each_run(d: int) -> None:
+    # Player: np.mean([datum[...] for datum in fixation], axis=0), rows added in order.
+    rng = np.random.default_rng(d)
+    n = 4000
+    values = rng.normal(0.0, 300.0, (n, d)) * rng.choice([1e-3, 1.0, 1e3], (n, 1))
+    lengths = rng.integers(1, 150, 500)
+    lengths[:50] = 1
+    first = rng.integers(0, n - 150, 500)
+    got = fx._sequential_means(values, first, lengths)
+    rows = [tuple(row) for row in values.tolist()]
+    want = np.array([np.mean(rows[a : a + k], axis=0) for a, k in zip(first, lengths, strict=True)])
+    assert got.shape == (500, d) and got.tobytes() == want.tobytes()
+    assert fx._sequential_means(values, first[:0], lengths[:0]).shape == (0, d)
+
+
 # --- real recordings ---------------------------------------------------------------------------------
 
 

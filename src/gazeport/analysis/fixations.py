@@ -490,28 +490,42 @@ def _fixations(gaze: _Gaze, first: np.ndarray, stop: np.ndarray, disp: np.ndarra
     for axis in "xyz":
         out[f"gaze_point_3d_{axis}"] = np.nan
     # Player's np.mean over a fixation's (k, 2) and (k, 3) values adds the rows one after the
-    # other; over its (k,) confidences numpy sums pairwise. Fixations of one length are stacked
-    # and reduced the same ways.
+    # other (so does _sequential_means, for all fixations at once); over its (k,) confidences
+    # numpy sums pairwise: fixations of one length are stacked and reduced the same way.
     lengths = stop - first
+    norm = _sequential_means(gaze.norm_pos, first, lengths)
+    out["norm_pos_x"], out["norm_pos_y"] = norm[:, 0], norm[:, 1]
+    if gaze.point_3d is not None:
+        point = _sequential_means(gaze.point_3d, first, lengths)
+        for i, axis in enumerate("xyz"):
+            out[f"gaze_point_3d_{axis}"] = point[:, i]
     for k in np.unique(lengths).tolist():
         rows = np.flatnonzero(lengths == k)
         idx = first[rows, None] + np.arange(k)
         out["confidence"][rows] = np.take(gaze.confidence, idx).mean(axis=1)
-        norm = _row_by_row_mean(np.take(gaze.norm_pos, idx, axis=0))
-        out["norm_pos_x"][rows], out["norm_pos_y"][rows] = norm[:, 0], norm[:, 1]
-        if gaze.point_3d is not None:
-            point = _row_by_row_mean(np.take(gaze.point_3d, idx, axis=0))
-            for i, axis in enumerate("xyz"):
-                out[f"gaze_point_3d_{axis}"][rows] = point[:, i]
     return out
 
 
-def _row_by_row_mean(block: np.ndarray) -> np.ndarray:
-    """``(m, k, d)`` -> ``(m, d)``: mean over axis 1, summing rows in order as np.mean does."""
-    total = block[:, 0].copy()
-    for row in range(1, block.shape[1]):
-        total += block[:, row]
-    return total / block.shape[1]
+def _sequential_means(values: np.ndarray, first: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """``(n, d)`` rows -> ``(m, d)``: mean of rows ``first[i] .. first[i] + lengths[i] - 1``
+    (``lengths >= 1``), summed in row order and divided by the length, as ``np.mean`` over
+    ``axis=0`` of each run does. Runs of similar length (within a factor 2) are stacked into
+    one block, padded with -0.0 (``x + -0.0`` is ``x`` for every float, 0.0 and -0.0 too), and
+    summed one row position at a time: a few dozen steps in all, not one per fixation."""
+    out = np.empty((len(first), values.shape[1]))
+    bucket = np.frexp(lengths.astype(np.float64))[1]  # binary exponent: 2**(b-1) <= k < 2**b
+    for b in np.unique(bucket).tolist():
+        rows = np.flatnonzero(bucket == b)
+        k = lengths[rows]
+        offsets = np.arange(int(k.max()))
+        inside = offsets < k[:, None]
+        block = np.take(values, np.where(inside, first[rows, None] + offsets, 0), axis=0)
+        block[~inside] = -0.0
+        total = block[:, 0].copy()
+        for r in range(1, len(offsets)):
+            total += block[:, r]
+        out[rows] = total / k[:, None]
+    return out
 
 
 class _Reporter:
