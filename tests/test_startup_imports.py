@@ -197,3 +197,47 @@ def test_path_lists_and_texts_are_still_checked(generated: Path, tmp_path: Path)
         ["export", str(generated), str(generated), "--only", "raw", "--out-root", str(out), "-q"],
     )
     assert both.exit_code == 0, both.output
+
+
+def test_plain_numbers_need_no_pydantic_and_give_typers_values(
+    generated: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "batch"
+    code, modules = _loaded(
+        "export", str(generated), "--only", "raw", "--jobs", "2", "--workers", "1",
+        "--out-root", str(out), "-q",
+    )  # fmt: skip
+    assert code in (0, None)
+    assert "pydantic" not in modules
+    assert list(out.rglob("pupil_positions.csv"))
+
+
+def test_numbers_typer_would_refuse_still_get_its_errors(generated: Path) -> None:
+    runner = CliRunner()
+    for value, words in (("0", "greater than or equal to 1"), ("x", "as an integer"),
+                         ("-1", "greater than or equal to 1"), ("2.5", "integer")):  # fmt: skip
+        result = runner.invoke(cli.app, ["export", str(generated), "--jobs", value])
+        assert result.exit_code == 2, (value, result.output)
+        assert words in " ".join(result.output.split()), (value, result.output)
+
+
+def test_plain_number_is_the_number_typer_makes() -> None:
+    from types import SimpleNamespace
+
+    from gazeport.cli.param_coercion import _plain_number
+
+    def desc(annotation: type, **bounds: object) -> SimpleNamespace:
+        info = SimpleNamespace(
+            min=bounds.get("min"), max=bounds.get("max"), clamp=bounds.get("clamp", False)
+        )
+        return SimpleNamespace(annotation=annotation, parameter_info=info)
+
+    assert _plain_number("12", desc(int, min=1)) == 12
+    assert _plain_number("0", desc(int, min=1)) is None  # the adapter words the error
+    assert _plain_number("+3", desc(int)) is None and _plain_number("1_0", desc(int)) is None
+    assert _plain_number("1e-3", desc(float)) == 1e-3
+    assert _plain_number(".5", desc(float, max=1.0)) == 0.5
+    assert _plain_number("2.5", desc(float, max=1.0)) is None
+    assert _plain_number("1e400", desc(float)) is None and _plain_number("nan", desc(float)) is None
+    assert _plain_number("3", desc(int, clamp=True)) is None
+    assert _plain_number("3", desc(str)) is None

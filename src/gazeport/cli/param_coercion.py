@@ -9,6 +9,8 @@ coercion interface; where it is missing, typer's own coercion runs unchanged.
 from __future__ import annotations
 
 import enum
+import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +43,9 @@ class _DeferredCoercion:
             # text option's text: typer's adapter would return them unchanged.
             if type(value) is desc.annotation and desc.annotation in (str, int, float):
                 return value
+            number = _plain_number(value, desc)
+            if number is not None:
+                return number
             enum_type = isinstance(desc.annotation, type) and issubclass(desc.annotation, enum.Enum)
             if enum_type and type(value) is desc.annotation:
                 return value
@@ -60,6 +65,29 @@ def _path(value: str | Path, param: Any, ctx: Any) -> Path:
     checked = coerce_cli_path(path, info, path_type=Path, param=param, ctx=ctx)
     assert isinstance(checked, Path)  # path_type=Path: typer makes a Path
     return checked
+
+
+_PLAIN_INT = re.compile(r"[0-9]+")
+_PLAIN_FLOAT = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def _plain_number(value: Any, desc: Any) -> int | float | None:
+    """An ``int`` or ``float`` option's value written plainly ("4", "0.5", "1e-3") and inside
+    its ``min``/``max``: the number typer's adapter would make. Anything else (signs, spaces,
+    out of range, clamping) is left to the adapter, which also words the errors."""
+    if not isinstance(value, str) or desc.annotation not in (int, float):
+        return None
+    pattern = _PLAIN_INT if desc.annotation is int else _PLAIN_FLOAT
+    if not pattern.fullmatch(value):
+        return None
+    number: int | float = int(value) if desc.annotation is int else float(value)
+    info = desc.parameter_info
+    low, high = getattr(info, "min", None), getattr(info, "max", None)
+    if getattr(info, "clamp", False) or not math.isfinite(number):
+        return None
+    if (low is not None and number < low) or (high is not None and number > high):
+        return None
+    return number
 
 
 def _unparsed(param: Any) -> bool:
