@@ -56,6 +56,7 @@ def export_raw_with(target: Path | None, rec: Path, out: Path, **env: str) -> di
     full_env = {**os.environ, **env}
     if target is not None:
         full_env["PYTHONPATH"] = str(target)
+        full_env.pop("GAZEPORT_PURE", None)  # the wheel itself has no compiled path to turn off
     code = (
         "import sys, gazeport._native as n; from gazeport.cli import main; "
         "print(n.describe(), file=sys.stderr); print(__import__('gazeport').__file__, file=sys.stderr); "

@@ -328,6 +328,10 @@ def _preload(options: dict[str, Any]) -> None:
     """Import the slow-loading libraries the exporters will need once, before forking, so
     every worker inherits them instead of loading them itself (~0.2 s each)."""
     exporters = options.get("exporters") or ()
+    # gazeport's own export code is imported on first use too (start-up of single commands)
+    import gazeport.jobs.exporter_tasks
+    import gazeport.jobs.runner  # noqa: F401
+
     if "fixations" in exporters or "blinks" in exporters or not exporters:
         import scipy.fft
         import scipy.spatial.distance  # noqa: F401  (fixation dispersion)
