@@ -153,19 +153,19 @@ def _child(rec: Path, out: Path) -> None:
     print(json.dumps({"rows": rows}))
 
 
-def _timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
-    """Wall time (s) and peak RSS (MB) of one whole process (start-up and exit included), and
-    its stdout. ``wait4`` gives the peak of exactly this child (its threads included)."""
+def _timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Wall time (s) and peak RSS (MB) of one whole process (start-up and exit included): the
+    largest of it and its worker processes, its threads included."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
-    out, err = proc.communicate()
+    _, err = proc.communicate()
     wall = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{err}")
     # communicate() has reaped the child; its rusage is in RUSAGE_CHILDREN, which holds the
     # maximum over all children so far: measure each side in a fresh driver process instead.
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return wall, peak, out
+    return wall, peak
 
 
 def _measure(which: str, rec: Path, out: Path, pure: bool) -> dict:
@@ -192,7 +192,7 @@ def _measure_here(which: str, rec: Path, out: Path, pure: bool) -> None:
     else:
         gazeport = shutil.which("gazeport") or "gazeport"
         cmd = [gazeport, "export", str(rec), "--only", "raw", "--out", str(out), "--quiet"]
-    wall, peak, _ = _timed(cmd, env)
+    wall, peak = _timed(cmd, env)
     rows = sum(_lines(out / f) - 1 for f in ("pupil_positions.csv", "gaze_positions.csv"))
     print(json.dumps({"rows": rows, "wall_s": wall, "peak_mb": peak}))
 

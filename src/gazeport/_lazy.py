@@ -56,10 +56,13 @@ class LazyModule:
 
     def __init__(self, name: str) -> None:
         self._name = name
+        self._module: Any = None
 
     def __getattr__(self, attribute: str) -> Any:
-        module = importlib.import_module(self._name)
-        return getattr(module, attribute)
+        # Only attributes this object lacks come here: ``_name`` and ``_module`` never do.
+        if self._module is None:
+            self._module = importlib.import_module(self._name)
+        return getattr(self._module, attribute)
 
     def __repr__(self) -> str:
         return f"<module {self._name!r}, imported on first use>"

@@ -179,7 +179,11 @@ def export(
     workers: Annotated[
         int | None,
         typer.Option(
-            min=1, help="Processes that build CSV text (default: one per CPU for large recordings)."
+            min=1,
+            help=(
+                "Workers that build CSV text: threads with the compiled formatter, processes "
+                "without it (default: one per CPU for large recordings)."
+            ),
         ),
     ] = None,
     max_dispersion: MaxDispersion = _FP.max_dispersion_deg,

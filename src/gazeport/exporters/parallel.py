@@ -1,4 +1,5 @@
-"""Run CPU-bound export steps in worker processes while keeping output order and memory bounded."""
+"""Run CPU-bound export steps in worker processes, or in threads where the work releases the GIL,
+while keeping output order and memory bounded."""
 
 from __future__ import annotations
 

@@ -490,8 +490,8 @@ def export_recording(
     ``start <= t <= stop`` and events overlapping the window are exported (Neon Player's rules).
     Output goes to a new ``<rec>/exports/NNN`` folder unless ``out_dir`` is
     given. ``fmt`` ("csv" or "parquet") and ``min_confidence`` apply to the raw data.
-    ``workers`` is the number of processes that build CSV text (default: one per CPU for large
-    recordings).
+    ``workers`` is the number of workers that build CSV text, threads with the compiled
+    formatter and processes without it (default: one per CPU for large recordings).
 
     Each exporter runs as a task of one job, in order. ``progress(fraction, text)`` reports the
     job's progress; ``listener(job, task)`` sees every change of every task. ``cancel`` (a
