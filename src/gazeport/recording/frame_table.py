@@ -13,6 +13,7 @@ import re
 import warnings
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -70,7 +71,13 @@ class FrameTable:
         """
         if len(self.rows) == 0:
             raise ValueError("The frame table is empty, so no frame index can be found.")
-        return find_closest(self.timestamps, ts)
+        return find_closest(self._search_times, ts)
+
+    @cached_property
+    def _search_times(self) -> npt.NDArray[np.float64]:
+        """:attr:`timestamps` made once for :meth:`index_for`, which exports call per chunk
+        (``rows`` is not changed after the table is built; the copy is never handed out)."""
+        return self.timestamps
 
 
 def _part_pattern(name: str, suffix: str) -> re.Pattern[str]:
