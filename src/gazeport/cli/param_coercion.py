@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import math
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -63,8 +64,7 @@ def _path(value: str | Path, param: Any, ctx: Any) -> Path:
     path = value if isinstance(value, Path) else Path(value)
     info = param.type_descriptor.parameter_info
     checked = coerce_cli_path(path, info, path_type=Path, param=param, ctx=ctx)
-    assert isinstance(checked, Path)  # path_type=Path: typer makes a Path
-    return checked
+    return checked if isinstance(checked, Path) else Path(os.fsdecode(checked))
 
 
 _PLAIN_INT = re.compile(r"[0-9]+")
