@@ -263,6 +263,53 @@ def test_trim_marks_by_keys_and_drag_persist_after_reload(player, server) -> Non
     assert not problems, problems
 
 
+def test_a_slow_trim_save_never_undoes_a_newer_mark(player, server) -> None:
+    """``[`` then ``]`` while the first save's reply is held back: the reply to the older save must
+    not move the marks back, and the server ends on the newest marks (saves go one at a time)."""
+    page, problems = player
+    expect = playwright_api.expect
+    held: list[object] = []
+    puts: list[dict] = []
+
+    def hold_first_put(route) -> None:
+        if route.request.method != "PUT":
+            route.continue_()
+            return
+        puts.append(route.request.post_data_json)
+        if len(puts) == 1:
+            held.append(route)  # answered below, after the second mark is set
+        else:
+            route.continue_()
+
+    page.route("**/api/recordings/*/trim", hold_first_put)
+    _seek(page, 5)
+    page.keyboard.press("[")
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(20)
+    assert held, "the first trim save never reached the network"
+    _seek(page, 50)
+    page.keyboard.press("]")
+    expect(page.locator("#trim-text")).to_contain_text("frames 5 – 50")
+    page.wait_for_timeout(200)  # a second PUT sent now would race the held one
+    assert len(puts) == 1, "a second save went out while the first was in flight"
+    with page.expect_response(
+        lambda r: r.url.endswith("/trim") and r.request.method == "PUT"
+        and (r.request.post_data_json or {}).get("end_frame") == 50
+    ):
+        held[0].continue_()
+    expect(page.locator("#trim-text")).to_contain_text("frames 5 – 50")
+    assert puts == [
+        {"start_frame": 5, "end_frame": N_FRAMES - 1},
+        {"start_frame": 5, "end_frame": 50},
+    ]
+    trim = server.get(f"/api/recordings/{server.rid}/trim")
+    assert (trim["start_frame"], trim["end_frame"]) == (5, 50)
+    page.unroute("**/api/recordings/*/trim")
+    assert not problems, problems
+
+
 def test_annotation_hotkey_adds_an_annotation(player, server, tmp_path) -> None:
     page, problems = player
     expect = playwright_api.expect
@@ -325,7 +372,10 @@ def test_e_posts_the_export_with_the_trim_range(player) -> None:
     _seek(page, 5)
     page.keyboard.press("[")
     _seek(page, 50)
-    with page.expect_response(lambda r: r.url.endswith("/trim") and r.request.method == "PUT"):
+    with page.expect_response(
+        lambda r: r.url.endswith("/trim") and r.request.method == "PUT"
+        and (r.request.post_data_json or {}).get("end_frame") == 50
+    ):
         page.keyboard.press("]")
     page.keyboard.press("e")
     expect(page.locator("#export-panel [data-role=queued]")).to_contain_text("job 7")

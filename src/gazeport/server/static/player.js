@@ -148,13 +148,28 @@ class Player {
     if (saved !== undefined) $("trim-saved").textContent = saved ? "saved" : "whole recording";
   }
 
-  async _saveTrim(start, end) {
-    try {
-      const trim = await api(`${this.base}/trim`, { method: "PUT", body: { start_frame: start, end_frame: end } });
-      this._setTrim(trim.start_frame, trim.end_frame, trim.saved);
-    } catch (error) {
-      notify(error.message, "error");
-      this._loadTrim();
+  /** Save the trim marks. Saves go to the server one at a time and the newest wins: marks set
+   * while a save is in flight are sent after it, and a reply to an older save never moves marks
+   * the user has set since (two quick `[` `]` presses used to end on the first reply). */
+  _saveTrim(start, end) {
+    this.trimWanted = { start, end };
+    if (!this.trimSaving) this.trimSaving = this._sendTrims().finally(() => { this.trimSaving = null; });
+    return this.trimSaving;
+  }
+
+  async _sendTrims() {
+    while (this.trimWanted) {
+      const wanted = this.trimWanted;
+      this.trimWanted = null;
+      try {
+        const trim = wanted.reset
+          ? await api(`${this.base}/trim`, { method: "DELETE" })
+          : await api(`${this.base}/trim`, { method: "PUT", body: { start_frame: wanted.start, end_frame: wanted.end } });
+        if (!this.trimWanted) this._setTrim(trim.start_frame, trim.end_frame, trim.saved);
+      } catch (error) {
+        notify(error.message, "error");
+        if (!this.trimWanted) await this._loadTrim().catch(() => {});
+      }
     }
   }
 
@@ -194,13 +209,11 @@ class Player {
     this._saveTrim(start, end);
   }
 
-  async resetTrim() {
-    try {
-      const trim = await api(`${this.base}/trim`, { method: "DELETE" });
-      this._setTrim(trim.start_frame, trim.end_frame, trim.saved);
-    } catch (error) {
-      notify(error.message, "error");
-    }
+  /** The backslash key: back to the whole recording (queued behind a save in flight, like the marks). */
+  resetTrim() {
+    this.trimWanted = { reset: true };
+    if (!this.trimSaving) this.trimSaving = this._sendTrims().finally(() => { this.trimSaving = null; });
+    return this.trimSaving;
   }
 
   changeSpeed(sign) {
