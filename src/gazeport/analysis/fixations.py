@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Mapping
+from contextlib import closing
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +28,7 @@ import numpy.typing as npt
 
 from ..formats.intrinsics import CameraIntrinsics
 from .camera import resolve_camera, unproject_norm_pos
+from .fixation_band import band_blocks, span_dispersions
 
 Progress = Callable[[float], object]
 _Ints = npt.NDArray[np.int64]
@@ -304,86 +306,41 @@ def _banded_spans(
     if width > _MAX_WIDTH:
         return _reference_spans(gaze, report)
     block = max(width + 1, _BAND_BUDGET // width)
-    padded = [np.concatenate([np.ones(width), v]) for v in rays]
-    band = np.empty((width, block + width))
-    buffers = (band, np.empty_like(band), np.empty(band.shape, dtype=bool))
+    owned = [(own0, min(s_end, own0 + block)) for own0 in range(0, s_end, block)]
+    bands = band_blocks(rays, [(a, min(n, b + width)) for a, b in owned], width, c_star)
     starts: list[int] = []
     stops: list[int] = []
     disp: list[np.ndarray] = []
     s = 0
-    for own0 in range(0, s_end, block):
-        own1 = min(s_end, own0 + block)
-        lo, hi = own0, min(n, own1 + width)
-        colmin, good = _column_minima(rays, padded, lo, hi, c_star, buffers)
-        last_bad = np.where(good < width, np.arange(lo, hi) - good - 1, -1)
-        first_fail = lo + np.searchsorted(np.maximum.accumulate(last_bad), np.arange(own0, own1))
-        ok = first_fail >= f[own0:own1]
-        next_ok = np.minimum.accumulate(np.where(ok, np.arange(own0, own1), own1)[::-1])[::-1]
-        ext_own = ext[own0:own1]
-        emit_stop = np.where(
-            first_fail >= ext_own, ext_own, np.maximum(f[own0:own1], first_fail - 1)
-        )
-        first = len(starts)
-        while s < own1:
-            s = next_ok.item(s - own0)
-            if s >= own1:
-                break
-            starts.append(s)
-            s = emit_stop.item(s - own0)
-            stops.append(s)
-        if len(starts) > first:
-            disp.append(_span_dispersions(colmin, lo, starts[first:], stops[first:]))
-        report(own1 / s_end)
+    with closing(bands):
+        for (own0, own1), (colmin, good) in zip(owned, bands, strict=True):
+            lo, hi = own0, min(n, own1 + width)
+            last_bad = np.where(good < width, np.arange(lo, hi) - good - 1, -1)
+            first_fail = lo + np.searchsorted(
+                np.maximum.accumulate(last_bad), np.arange(own0, own1)
+            )
+            ok = first_fail >= f[own0:own1]
+            next_ok = np.minimum.accumulate(np.where(ok, np.arange(own0, own1), own1)[::-1])[::-1]
+            ext_own = ext[own0:own1]
+            emit_stop = np.where(
+                first_fail >= ext_own, ext_own, np.maximum(f[own0:own1], first_fail - 1)
+            )
+            first = len(starts)
+            while s < own1:
+                s = next_ok.item(s - own0)
+                if s >= own1:
+                    break
+                starts.append(s)
+                s = emit_stop.item(s - own0)
+                stops.append(s)
+            if len(starts) > first:
+                disp.append(span_dispersions(colmin, lo, starts[first:], stops[first:]))
+            report(own1 / s_end)
     return (
         np.array(starts, dtype=np.int64),
         np.array(stops, dtype=np.int64),
         np.concatenate(disp) if disp else np.zeros(0),
     )
-
-
-def _column_minima(
-    rays: tuple[np.ndarray, ...],
-    padded: list[np.ndarray],
-    lo: int,
-    hi: int,
-    c_star: float,
-    buffers: tuple[np.ndarray, np.ndarray, np.ndarray],
-) -> tuple[np.ndarray, np.ndarray]:
-    """For columns ``j`` in ``[lo, hi)``: ``colmin[d-1, j-lo]``, the smallest cosine between ``j``
-    and ``j-1 .. j-d`` (pdist's arithmetic), and how many offsets ``d`` pass before a bad pair."""
-    width, m = buffers[0].shape[0], hi - lo
-    cos, buf, flags = (b[:, :m] for b in buffers)
-    # row d-1 of a lagged view holds samples lo-d .. hi-1-d (the padding stands before sample 0)
-    x, y, z, n = (
-        np.lib.stride_tricks.sliding_window_view(v[lo : hi + width - 1], m)[::-1] for v in padded
-    )
-    np.multiply(x, rays[0][lo:hi], out=cos)
-    np.multiply(y, rays[1][lo:hi], out=buf)
-    cos += buf
-    np.multiply(z, rays[2][lo:hi], out=buf)
-    cos += buf
-    np.multiply(n, rays[3][lo:hi], out=buf)
-    cos /= buf
-    if lo < width:  # pairs reaching before the first sample do not exist
-        cos[np.arange(1, width + 1)[:, None] > np.arange(lo, hi)[None, :]] = np.inf
-    for d in range(1, width):  # running minimum over d (ufunc.accumulate is slow on axis 0)
-        np.minimum(cos[d], cos[d - 1], out=cos[d])
-    np.greater_equal(cos, c_star, out=flags)
-    return cos, flags.view(np.uint8).sum(axis=0, dtype=np.int64)
-
-
-def _span_dispersions(
-    colmin: np.ndarray, lo: int, starts: list[int], stops: list[int]
-) -> np.ndarray:
-    """Dispersion (rad) of each span from the running column minima of the band."""
-    a = np.array(starts, dtype=np.int64)
-    pairs = np.array(stops, dtype=np.int64) - a - 1  # columns after the first sample
-    seg = np.repeat(np.arange(len(a)), pairs)
-    offset = np.arange(len(seg)) - np.repeat(np.cumsum(pairs) - pairs, pairs) + 1
-    values = colmin[offset - 1, a[seg] + offset - lo]
-    smallest = np.minimum.reduceat(values, np.cumsum(pairs) - pairs)
-    # max over pairs of 1 - clip(cos) is 1 - clip(min cos): the same float, monotone map
-    return np.arccos(1.0 - (1.0 - np.clip(smallest, -1.0, 1.0)))
 
 
 # --- shared: input checks, output rows, progress ------------------------------------------------
