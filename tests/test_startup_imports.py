@@ -97,6 +97,29 @@ def test_info_of_a_real_recording_loads_no_heavy_library(name: str) -> None:
     assert _present(modules, NOT_FOR_INFO) == []
 
 
+#: Not for a Core recording's ``info`` and ``fixations``: the Neon/Cloud readers (~20 ms) and
+#: numpy.ma (~6 ms, which ``np.median`` and ``np.unique`` import).
+NEON_ONLY = ("gazeport.recording.neon", "gazeport.recording.cloud", "numpy.ma")
+
+
+@pytest.mark.parametrize("command", ["info", "fixations"])
+def test_a_core_recording_loads_no_neon_reader(command: str, generated: Path) -> None:
+    code, modules = _loaded(command, str(generated))
+    assert code in (0, None)
+    assert "gazeport.recording.facade" in modules
+    assert _present(modules, (*NOT_FOR_INFO, *NEON_ONLY)) == []
+
+
+def test_a_neon_recording_still_opens_as_one(tmp_path: Path) -> None:
+    from gazeport.recording import AnyRecording, NeonRecording, Recording, open_recording
+    from gazeport.recording.cloud import CloudRecording
+    from gazeport.synthetic_neon import generate_neon_recording
+
+    rec = open_recording(generate_neon_recording(tmp_path / "neon", 0.5).root)
+    assert isinstance(rec, NeonRecording) and not isinstance(rec, CloudRecording)
+    assert AnyRecording == Recording | NeonRecording
+
+
 def test_values_are_still_checked_and_converted(generated: Path) -> None:
     """Without the pydantic adapter where it is not needed, typer's checks still run."""
     runner = CliRunner()

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from gazeport import timeseries
 from gazeport.timeseries import (
     enclosing_window,
     exact_window,
@@ -386,3 +387,22 @@ def test_fill_gaps_matches_player_rule(start: float, diffs: list[float]) -> None
     got = fill_gaps(np.array(ts))
     assert got.tolist() == fill_gaps_oracle(ts)
     assert np.all(np.diff(got) >= 0)
+
+
+@given(
+    st.lists(
+        st.floats(min_value=-1e300, max_value=1e300) | st.just(float("nan")),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_median_is_numpys_median_bit_for_bit(values: list[float]) -> None:
+    a = np.array(values, dtype=np.float64)
+    want = float(np.median(a))
+    got = timeseries.median(a)
+    assert (np.isnan(want) and np.isnan(got)) or np.array(got).tobytes() == np.array(want).tobytes()
+
+
+def test_median_of_nothing_raises() -> None:
+    with pytest.raises(ValueError, match="empty"):
+        timeseries.median(np.empty(0))

@@ -88,6 +88,21 @@ def repair_backward_jumps(ts: FloatArray) -> FloatArray:
     return out
 
 
+def median(values: FloatArray) -> float:
+    """``float(np.median(values))`` of a 1-D float64 array, the same float, without importing
+    ``numpy.ma`` (``np.median`` does, ~6 ms of every command's start)."""
+    n = values.size
+    if n == 0:
+        raise ValueError("median of an empty array")
+    if np.isnan(values).any():
+        return float("nan")
+    k = n // 2
+    if n % 2:
+        return float(np.partition(values, k)[k])
+    part = np.partition(values, (k - 1, k))
+    return float((part[k - 1] + part[k]) / 2.0)  # np.mean of the two middle values
+
+
 def fill_gaps(ts: FloatArray) -> FloatArray:
     """Timestamps with gaps filled by virtual frames, sorted, like Player's lookup table.
 
@@ -99,7 +114,7 @@ def fill_gaps(ts: FloatArray) -> FloatArray:
     if ts.size < 2:
         return np.sort(ts)
     diffs = np.diff(ts)
-    m = float(np.median(diffs))
+    m = median(diffs)
     gap_idx = np.flatnonzero(diffs > max(1.0, m))
     parts = [ts]
     if m > 0:

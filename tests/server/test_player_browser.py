@@ -295,8 +295,11 @@ def test_a_slow_trim_save_never_undoes_a_newer_mark(player, server) -> None:
     page.wait_for_timeout(200)  # a second PUT sent now would race the held one
     assert len(puts) == 1, "a second save went out while the first was in flight"
     with page.expect_response(
-        lambda r: r.url.endswith("/trim") and r.request.method == "PUT"
-        and (r.request.post_data_json or {}).get("end_frame") == 50
+        lambda r: (
+            r.url.endswith("/trim")
+            and r.request.method == "PUT"
+            and (r.request.post_data_json or {}).get("end_frame") == 50
+        )
     ):
         held[0].continue_()
     expect(page.locator("#trim-text")).to_contain_text("frames 5 – 50")
@@ -373,8 +376,11 @@ def test_e_posts_the_export_with_the_trim_range(player) -> None:
     page.keyboard.press("[")
     _seek(page, 50)
     with page.expect_response(
-        lambda r: r.url.endswith("/trim") and r.request.method == "PUT"
-        and (r.request.post_data_json or {}).get("end_frame") == 50
+        lambda r: (
+            r.url.endswith("/trim")
+            and r.request.method == "PUT"
+            and (r.request.post_data_json or {}).get("end_frame") == 50
+        )
     ):
         page.keyboard.press("]")
     page.keyboard.press("e")

@@ -15,9 +15,12 @@ import os
 import queue
 from collections import deque
 from collections.abc import Generator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 _Buffers = tuple[np.ndarray, np.ndarray, np.ndarray]
 
@@ -61,6 +64,8 @@ def band_blocks(
         for lo, hi in bounds:
             yield column_minima(rays, padded, lo, hi, c_star, own)
         return
+    from concurrent.futures import ThreadPoolExecutor  # ~3 ms to import: only when used
+
     free: queue.SimpleQueue[_Buffers] = queue.SimpleQueue()
     for _ in range(3):  # two being computed, one held by the caller
         free.put(buffers())

@@ -456,7 +456,7 @@ def _fixations(gaze: _Gaze, first: np.ndarray, stop: np.ndarray, disp: np.ndarra
         point = _sequential_means(gaze.point_3d, first, lengths)
         for i, axis in enumerate("xyz"):
             out[f"gaze_point_3d_{axis}"] = point[:, i]
-    for k in np.unique(lengths).tolist():
+    for k in sorted(set(lengths.tolist())):  # not np.unique: it imports numpy.ma (~6 ms)
         rows = np.flatnonzero(lengths == k)
         idx = first[rows, None] + np.arange(k)
         out["confidence"][rows] = np.take(gaze.confidence, idx).mean(axis=1)
@@ -471,7 +471,7 @@ def _sequential_means(values: np.ndarray, first: np.ndarray, lengths: np.ndarray
     summed one row position at a time: a few dozen steps in all, not one per fixation."""
     out = np.empty((len(first), values.shape[1]))
     bucket = np.frexp(lengths.astype(np.float64))[1]  # binary exponent: 2**(b-1) <= k < 2**b
-    for b in np.unique(bucket).tolist():
+    for b in sorted(set(bucket.tolist())):  # np.unique would import numpy.ma (~6 ms)
         rows = np.flatnonzero(bucket == b)
         k = lengths[rows]
         offsets = np.arange(int(k.max()))

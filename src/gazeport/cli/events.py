@@ -13,8 +13,7 @@ from ..analysis.blinks import BlinkParams
 from ..analysis.fixations import FixationParams
 from ..errors import GazeportError
 from ..exporters.event_files import blink_summary, fixation_summary
-from ..exporters.neon_event_summary import recorded_event_summary
-from ..recording import NeonRecording, open_recording
+from ..recording import Recording, open_recording
 from .commands import _out, app
 from .detector_options import (
     _BP,
@@ -80,7 +79,9 @@ def fixations(
     params = FixationParams(max_dispersion, min_duration, max_duration, gaze_confidence)
     check_detector_params(params)
     rec = open_recording(recording)
-    if isinstance(rec, NeonRecording):
+    if not isinstance(rec, Recording):  # Neon or Cloud: the Companion's own fixations
+        from ..exporters.neon_event_summary import recorded_event_summary
+
         _print_summary("Fixations", recorded_event_summary(rec, "fixations"), as_json)
         return
     if rec.is_invisible:
@@ -111,7 +112,9 @@ def blinks(
     params = BlinkParams(history_length, onset_threshold, offset_threshold)
     check_detector_params(params)
     rec = open_recording(recording)
-    if isinstance(rec, NeonRecording):
+    if not isinstance(rec, Recording):  # Neon or Cloud: the Companion's own blinks
+        from ..exporters.neon_event_summary import recorded_event_summary
+
         _print_summary("Blinks", recorded_event_summary(rec, "blinks"), as_json)
         return
     _print_summary("Blinks", blink_summary(rec, params), as_json)

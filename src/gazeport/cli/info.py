@@ -12,9 +12,8 @@ from rich.table import Table
 
 from .. import _native
 from .._version import __version__
-from ..recording import NeonRecording, Recording, open_recording
+from ..recording import Recording, open_recording
 from .commands import _out, app
-from .info_neon import neon_facts, print_neon_facts
 
 
 @app.command(
@@ -69,7 +68,9 @@ def info(
     if recording is None:
         raise typer.BadParameter("give a recording folder, or --versions", param_hint="REC")
     rec = open_recording(recording)
-    if isinstance(rec, NeonRecording):
+    if not isinstance(rec, Recording):  # Neon or Cloud (their modules load only for them)
+        from .info_neon import neon_facts, print_neon_facts
+
         facts, show = neon_facts(rec), print_neon_facts
     else:
         facts, show = _facts(rec), _print_facts

@@ -4,23 +4,24 @@ while keeping output order and memory bounded."""
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import ctypes
 import functools
 import multiprocessing
 import os
-import queue
 import signal
 import sys
-import threading
 import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import TypeVar
 
+from .._threads import ordered_thread_map
+
 T = TypeVar("T")
 R = TypeVar("R")
+
+__all__ = ["default_workers", "ordered_map", "ordered_thread_map", "stop_workers"]
 
 
 def default_workers() -> int:
@@ -70,60 +71,6 @@ def ordered_map(
             stop_workers(pool)
             _release_results(pool)
         pool.shutdown(wait=True, cancel_futures=True)
-
-
-def ordered_thread_map(
-    fn: Callable[[T], R], items: Iterable[T], workers: int, max_pending: int | None = None
-) -> Iterator[R]:
-    """:func:`ordered_map` over ``workers`` threads of this process: for work that releases the
-    GIL (the compiled CSV formatter), which spares pickling items and results between
-    processes. Each item runs in a copy of the caller's context, so its warnings reach the
-    caller's export task (:mod:`gazeport.jobs.task_warnings`).
-
-    A consumer that stops early, an error, Ctrl-C or a stop signal cancels the items not yet
-    started and does not wait for the running ones: the threads are daemons, so a thread busy
-    with one item never holds up the end of the process, and what it makes is dropped.
-    """
-    if workers <= 1:
-        yield from map(fn, items)
-        return
-    limit = max_pending or 2 * workers
-    tasks: queue.SimpleQueue[tuple[Future[R], contextvars.Context, T] | None] = queue.SimpleQueue()
-
-    def work() -> None:
-        while (task := tasks.get()) is not None:
-            future, ctx, item = task
-            if future.set_running_or_notify_cancel():
-                try:
-                    future.set_result(ctx.run(fn, item))
-                except BaseException as exc:  # handed to the consumer, who raises it
-                    future.set_exception(exc)
-
-    threads = [
-        threading.Thread(target=work, name=f"gazeport-csv_{i}", daemon=True) for i in range(workers)
-    ]
-    for thread in threads:
-        thread.start()
-    pending: deque[Future[R]] = deque()
-    finished = False
-    try:
-        for item in items:
-            future: Future[R] = Future()
-            tasks.put((future, contextvars.copy_context(), item))
-            pending.append(future)
-            if len(pending) >= limit:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
-        finished = True
-    finally:
-        for future in pending:
-            future.cancel()
-        for _ in threads:
-            tasks.put(None)
-        if finished:
-            for thread in threads:
-                thread.join()
 
 
 def _collecting_warnings(

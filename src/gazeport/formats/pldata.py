@@ -147,7 +147,7 @@ def _readable_after(fh: BinaryIO, offset: int) -> bool:
     return False
 
 
-def iter_records(path: Path, chunk_bytes: int = 2 << 20) -> Iterator[RecordChunk]:
+def iter_records(path: Path, chunk_bytes: int = 4 << 20) -> Iterator[RecordChunk]:
     """Stream the records of a pldata file in chunks of about ``chunk_bytes`` bytes.
 
     A record cut off at the end of the file (a crashed recording) is reported with a

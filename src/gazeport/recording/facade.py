@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import os
 import warnings
 from collections.abc import Iterator
@@ -14,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .. import _native
+from .._threads import ordered_thread_map, reader_threads
 from .._types import GAZE_DTYPE, PUPIL_DTYPE
 from ..coords import norm_to_pixels, pixels_to_norm
 from ..errors import (
@@ -36,11 +39,9 @@ from ..formats.intrinsics import CameraIntrinsics, read_intrinsics_for
 from ..formats.pldata import load_timestamps, read_datums, timestamps_path
 from ..timeseries import exact_window
 from . import sources
-from .cloud import CloudRecording
 from .columns import ColumnChunk, decode_rows, sorted_chunks
 from .detect import RecordingKind, check_recording
 from .frame_table import FrameTable
-from .neon import NOT_YET, NeonRecording
 from .window import END_OF_TIME_NS, ExportWindow, checked_frame_range, seconds_to_ns
 
 if TYPE_CHECKING:
@@ -82,7 +83,9 @@ class Recording:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(os.path.abspath(Path(path).expanduser()))
         self.kind: RecordingKind = check_recording(self.path)
-        if self.kind in OPENERS:
+        if self.kind in OWN_CLASS:
+            from .neon import NOT_YET
+
             what = (
                 "a Pupil Cloud download"
                 if self.kind is RecordingKind.CLOUD_CSV
@@ -367,8 +370,13 @@ class Recording:
         """
         parts: dict[str, list[np.ndarray]] = {f: [] for f in fields}
         batches = self._sorted_batches(name, window, world_index="world_index" in fields)
-        for batch in batches:
-            chunk = batch.decode(fields)
+        # With the compiled gather (which releases the GIL) two threads decode while this one
+        # reads and frames the next blocks: 10 min of 400 Hz gaze in ~0.07 s instead of ~0.12.
+        workers = 2 if _native.compiled() and reader_threads() > 1 else 1
+        decoded = ordered_thread_map(
+            lambda batch: batch.decode(fields), batches, workers, name="gazeport-decode"
+        )
+        for chunk in decoded:
             for f in fields:
                 parts[f].append(chunk.values[f])
         return {f: np.concatenate(v) if v else np.empty(0) for f, v in parts.items()}
@@ -475,20 +483,40 @@ class Recording:
         return f"<Recording {self.path.name!r} {self.kind.value} {self.info.duration_s:.1f} s>"
 
 
-#: A recording of any kind :func:`open_recording` returns.
-AnyRecording = Recording | NeonRecording
-#: Kinds with a class of their own (every other kind opens as a Core-family :class:`Recording`).
-OPENERS: dict[RecordingKind, type[NeonRecording]] = {
-    RecordingKind.NEON: NeonRecording,
-    RecordingKind.CLOUD_CSV: CloudRecording,
+#: Kinds with a class of their own (every other kind opens as a Core-family :class:`Recording`):
+#: their modules are imported when such a recording is opened (~20 ms spared for the others).
+OWN_CLASS: dict[RecordingKind, tuple[str, str]] = {
+    RecordingKind.NEON: (".neon", "NeonRecording"),
+    RecordingKind.CLOUD_CSV: (".cloud", "CloudRecording"),
 }
 
 
 def open_recording(path: Path | str) -> AnyRecording:
     """Open a recording folder read-only: a :class:`NeonRecording` for native Neon folders,
     else a :class:`Recording` (Pupil Core, Mobile, Invisible)."""
-    opener = OPENERS.get(check_recording(path))
-    return Recording(path) if opener is None else opener(path)
+    own = OWN_CLASS.get(check_recording(path))
+    if own is None:
+        return Recording(path)
+    opener: type[NeonRecording] = getattr(importlib.import_module(own[0], __package__), own[1])
+    return opener(path)
+
+
+if TYPE_CHECKING:
+    from .neon import NeonRecording
+
+    #: A recording of any kind :func:`open_recording` returns.
+    AnyRecording = Recording | NeonRecording
+
+
+def __getattr__(name: str) -> Any:
+    """``NeonRecording`` and ``AnyRecording``, imported on first use (PEP 562)."""
+    if name in ("NeonRecording", "AnyRecording"):
+        from .neon import NeonRecording
+
+        value = NeonRecording if name == "NeonRecording" else Recording | NeonRecording
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = ["AnyRecording", "NeonRecording", "Recording", "StreamSummary", "open_recording"]
