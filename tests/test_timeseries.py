@@ -396,6 +396,9 @@ def test_fill_gaps_matches_player_rule(start: float, diffs: list[float]) -> None
         max_size=40,
     )
 )
+@example([-0.0])
+@example([-0.0, -0.0])
+@example([1.0, float("nan"), 2.0])
 def test_median_is_numpys_median_bit_for_bit(values: list[float]) -> None:
     a = np.array(values, dtype=np.float64)
     want = float(np.median(a))

@@ -97,10 +97,9 @@ def median(values: FloatArray) -> float:
     if np.isnan(values).any():
         return float("nan")
     k = n // 2
-    if n % 2:
-        return float(np.partition(values, k)[k])
-    part = np.partition(values, (k - 1, k))
-    return float((part[k - 1] + part[k]) / 2.0)  # np.mean of the two middle values
+    if n % 2:  # np.median takes np.mean of the middle one or two values (so -0.0 gives 0.0)
+        return float(np.mean(np.partition(values, k)[k : k + 1]))
+    return float(np.mean(np.partition(values, (k - 1, k))[k - 1 : k + 1]))
 
 
 def fill_gaps(ts: FloatArray) -> FloatArray:
