@@ -332,9 +332,12 @@ def _preload(options: dict[str, Any]) -> None:
     import gazeport.jobs.exporter_tasks
     import gazeport.jobs.runner  # noqa: F401
 
-    if "fixations" in exporters or "blinks" in exporters or not exporters:
-        import scipy.fft
-        import scipy.spatial.distance  # noqa: F401  (fixation dispersion)
+    # SciPy is needed only by blink detection on NumPy 1 (NumPy 2's FFTs are SciPy's) and by
+    # the fixation detector's rare literal fallback, which imports it itself.
+    from .analysis.blinks import NUMPY_FFT_IS_SCIPYS
+
+    if not NUMPY_FFT_IS_SCIPYS and ("blinks" in exporters or not exporters):
+        import scipy.fft  # noqa: F401
 
 
 def _start_relay(

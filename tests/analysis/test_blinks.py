@@ -521,15 +521,49 @@ def test_real_recordings_match_oracle(name: str) -> None:
     assert response.shape == ts.shape
 
 
+@pytest.mark.parametrize("use_scipy", [None, True, False], ids=["default", "scipy", "numpy"])
 @pytest.mark.parametrize("kernel_size", [1, 2, 3, 10, 40, 1000])
-@pytest.mark.parametrize("signal_size", [1, 2, 7, 59, 1000, 12345])
-def test_fft_convolve_same_is_scipy_fftconvolve_bit_for_bit(signal_size, kernel_size):
-    from gazeport.analysis.blinks import fft_convolve_same
+@pytest.mark.parametrize("signal_size", [1, 2, 7, 59, 1000, 12345, 240_017])
+def test_fft_convolve_same_is_scipy_fftconvolve_bit_for_bit(signal_size, kernel_size, use_scipy):
+    from gazeport.analysis.blinks import NUMPY_FFT_IS_SCIPYS, fft_convolve_same
 
+    if use_scipy is False and not NUMPY_FFT_IS_SCIPYS:
+        pytest.skip("NumPy 1's FFTs are not SciPy's; gazeport uses scipy.fft there")
     rng = np.random.default_rng(signal_size * 1000 + kernel_size)
     signal = rng.random(signal_size)
     kernel = rng.random(kernel_size) - 0.5
     expected = fftconvolve(signal, kernel, "same")
-    got = fft_convolve_same(signal, kernel)
+    got = fft_convolve_same(signal, kernel, use_scipy=use_scipy)
     assert got.shape == expected.shape and got.dtype == np.float64
-    np.testing.assert_array_equal(got, expected)
+    assert got.tobytes() == expected.tobytes()
+
+
+def test_next_fast_len_real_is_scipys() -> None:
+    import scipy.fft
+
+    from gazeport.analysis.blinks import next_fast_len_real
+
+    sizes = [*range(1, 5000), *np.random.default_rng(0).integers(5000, 10**9, 2000).tolist()]
+    assert [next_fast_len_real(n) for n in sizes] == [
+        scipy.fft.next_fast_len(n, True) for n in sizes
+    ]
+
+
+def test_blink_detection_does_not_import_scipy_on_numpy_2(tmp_path) -> None:
+    """Every process of a batch would pay ~0.12 s for scipy.fft; NumPy 2's FFTs are SciPy's."""
+    import subprocess
+    import sys
+
+    from gazeport.analysis.blinks import NUMPY_FFT_IS_SCIPYS
+
+    if not NUMPY_FFT_IS_SCIPYS:
+        pytest.skip("NumPy 1: blink detection uses scipy.fft")
+    probe = (
+        "import sys, numpy as np\n"
+        "from gazeport.analysis.blinks import fft_convolve_same\n"
+        "fft_convolve_same(np.random.default_rng(0).random(5000), np.ones(40))\n"
+        "print(any(m == 'scipy' or m.startswith('scipy.') for m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"

@@ -105,15 +105,39 @@ class BlinkParams:
                 raise ValueError(f"{name(field)} must be a number from 0 to 1; got {value!r}.")
 
 
-def fft_convolve_same(signal: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+#: NumPy 2 runs the same C++ pocketfft as ``scipy.fft`` (NumPy 1 has an older C port whose last
+#: bits may differ): there its real FFTs are SciPy's, bit for bit, and SciPy (~0.12 s to
+#: import in every process) is not needed. ``tests/analysis/test_blinks.py`` checks both paths
+#: against ``scipy.signal.fftconvolve``.
+NUMPY_FFT_IS_SCIPYS = int(np.__version__.split(".", 1)[0]) >= 2
+
+
+def next_fast_len_real(n: int) -> int:
+    """``scipy.fft.next_fast_len(n, real=True)``: the smallest ``2**a * 3**b * 5**c >= n``."""
+    if n <= 6:
+        return max(n, 1)
+    best = 1 << (n - 1).bit_length()
+    p5 = 1
+    while p5 < best:
+        p35 = p5
+        while p35 < best:
+            q = -(-n // p35)  # the smallest power of two times p35 that reaches n
+            best = min(best, (1 << (q - 1).bit_length()) * p35)
+            p35 *= 3
+        p5 *= 5
+    return best
+
+
+def fft_convolve_same(
+    signal: np.ndarray, kernel: np.ndarray, *, use_scipy: bool | None = None
+) -> np.ndarray:
     """``scipy.signal.fftconvolve(signal, kernel, "same")`` for 1-D float arrays, bit for bit.
 
     The same real FFTs of the same padded length (``scipy.fft.next_fast_len``), product, inverse
     and centred slice as SciPy; written out because importing ``scipy.signal`` takes ~0.9 s and
-    ``scipy.fft`` ~0.2 s, which every worker process of a batch would pay.
+    ``scipy.fft`` ~0.12 s, which every worker process of a batch would pay. The FFTs are
+    NumPy's where they are SciPy's (:data:`NUMPY_FFT_IS_SCIPYS`; ``use_scipy`` overrides).
     """
-    import scipy.fft as sp_fft  # imported here: only blink detection needs it
-
     signal = np.asarray(signal, dtype=np.float64)
     kernel = np.asarray(kernel, dtype=np.float64)
     s1, s2 = signal.shape[0], kernel.shape[0]
@@ -121,11 +145,18 @@ def fft_convolve_same(signal: np.ndarray, kernel: np.ndarray) -> np.ndarray:
         return np.empty(0)
     if s1 == 1 or s2 == 1:
         full = signal * kernel  # SciPy multiplies (broadcasts) instead of transforming
-    else:
+    elif not (NUMPY_FFT_IS_SCIPYS if use_scipy is None else not use_scipy):
+        import scipy.fft as sp_fft  # imported here: only blink detection on NumPy 1 needs it
+
         n = s1 + s2 - 1
         shape = [sp_fft.next_fast_len(n, True)]
         spectrum = sp_fft.rfftn(signal, shape, axes=[0]) * sp_fft.rfftn(kernel, shape, axes=[0])
         full = sp_fft.irfftn(spectrum, shape, axes=[0])[:n]
+    else:
+        n = s1 + s2 - 1
+        size = next_fast_len_real(n)
+        spectrum = np.fft.rfft(signal, size) * np.fft.rfft(kernel, size)
+        full = np.fft.irfft(spectrum, size)[:n]
     start = (full.shape[0] - s1) // 2
     return np.array(full[start : start + s1], dtype=np.float64)
 

@@ -57,18 +57,17 @@ def fixation_files(
 
 
 def blink_input(rec: Recording) -> tuple[np.ndarray, np.ndarray]:
-    """Player's blink detector input: pooled 2D (else 3D) pupil confidence, streamed by chunk."""
-    ts, conf, kinds = [], [], []
-    for chunk in rec.iter_chunks("pupil"):
-        v = chunk.values
-        ts.append(v["timestamp"])
-        conf.append(v["confidence"])
-        kinds.append(blink_detection.detector_kinds(v["method"], v["eye_id"]))
-    if not ts:
+    """Player's blink detector input: pooled 2D (else 3D) pupil confidence (only the four
+    pupil columns it needs are decoded)."""
+    v = rec.columns("pupil", BLINK_FIELDS)
+    if not len(v["timestamp"]):
         return np.empty(0), np.empty(0)
-    return blink_detection.select_blink_input(
-        np.concatenate(ts), np.concatenate(conf), np.concatenate(kinds)
-    )
+    kinds = blink_detection.detector_kinds(v["method"], v["eye_id"])
+    return blink_detection.select_blink_input(v["timestamp"], v["confidence"], kinds)
+
+
+#: The pupil columns the blink detector reads.
+BLINK_FIELDS = ("timestamp", "confidence", "method", "eye_id")
 
 
 def blink_files(
