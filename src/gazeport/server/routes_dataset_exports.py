@@ -36,6 +36,7 @@ from ..labels import STATUSES
 from .callable_jobs import CallableJob, shown_path
 from .dataset_jobs import ExportBusyError, start_dataset_job
 from .routes_jobs import STATUS_FOR
+from .routes_labels import NoLabelStoreError
 from .state import ServerState, server_state
 from .web_jobs import JobFinishedError, job_registry
 
@@ -48,10 +49,6 @@ _STORED = (".jpg", ".jpeg", ".png")
 
 class BadDatasetRequestError(GazeportError, ValueError):
     """Dataset export options the library refuses (HTTP 400)."""
-
-
-class NoLabelStoreError(GazeportError, LookupError):
-    """The server was started without ``--db`` (HTTP 400)."""
 
 
 class DatasetNotReadyError(GazeportError, RuntimeError):

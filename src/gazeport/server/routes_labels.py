@@ -33,8 +33,9 @@ _OPEN_LOCK = threading.Lock()
 MAX_UNZIPPED_BYTES = 2 * 1024 * 1024 * 1024  # a YOLO zip may not unpack to more than this
 
 
-class NoLabelStoreError(GazeportError):
-    """The server was started without ``--db``."""
+class NoLabelStoreError(GazeportError, LookupError):
+    """The server was started without ``--db`` (HTTP 400); the labels and dataset routes say
+    so in their own words."""
 
 
 def label_store(state: ServerState) -> LabelStore:
