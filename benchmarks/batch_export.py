@@ -5,6 +5,12 @@ exit included), timed by a fresh driver process so its peak memory (the main pro
 largest worker) is its own; the best of ``--repeat`` runs is kept. Usage::
 
     python benchmarks/batch_export.py --recordings 6 --minutes 2
+
+It also times a study of the first two recordings the same way, which splits each wall time
+into what every run pays once (start-up, imports, the worker pool) and the work per recording:
+``wall(N) = fixed + N / J * work`` for N recordings on J jobs. The speed-up two jobs can reach
+is bounded by ``(fixed1 + N * work1) / (fixed2 + N / 2 * work2)``, so when the per-recording
+work is small beside the fixed cost, no scheduling reaches twice.
 """
 
 from __future__ import annotations
@@ -58,6 +64,26 @@ def _measure(root: Path, jobs: int, out: Path) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
+def _print_split(n: int, results: dict[int, dict], two: dict[int, float]) -> None:
+    """Fixed cost and work per recording from the N- and the 2-recording runs of each J."""
+    print(f"\nsplit from the {n}- and the 2-recording studies (wall = fixed + N / J * work):")
+    fixed: dict[int, float] = {}
+    per: dict[int, float] = {}
+    for jobs in (1, 2):
+        rounds_n, rounds_2 = -(-n // jobs), -(-2 // jobs)  # rounds of J recordings at once
+        per[jobs] = (results[jobs]["wall_s"] - two[jobs]) / (rounds_n - rounds_2)
+        fixed[jobs] = two[jobs] - rounds_2 * per[jobs]
+        print(
+            f"  --jobs {jobs}: fixed {fixed[jobs]:.2f} s, work {per[jobs]:.3f} s per recording"
+            f" (2 recordings: {two[jobs]:.2f} s)"
+        )
+    best = (fixed[1] + n * per[1]) / (fixed[1] + -(-n // 2) * per[2])
+    print(
+        f"  with the fixed cost of one job, two jobs could reach at most {best:.2f}x here;"
+        f" with no fixed cost at all {n * per[1] / (-(-n // 2) * per[2]):.2f}x"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -79,8 +105,13 @@ def main() -> None:
         print(f"generating {args.recordings} recordings of {args.minutes:g} min ...", flush=True)
         for i in range(args.recordings):
             generate_capture_recording(root / f"p{i:02d}", args.minutes, seed=i)
+        small = work / "two"
+        small.mkdir()
+        for i in range(min(2, args.recordings)):
+            (small / f"p{i:02d}").symlink_to(root / f"p{i:02d}", target_is_directory=True)
         print(f"{os.cpu_count()} CPUs; CSV formatting: {_native.describe()}")
         results: dict[int, dict] = {}
+        two: dict[int, float] = {}
         _measure(root, 1, work / "warm-up")  # writes the .pyc files
         for jobs in (1, 2):
             runs = [_measure(root, jobs, work / f"out{jobs}") for _ in range(args.repeat)]
@@ -89,6 +120,10 @@ def main() -> None:
                 f"{min(r['wall_s'] for r in runs):.2f}-{max(r['wall_s'] for r in runs):.2f}"
             )
             results[jobs] = best
+            if args.recordings > 2:
+                two[jobs] = min(
+                    _measure(small, jobs, work / f"two{jobs}")["wall_s"] for _ in range(args.repeat)
+                )
         print(
             f"\n{'jobs':>4} {'exports':>7} {'rows':>10} {'wall s':>8} {'(range)':>12} {'peak MB':>8}"
         )
@@ -99,6 +134,8 @@ def main() -> None:
             )
         ratio = results[1]["wall_s"] / results[2]["wall_s"]
         print(f"\nspeed-up with 2 jobs: {ratio:.2f}x   (target >= 1.8x)")
+        if two:
+            _print_split(args.recordings, results, two)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -57,8 +57,9 @@ def discover(paths: Iterable[Path | str], recursive: bool = False) -> list[tuple
     looks like a recording is found (:func:`~gazeport.recording.diagnose.looks_like_recording`):
     also kinds gazeport cannot open yet (Neon, Cloud exports) and recordings without their info
     file, so that the batch reports them instead of leaving them out. ``exports/`` and other
-    Player folders are not searched, nor folders inside a recording. A path that does not
-    exist raises :class:`RecordingNotFoundError`.
+    Player folders are not searched, nor folders inside a recording. Links to folders are
+    followed; a recording reached twice is listed once. A path that does not exist raises
+    :class:`RecordingNotFoundError`.
     """
     found: list[tuple[Path, Path]] = []
     seen: set[Path] = set()
@@ -72,7 +73,15 @@ def discover(paths: Iterable[Path | str], recursive: bool = False) -> list[tuple
         else:
             candidates = []
             root = path
-            for current, dirs, _files in os.walk(path):
+            visited: set[str] = set()
+            # Symbolic links to folders are followed (a study of linked recordings is common);
+            # a folder reached twice, through a link loop or two links, is searched once.
+            for current, dirs, _files in os.walk(path, followlinks=True):
+                real = os.path.realpath(current)
+                if real in visited:
+                    dirs[:] = []
+                    continue
+                visited.add(real)
                 dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
                 here = Path(current)
                 if looks_like_recording(here):
