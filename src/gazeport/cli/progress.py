@@ -6,6 +6,7 @@ import contextlib
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.markup import escape
 from rich.progress import (
@@ -17,9 +18,11 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from ..batch import BatchItem
 from ..jobs import Job, Task, TaskState
 from .commands import _err
+
+if TYPE_CHECKING:
+    from ..batch import BatchItem
 
 ProgressCallback = Callable[[float, str], None]
 
