@@ -264,3 +264,90 @@ def test_plain_number_is_the_number_typer_makes() -> None:
     assert _plain_number("1e400", desc(float)) is None and _plain_number("nan", desc(float)) is None
     assert _plain_number("3", desc(int, clamp=True)) is None
     assert _plain_number("3", desc(str)) is None
+
+
+#: What a Core export does not need: the Neon/Cloud readers and table writers, the video
+#: exporters (their decoder, encoder and drawing modules), gazeport.batch, and the worker
+#: process machinery; rich.progress only where bars are drawn (not with -q, not in a pipe).
+NOT_FOR_A_CORE_EXPORT = (
+    "gazeport.recording.neon", "gazeport.recording.cloud", "gazeport.exporters.cloud_tables",
+    "gazeport.exporters.neon_player_tables", "gazeport.exporters.video_kinds",
+    "gazeport.exporters.world_video", "gazeport.exporters.eye_video",
+    "gazeport.exporters.neon_eye_video", "gazeport.video.reader", "gazeport.video.writer",
+    "gazeport.batch", "multiprocessing", "rich.progress",
+)  # fmt: skip
+#: ... and what a raw data export does not need besides: the annotation and event writers,
+#: concurrent.futures (threads and worker processes).
+NOT_FOR_A_RAW_EXPORT = (
+    *NOT_FOR_A_CORE_EXPORT, "gazeport.exporters.annotations_csv", "gazeport.exporters.event_files",
+    "gazeport.exporters.online_events", "gazeport.recording.annotations", "concurrent.futures",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("args", "unneeded", "written"),
+    [
+        (["--only", "raw"], NOT_FOR_A_RAW_EXPORT, "gaze_positions.csv"),
+        ([], NOT_FOR_A_CORE_EXPORT, "blinks.csv"),
+    ],
+    ids=["raw", "default"],
+)
+def test_a_core_export_loads_no_neon_table_or_video_module(
+    generated: Path, tmp_path: Path, args: list[str], unneeded: tuple[str, ...], written: str
+) -> None:
+    out = tmp_path / "out"
+    code, modules = _loaded("export", str(generated), *args, "--out", str(out), "-q")
+    assert code in (0, None)
+    assert (out / written).exists() and (out / "gazeport_export.json").exists()
+    assert "gazeport.jobs.runner" in modules
+    assert _present(modules, (*NOT_FOR_INFO, *unneeded)) == []
+
+
+def test_a_batch_of_core_recordings_in_one_process_loads_no_neon_or_video_module(
+    generated: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "batch"
+    code, modules = _loaded(
+        "export", str(generated.parent), "--recursive", "--jobs", "1", "--out-root", str(out),
+        "-q",
+    )  # fmt: skip
+    assert code in (0, None)
+    assert list(out.rglob("blinks.csv"))
+    unneeded = [n for n in NOT_FOR_A_CORE_EXPORT if n not in ("gazeport.batch", "multiprocessing")]
+    assert "gazeport.batch" in modules
+    assert _present(modules, (*NOT_FOR_INFO, *unneeded)) == []
+
+
+def test_the_job_modules_import_without_the_neon_reader() -> None:
+    """Importing the export machinery itself (as the server and scripts do) loads no Neon
+    reader, no table or video writer and no importlib.metadata (the job record imports it)."""
+    probe = (
+        "import json, sys, gazeport.jobs.runner, gazeport.jobs.exporter_tasks, "
+        "gazeport.jobs.context, gazeport.exporters.dialects\n"
+        "print(json.dumps(sorted(sys.modules)))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    modules = set(json.loads(done.stdout))
+    unneeded = (*NOT_FOR_A_RAW_EXPORT, "importlib.metadata", "gazeport.recording.diagnose")
+    assert _present(modules, unneeded) == []
+
+
+def test_the_table_dialects_are_the_modules_own() -> None:
+    from gazeport.exporters.cloud_tables import CLOUD
+    from gazeport.exporters.dialects import DIALECT_NAMES, PUPIL_PLAYER, TABLE_DIALECTS
+    from gazeport.exporters.neon_player_tables import NEON_PLAYER
+
+    assert dict(TABLE_DIALECTS) == {"neon-player": NEON_PLAYER, "cloud": CLOUD}
+    assert DIALECT_NAMES == (PUPIL_PLAYER, "neon-player", "cloud")
+    assert PUPIL_PLAYER not in TABLE_DIALECTS and TABLE_DIALECTS.get(PUPIL_PLAYER) is None
+    assert all(TABLE_DIALECTS[name].name == name for name in TABLE_DIALECTS)
+    with pytest.raises(KeyError):
+        TABLE_DIALECTS["nothing"]
+
+
+def test_video_options_are_still_world_videos() -> None:
+    from gazeport.exporters import video_options, world_video
+
+    assert world_video.VideoOptions is video_options.VideoOptions
+    assert world_video.VideoOutcome is video_options.VideoOutcome

@@ -8,22 +8,23 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import multiprocessing
 import os
 import signal
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import GazeportError, RecordingNotFoundError, UnsupportedRecordingError
 from .exporters.parallel import die_with_parent, stop_workers
 from .jobs.signals import Interrupted, signal_name
 from .recording.diagnose import SKIP_DIRS, looks_like_recording
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 #: How long to try reaching a Dask scheduler before giving up.
 DASK_CONNECT_TIMEOUT = "10s"
@@ -287,6 +288,9 @@ def export_many(
             if on_done:
                 on_done(results[i])  # type: ignore[arg-type]
         return _fill_cancelled(results, work)
+    import multiprocessing  # only for worker processes (``jobs=1`` runs here)
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
     methods = multiprocessing.get_all_start_methods()
     fork = "fork" in methods
     ctx = multiprocessing.get_context("fork" if fork else None)

@@ -6,16 +6,14 @@ import contextlib
 import enum
 import io
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from ..analysis.blinks import BlinkParams
 from ..analysis.fixations import FixationParams
-from ..batch import BatchItem, discover, export_many, write_report
 from ..errors import GazeportError
 from ..exporters.dialects import DIALECT_NAMES
 from ..jobs import DEFAULT_EXPORTERS, EXPORTERS, ExportResult, Job, export_recording
@@ -35,6 +33,11 @@ from .detector_options import (
 )
 from .progress import batch_bars, job_bars, task_summary
 from .video import _VIDEO, VideoCodec, _codec_option, _crf_option, _video_options
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from ..batch import BatchItem
 
 
 def _exporters(only: str | None, skip: str | None, with_: str | None = None) -> tuple[str, ...]:
@@ -378,6 +381,8 @@ def _batch(
     options: dict[str, Any],
 ) -> None:
     """Export several recordings, print a summary table, exit 1 if any is not ok."""
+    from ..batch import discover, export_many, write_report  # not for one recording
+
     found = discover(paths, recursive)
     if not found:
         raise GazeportError(
@@ -431,6 +436,8 @@ def _summary_cells(items: list[BatchItem]) -> list[tuple[str, str, str, str, str
 
 def _summary_table(items: list[BatchItem]) -> Table:
     """One row per recording; paths and errors fold onto more lines, never cut short."""
+    from rich.table import Table
+
     table = Table(box=None, header_style="bold")
     for column in _COLUMNS:
         table.add_column(

@@ -1,4 +1,9 @@
-"""Live progress bars on stderr (rich): one per phase, or one per task of an export job."""
+"""Live progress bars on stderr (rich): one per phase, or one per task of an export job.
+
+Bars are drawn only on a terminal and without ``--quiet``; otherwise a stand-in that keeps no
+bars takes their place, so that a quiet or scripted export does not import ``rich.progress``
+(~5 ms).
+"""
 
 from __future__ import annotations
 
@@ -6,25 +11,81 @@ import contextlib
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Protocol
 
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    Progress,
-    TaskID,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
-from ..batch import BatchItem
 from ..jobs import Job, Task, TaskState
 from .commands import _err
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
+
+    from ..batch import BatchItem
 
 ProgressCallback = Callable[[float, str], None]
 
 
-def _bars(quiet: bool) -> Progress:
+class Bars(Protocol):
+    """What the bars below use of :class:`rich.progress.Progress`."""
+
+    def add_task(self, description: str, *, total: float | None = ..., **fields: Any) -> TaskID: ...
+
+    def update(self, task_id: TaskID, *, completed: float | None = ..., **fields: Any) -> None: ...
+
+    def remove_task(self, task_id: TaskID) -> None: ...
+
+    def __enter__(self) -> Any: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_val: BaseException | None,
+        exc_tb: TracebackType | None,
+    ) -> None: ...
+
+
+class _NoBars:
+    """Bars that are not shown: what a disabled ``Progress`` does (it draws nothing), without
+    importing ``rich.progress``."""
+
+    def __init__(self) -> None:
+        self._tasks = 0
+
+    def add_task(self, description: str, *, total: float | None = 100.0, **fields: Any) -> TaskID:
+        self._tasks += 1
+        return self._tasks - 1  # type: ignore[return-value]  # TaskID is an int
+
+    def update(self, task_id: TaskID, *, completed: float | None = None, **fields: Any) -> None:
+        pass
+
+    def remove_task(self, task_id: TaskID) -> None:
+        pass
+
+    def __enter__(self) -> _NoBars:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_val: BaseException | None,
+        exc_tb: TracebackType | None,
+    ) -> None:
+        pass
+
+
+def _bars(quiet: bool) -> Bars:
+    if quiet or not _err.is_terminal:
+        return _NoBars()
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -32,7 +93,6 @@ def _bars(quiet: bool) -> Progress:
         TimeElapsedColumn(),
         TextColumn("[dim]{task.fields[status]}"),
         console=_err,
-        disable=quiet or not _err.is_terminal,
     )
 
 
@@ -63,7 +123,7 @@ class JobBars:
     change; it may be called from several threads. ``label`` names the job's bar.
     """
 
-    def __init__(self, progress: Progress) -> None:
+    def __init__(self, progress: Bars) -> None:
         self.progress = progress
         self._jobs: dict[int, TaskID] = {}
         self._tasks: dict[tuple[int, str], TaskID] = {}
@@ -118,7 +178,7 @@ def task_summary(job: Job) -> str:
 class BatchBars:
     """An overall bar for a batch and one bar per recording while it runs."""
 
-    def __init__(self, progress: Progress, recordings: list[Path]) -> None:
+    def __init__(self, progress: Bars, recordings: list[Path]) -> None:
         self.progress = progress
         self.recordings = recordings
         self.fractions = [0.0] * len(recordings)

@@ -14,7 +14,7 @@ from .progress import job_bars
 
 if TYPE_CHECKING:  # the exporters and OpenCV load when a video is made, not for --help
     from ..analysis.fixations import FixationParams
-    from ..exporters.world_video import VideoOptions
+    from ..exporters.video_options import VideoOptions
 
 _VIDEO = "Video exporters (world-video, eye-video, transcode)"
 
@@ -54,7 +54,7 @@ def _video_options(
     fixation_params: FixationParams,
 ) -> VideoOptions:
     """The video exporters' options from the command line (bad colours are usage errors)."""
-    from ..exporters.world_video import VideoOptions
+    from ..exporters.video_options import VideoOptions
     from ..render import (
         CircleStyle,
         CrossStyle,
@@ -118,7 +118,7 @@ def transcode(
     quiet: Annotated[bool, _QUIET] = False,
 ) -> None:
     """``gazeport transcode``: the ``transcode`` exporter over the whole recording."""
-    from ..exporters.world_video import VideoOptions
+    from ..exporters.video_options import VideoOptions
     from ..jobs import export_recording
     from ..recording import Recording
 

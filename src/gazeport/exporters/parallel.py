@@ -6,17 +6,18 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import functools
-import multiprocessing
 import os
 import signal
 import sys
 import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from .._threads import ordered_thread_map
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -45,6 +46,9 @@ def ordered_map(
     if workers <= 1:
         yield from map(fn, items)
         return
+    import multiprocessing  # with concurrent.futures ~5 ms: only when workers are started
+    from concurrent.futures import ProcessPoolExecutor
+
     limit = max_pending or 2 * workers
     # fork: workers need no re-import of the caller's script (spawn would demand a
     # ``__main__`` guard from every user script); elsewhere the platform default.

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..analysis.blinks import BlinkParams
 from ..analysis.fixations import FixationParams
 from ..errors import ExportError
-from ..exporters.world_video import VideoOptions
-from ..recording import AnyRecording, Recording
+from ..exporters.video_options import VideoOptions
+from ..recording import Recording
 from .model import Task, add_note
 from .session import Staging
+
+if TYPE_CHECKING:
+    from ..recording import AnyRecording
 
 
 @dataclass

@@ -11,14 +11,14 @@ completes, so a cancelled or failed task leaves nothing that looks complete; the
 from __future__ import annotations
 
 import datetime as dt
-import importlib.metadata
 import json
 import platform
+import sys
 import time
 from contextlib import suppress
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .._version import __version__
 from ..analysis.blinks import BlinkParams
@@ -26,8 +26,8 @@ from ..analysis.fixations import FixationParams
 from ..errors import ExportCancelled, ExportError, GazeportError
 from ..exporters import raw_data
 from ..exporters.dialects import PUPIL_PLAYER, TABLE_DIALECTS, resolve_dialect
-from ..exporters.world_video import VideoOptions
-from ..recording import AnyRecording, NeonRecording, Recording, open_recording
+from ..exporters.video_options import VideoOptions
+from ..recording import Recording, open_recording
 from .cleanup import (
     JOB_RECORD,
     notes_after_cleaning,
@@ -41,6 +41,9 @@ from .model import Job, Listener, Task, TaskState, add_note, cancelled_error
 from .session import Staging, create_export_dir, export_info_text
 from .signals import signals_deferred
 from .task_warnings import routed_to
+
+if TYPE_CHECKING:
+    from ..recording import AnyRecording
 
 FORMATS = ("csv", "parquet")
 
@@ -87,6 +90,19 @@ def _validate(exporters: tuple[str, ...], options: ExportOptions) -> None:
     options.video.validate()
 
 
+def _opened(recording: AnyRecording | Path | str) -> AnyRecording:
+    """``recording`` if it is an opened :class:`Recording` or :class:`NeonRecording`, else the
+    recording opened from the folder. A ``NeonRecording`` exists only once its module is
+    imported, so a Core export does not import it to ask."""
+    if isinstance(recording, Recording):
+        return recording
+    neon = sys.modules.get("gazeport.recording.neon")
+    if neon is not None and isinstance(recording, neon.NeonRecording):
+        opened: AnyRecording = recording
+        return opened
+    return open_recording(cast("Path | str", recording))
+
+
 def prepare_export(
     recording: AnyRecording | Path | str,
     *,
@@ -110,11 +126,7 @@ def prepare_export(
     options = options or ExportOptions()
     exporters = tuple(dict.fromkeys(exporters))  # keep order, drop repeats
     _validate(exporters, options)
-    rec = (
-        recording
-        if isinstance(recording, (Recording, NeonRecording))
-        else open_recording(recording)
-    )
+    rec = _opened(recording)
     dialect = resolve_dialect(rec, options.dialect)
     exporters = exporters_for(dialect, exporters)
     span = rec.export_window(start_frame, end_frame, start_s, end_s, from_event, to_event)
@@ -357,6 +369,8 @@ def job_record(job: Job, outcome: str) -> str:
     rec = spec.rec
     result = spec.result
     assert result is not None
+    import importlib.metadata  # ~7 ms, only for the job record
+
     versions = {"gazeport": __version__, "python": platform.python_version()}
     for module in ("numpy", "msgpack", "orjson", "scipy", "av", "opencv-python-headless"):
         with suppress(importlib.metadata.PackageNotFoundError):

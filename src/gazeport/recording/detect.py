@@ -19,7 +19,6 @@ from ..errors import (
     UnsupportedRecordingError,
 )
 from ..formats.keyvalue_csv import read_key_value_file
-from .diagnose import EXPORT_MARKERS, diagnose, has_cloud_csv
 
 VIDEO_EXTENSIONS = frozenset({".mp4", ".mjpeg", ".h264", ".mkv", ".avi", ".fake"})
 _PI_MJPEG_WORLD = re.compile(r"PI world v\d+ ps\d+.*\.mjpeg")
@@ -105,6 +104,8 @@ def detect_kind(path: Path | str) -> RecordingKind:
         if "Data Format Version" in info or info.get("Capture Software") != "Pupil Mobile":
             return RecordingKind.OLD_STYLE
         return RecordingKind.MOBILE
+    from .diagnose import EXPORT_MARKERS, diagnose, has_cloud_csv  # not for Pupil Capture's
+
     if not any(marker in names for marker in EXPORT_MARKERS):
         # Player takes any CSV file for a Cloud export; Capture's user_info.csv or a
         # Player export's CSVs are not one, so only a Cloud header counts here.
