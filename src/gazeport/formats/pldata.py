@@ -166,9 +166,8 @@ def iter_records(path: Path, chunk_bytes: int = 4 << 20) -> Iterator[RecordChunk
         while True:
             # From the first record not yet framed: a record cut by the last block is read
             # again whole (cheaper than joining its piece to the next block, a copy of it).
-            fh.seek(offset)
-            buf = fh.read(block)
-            eof = fh.tell() >= size
+            buf = _read_at(fh, offset, block)
+            eof = offset + len(buf) >= size
             if not buf:
                 return
             framed = _frame(buf)
@@ -184,6 +183,24 @@ def iter_records(path: Path, chunk_bytes: int = 4 << 20) -> Iterator[RecordChunk
             offset += framed.stop
             if not len(framed):
                 block *= 2  # a record larger than the block: read more at once
+
+
+def _read_at(fh: BinaryIO, offset: int, count: int) -> bytes:
+    """``count`` bytes (fewer at the end) from ``offset``: one ``pread`` where there is one (no
+    seek, no buffer layer; threads decoding meanwhile keep the file position out of it)."""
+    pread = getattr(os, "pread", None)
+    if pread is None:  # pragma: no cover - Windows
+        fh.seek(offset)
+        return fh.read(count)
+    parts: list[bytes] = []
+    while count > 0:
+        part = pread(fh.fileno(), count, offset)
+        if not part:
+            break
+        parts.append(part)
+        offset += len(part)
+        count -= len(part)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 @dataclass
