@@ -22,10 +22,11 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-def reader_threads() -> int:
-    """Threads a reader may use beside the caller's: the CPUs this process may run on, at
-    most 2; ``GAZEPORT_READER_THREADS=1`` keeps reading in the calling thread."""
-    wanted = os.environ.get("GAZEPORT_READER_THREADS", "").strip()
+def threads_for(setting: str) -> int:
+    """Threads a step may use: the CPUs this process may run on, at most 2 (the machines
+    gazeport is tuned on; more threads fight over memory bandwidth); the environment variable
+    ``setting`` (1 or 2) overrides that, ``1`` keeping the step in the calling thread."""
+    wanted = os.environ.get(setting, "").strip()
     if wanted.isdigit() and int(wanted) >= 1:
         return min(int(wanted), 2)
     try:
@@ -33,6 +34,11 @@ def reader_threads() -> int:
     except (AttributeError, OSError):  # not on Linux
         cpus = os.cpu_count() or 1
     return 2 if cpus >= 2 else 1
+
+
+def reader_threads() -> int:
+    """Threads that decode pldata columns (``GAZEPORT_READER_THREADS``)."""
+    return threads_for("GAZEPORT_READER_THREADS")
 
 
 def ordered_thread_map(

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from tests.analysis.test_fixations import random_gaze, run, world_for
 
+from gazeport import _threads
 from gazeport.analysis import fixation_band as band
 from gazeport.analysis import fixations as fx
 
@@ -102,9 +103,9 @@ def test_stopping_early_leaves_no_thread_behind(monkeypatch: pytest.MonkeyPatch)
 )
 def test_band_threads_setting(value: str, expected: int | None, monkeypatch) -> None:
     monkeypatch.setenv("GAZEPORT_FIXATION_THREADS", value)
-    monkeypatch.setattr(band.os, "sched_getaffinity", lambda _pid: {0, 1, 2}, raising=False)
+    monkeypatch.setattr(_threads.os, "sched_getaffinity", lambda _pid: {0, 1, 2}, raising=False)
     assert band.band_threads() == (2 if expected is None else expected)
-    monkeypatch.setattr(band.os, "sched_getaffinity", lambda _pid: {0}, raising=False)
+    monkeypatch.setattr(_threads.os, "sched_getaffinity", lambda _pid: {0}, raising=False)
     if expected is None:
         assert band.band_threads() == 1  # one CPU: no second thread
 

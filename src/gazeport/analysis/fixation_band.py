@@ -11,13 +11,14 @@ floats either way.
 
 from __future__ import annotations
 
-import os
 import queue
 from collections import deque
 from collections.abc import Generator, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from .._threads import threads_for
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -29,18 +30,10 @@ MIN_THREADED_BLOCKS = 4
 
 
 def band_threads() -> int:
-    """Threads for the band: 2 where this process may run on two CPUs or more, else 1.
-
+    """Threads for the band: 2 where this process may run on two CPUs or more, else 1;
     ``GAZEPORT_FIXATION_THREADS=1`` keeps it in the calling thread (for profiling, or a batch
     that already fills every core with processes)."""
-    wanted = os.environ.get("GAZEPORT_FIXATION_THREADS", "").strip()
-    if wanted.isdigit() and int(wanted) >= 1:
-        return min(int(wanted), 2)
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # not on Linux
-        cpus = os.cpu_count() or 1
-    return 2 if cpus >= 2 else 1
+    return threads_for("GAZEPORT_FIXATION_THREADS")
 
 
 def band_blocks(
