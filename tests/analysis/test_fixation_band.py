@@ -58,17 +58,23 @@ def test_blocks_equal_the_direct_computation(
     assert any(g.min() < width for _, g in got) and any(g.max() == width for _, g in got)
 
 
-def test_the_blocks_run_in_a_second_thread_only_when_there_are_enough(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    names: list[str] = []
+@pytest.fixture
+def names(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The name of the thread each block of the band is computed in, in order."""
+    seen: list[str] = []
     direct = band.column_minima
 
     def recorded(*args: Any) -> Any:
-        names.append(threading.current_thread().name)
+        seen.append(threading.current_thread().name)
         return direct(*args)
 
     monkeypatch.setattr(band, "column_minima", recorded)
+    return seen
+
+
+def test_the_blocks_run_in_a_second_thread_only_when_there_are_enough(
+    names: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("GAZEPORT_FIXATION_THREADS", "2")
     width, block = 9, 50
     rays = _rays(20 * block)
@@ -112,20 +118,12 @@ def test_band_threads_setting(value: str, expected: int | None, monkeypatch) -> 
 
 @pytest.mark.parametrize("seed", [21, 22, 23])
 def test_detector_through_many_threaded_blocks_equals_players_loop(
-    seed: int, monkeypatch: pytest.MonkeyPatch
+    seed: int, names: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("GAZEPORT_FIXATION_THREADS", "2")
     monkeypatch.setattr(fx, "_BAND_BUDGET", 1 << 12)  # ~60 blocks for these 8,000 samples
-    threaded: list[str] = []
-    direct = band.column_minima
-
-    def recorded(*args: Any) -> Any:
-        threaded.append(threading.current_thread().name)
-        return direct(*args)
-
-    monkeypatch.setattr(band, "column_minima", recorded)
     g = random_gaze(np.random.default_rng(seed), 8_000)
     fast = run(g, world=world_for(g))
-    assert len(threaded) > 20 and threaded[0].startswith("gazeport-fixations")
+    assert len(names) > 20 and names[0].startswith("gazeport-fixations")
     ref = run(g, world=world_for(g), fn=fx.detect_fixations_reference)
     assert len(fast) > 10 and fast.tobytes() == ref.tobytes()
