@@ -55,6 +55,10 @@ class DatumStream:
         #: After a full read: what the file lacks of what its timestamps file lists (or None).
         self.shortfall: str | None = None
 
+    def reads_file(self) -> bool:
+        """Whether the records come from :attr:`path` itself (not converted in memory)."""
+        return self._has_file_source
+
     def data_ts(self) -> TimestampColumn:
         """Sort/window key of every record (file order), float64 seconds."""
         if self._data_ts is None:

@@ -39,7 +39,9 @@ from ..formats.intrinsics import CameraIntrinsics, read_intrinsics_for
 from ..formats.pldata import load_timestamps, read_datums, timestamps_path
 from ..timeseries import exact_window
 from . import sources
+from .column_halves import columns_in_halves
 from .columns import ColumnChunk, decode_rows, sorted_chunks
+from .datum_stream import DatumStream
 from .detect import RecordingKind, check_recording
 from .frame_table import FrameTable
 from .window import END_OF_TIME_NS, ExportWindow, checked_frame_range, seconds_to_ns
@@ -370,9 +372,15 @@ class Recording:
         """
         parts: dict[str, list[np.ndarray]] = {f: [] for f in fields}
         batches = self._sorted_batches(name, window, world_index="world_index" in fields)
+        threads = _native.compiled() and reader_threads() > 1
+        stream = self._sources.stream(name) if self._sources.has(name) else None
+        if threads and window is None and isinstance(stream, DatumStream):
+            whole = columns_in_halves(stream, fields)  # two threads, each half of the file
+            if whole is not None:
+                return whole
         # With the compiled gather (which releases the GIL) two threads decode while this one
         # reads and frames the next blocks: 10 min of 400 Hz gaze in ~0.07 s instead of ~0.12.
-        workers = 2 if _native.compiled() and reader_threads() > 1 else 1
+        workers = 2 if threads else 1
         decoded = ordered_thread_map(
             lambda batch: batch.decode(fields), batches, workers, name="gazeport-decode"
         )
