@@ -143,9 +143,10 @@ def fft_convolve_same(
     s1, s2 = signal.shape[0], kernel.shape[0]
     if s1 == 0 or s2 == 0:
         return np.empty(0)
+    scipy_fft = not NUMPY_FFT_IS_SCIPYS if use_scipy is None else use_scipy
     if s1 == 1 or s2 == 1:
         full = signal * kernel  # SciPy multiplies (broadcasts) instead of transforming
-    elif not (NUMPY_FFT_IS_SCIPYS if use_scipy is None else not use_scipy):
+    elif scipy_fft:
         import scipy.fft as sp_fft  # imported here: only blink detection on NumPy 1 needs it
 
         n = s1 + s2 - 1

@@ -56,6 +56,10 @@ def fixation_files(
     )
 
 
+#: The pupil columns the blink detector reads.
+BLINK_FIELDS = ("timestamp", "confidence", "method", "eye_id")
+
+
 def blink_input(rec: Recording) -> tuple[np.ndarray, np.ndarray]:
     """Player's blink detector input: pooled 2D (else 3D) pupil confidence (only the four
     pupil columns it needs are decoded)."""
@@ -64,10 +68,6 @@ def blink_input(rec: Recording) -> tuple[np.ndarray, np.ndarray]:
         return np.empty(0), np.empty(0)
     kinds = blink_detection.detector_kinds(v["method"], v["eye_id"])
     return blink_detection.select_blink_input(v["timestamp"], v["confidence"], kinds)
-
-
-#: The pupil columns the blink detector reads.
-BLINK_FIELDS = ("timestamp", "confidence", "method", "eye_id")
 
 
 def blink_files(
