@@ -607,3 +607,15 @@ def test_symlink_out_of_the_root_is_refused(
     (study.root / "out").symlink_to(outside)
     message = gql_error(client, EXPORT, input={"format": "COCO", "outDir": "out/ds"})
     assert "symbolic link" in message and not (outside / "ds").exists()
+
+
+def test_nesting_deeper_than_the_limit_is_refused(client: TestClient, monkeypatch) -> None:
+    """The schema has no cycles, so no valid query reaches ``MAX_DEPTH`` (8) today; the limit
+    guards against one that a later type (a task's recording's tasks ...) would allow."""
+    from gazeport.server import graphql_schema
+
+    assert gql(client, "{ tasks { objects { boxes { id } } } }")["tasks"]["objects"]  # depth 3
+    monkeypatch.setattr(graphql_schema, "MAX_DEPTH", 2)
+    deeper = "{ tasks { objects { boxes  { id } } } }"  # another text: not validated yet
+    assert "depth" in gql_error(client, deeper).lower()
+    assert gql(client, "{ tasks { objects { id } } }")["tasks"]  # depth 2 still answers
