@@ -116,8 +116,13 @@ class JobFinishedError(GazeportError, RuntimeError):
     """A request to change a job that has already finished (HTTP 409)."""
 
 
+#: Finished jobs kept listed (newest first); older ones are forgotten (their files stay).
+MAX_FINISHED = 500
+
+
 class JobRegistry:
-    """Every job of the app, newest first (see the module docstring)."""
+    """Every job of the app, newest first (see the module docstring); of the finished ones the
+    newest :data:`MAX_FINISHED`, so a server left running for months does not grow."""
 
     def __init__(self, root: Path, queue: JobQueue | None = None) -> None:
         self.root = root
@@ -166,6 +171,7 @@ class JobRegistry:
             self._entries[jid] = entry
             self._by_job[job.id] = jid
             self._touch(jid)
+            self._forget_old()
         self.queue.submit(job)
         return entry
 
@@ -200,9 +206,23 @@ class JobRegistry:
             thread = threading.Thread(
                 target=job.execute, args=(self._serial,), name=f"gazeport-{kind}-{jid}", daemon=True
             )
+            self._threads = [t for t in self._threads if t.is_alive()]
             self._threads.append(thread)
+            self._forget_old()
         thread.start()
         return job
+
+    def _forget_old(self) -> None:
+        """Drop the oldest finished jobs beyond :data:`MAX_FINISHED` (under the lock)."""
+        finished = [e for e in self._entries.values() if e.finished]
+        if len(finished) <= MAX_FINISHED:
+            return
+        finished.sort(key=lambda e: e.seq)
+        gone = {e.id for e in finished[: len(finished) - MAX_FINISHED]}
+        for jid in gone:
+            del self._entries[jid]
+            self._stamps.pop(jid, None)
+        self._by_job = {k: v for k, v in self._by_job.items() if v not in gone}
 
     # --- dataset exports, for GraphQL's datasetExportJob ----------------------------------
 
