@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextvars
 from collections.abc import Collection
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -50,6 +49,8 @@ def columns_in_halves(stream: DatumStream, fields: Collection[str]) -> dict[str,
     split = find_record_start(path, size // 2)
     if split is None:
         return None
+    from concurrent.futures import ThreadPoolExecutor  # ~3 ms to import: only when used
+
     wanted = [f for f in fields if f not in ("data_ts", "file_index")]
     ctx = contextvars.copy_context()
     with ThreadPoolExecutor(1, thread_name_prefix="gazeport-half") as pool:
