@@ -10,6 +10,7 @@ by a signal (handled like Ctrl+C), 141 without a word when stdout is a pipe that
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import os
 import select
@@ -262,8 +263,14 @@ def main() -> None:
     SIGTERM and SIGHUP stop a command like Ctrl+C (exit 143 or 129); output into a pipe
     whose reader has gone ends the command quietly with 141 (as if ended by SIGPIPE).
     """
-    with _quiet_when_stdout_closes(), interrupt_on_signals():
-        app(prog_name="gazeport")
+    try:
+        with _quiet_when_stdout_closes(), interrupt_on_signals():
+            app(prog_name="gazeport")
+    finally:
+        # The command is over and has closed what it opened: the interpreter's exit need not
+        # search every object for reference cycles (~20 ms of a 0.4 s command; gc.freeze
+        # leaves the objects to be freed with the process).
+        gc.freeze()
 
 
 #: Exit code of a process ended by SIGPIPE (128 + 13), what the shell reports for ``cat | head``.
