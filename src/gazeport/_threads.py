@@ -22,6 +22,14 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity mask where there is one), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def threads_for(setting: str) -> int:
     """Threads a step may use: the CPUs this process may run on, at most 2 (the machines
     gazeport is tuned on; more threads fight over memory bandwidth); the environment variable
@@ -29,11 +37,7 @@ def threads_for(setting: str) -> int:
     wanted = os.environ.get(setting, "").strip()
     if wanted.isdigit() and int(wanted) >= 1:
         return min(int(wanted), 2)
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # not on Linux
-        cpus = os.cpu_count() or 1
-    return 2 if cpus >= 2 else 1
+    return 2 if usable_cpus() >= 2 else 1
 
 
 def reader_threads() -> int:

@@ -12,7 +12,7 @@ from tests import fixtures
 from tests.factories import CoreSpec, make_core_recording
 
 from gazeport import _native
-from gazeport.recording import column_halves, open_recording
+from gazeport.recording import column_halves, facade, open_recording
 
 pytestmark = pytest.mark.skipif(
     not _native.compiled(), reason="the halves need the compiled gather (GAZEPORT_PURE is set)"
@@ -23,19 +23,20 @@ PUPIL = ("timestamp", "confidence", "method", "eye_id", "diameter_3d", "file_ind
 
 
 @pytest.fixture
-def halves_used(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Every file size is worth two halves; records how many spans were read."""
+def answered(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Every file size is worth two halves; records, per call, whether the halves answered
+    (``False``: they left the file to the ordinary reader)."""
     monkeypatch.setattr(column_halves, "MIN_BYTES", 1)
-    monkeypatch.setenv("GAZEPORT_READER_THREADS", "2")
-    spans: list[int] = []
-    real = column_halves.iter_span
+    seen: list[bool] = []
+    real = column_halves.columns_in_halves
 
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        spans.append(1)
-        return real(*args, **kwargs)
+    def recorded(*args: Any, **kwargs: Any) -> Any:
+        out = real(*args, **kwargs)
+        seen.append(out is not None)
+        return out
 
-    monkeypatch.setattr(column_halves, "iter_span", counted)
-    return spans
+    monkeypatch.setattr(facade, "columns_in_halves", recorded)
+    return seen
 
 
 def _read(path: Path, name: str, fields: tuple[str, ...], threads: str, monkeypatch) -> Any:
@@ -68,52 +69,66 @@ SPECS = {
     "ext base data": CoreSpec(n_frames=240, base_data="ext"),
     "monocular 2d": CoreSpec(n_frames=240, gaze="2d", eyes=(0,)),
 }
-DOUBTFUL = {
-    "irregular datums": CoreSpec(n_frames=240, irregular=True),
-    "eyes out of order": CoreSpec(n_frames=240, order="arrival"),
-    "cut-off end": CoreSpec(n_frames=240, truncate=("pupil", "gaze")),
-    "garbage inside": CoreSpec(n_frames=240, garbage=("pupil", "gaze")),
-    "no timestamps files": CoreSpec(n_frames=240, missing_timestamps=("pupil", "gaze")),
-}
+
+
+def _compare(path: Path, monkeypatch, answered: list[bool]) -> list[bool]:
+    """Both readers on both streams of ``path``: the same columns (or error) and warnings;
+    per stream whether the halves answered."""
+    halves: list[bool] = []
+    for stream, fields in (("gaze", GAZE), ("pupil", PUPIL)):
+        if not (path / f"{stream}.pldata").exists():
+            continue
+        answered.clear()
+        fast, fast_warnings = _read(path, stream, fields, "2", monkeypatch)
+        halves.append(answered == [True])
+        slow, slow_warnings = _read(path, stream, fields, "1", monkeypatch)
+        assert answered in ([True], [False], [])  # the ordinary run never asks the halves
+        _same(fast, slow)
+        assert fast_warnings == slow_warnings
+    return halves
 
 
 @pytest.mark.parametrize("name", list(SPECS))
 def test_two_halves_read_what_the_ordinary_reader_reads(
-    name: str, tmp_path: Path, halves_used: list[int], monkeypatch
+    name: str, tmp_path: Path, answered: list[bool], monkeypatch
 ) -> None:
     rec = make_core_recording(tmp_path / "rec", SPECS[name])
-    for stream, fields in (("gaze", GAZE), ("pupil", PUPIL)):
-        halves_used.clear()
-        fast, fast_warnings = _read(rec, stream, fields, "2", monkeypatch)
-        assert halves_used == [1, 1], stream  # both halves read
-        slow, slow_warnings = _read(rec, stream, fields, "1", monkeypatch)
-        assert halves_used == [1, 1]  # the ordinary reader reads no span
-        _same(fast, slow)
-        assert fast_warnings == slow_warnings
-        assert len(fast["timestamp"]) > 500
+    assert _compare(rec, monkeypatch, answered) == [True, True]
+    assert len(open_recording(rec).columns("gaze", ("timestamp",))["timestamp"]) > 500
+
+
+#: Doubtful files, and whether the halves may answer for (gaze, pupil): sorted keys decoded from
+#: the datums themselves are as good as a timestamps file.
+DOUBTFUL = {
+    "irregular datums": (CoreSpec(n_frames=240, irregular=True), [False, False]),
+    "eyes out of order": (CoreSpec(n_frames=240, order="arrival"), [False, False]),
+    "cut-off end": (CoreSpec(n_frames=240, truncate=("pupil", "gaze")), [False, False]),
+    "garbage inside": (CoreSpec(n_frames=240, garbage=("pupil", "gaze")), [False, False]),
+    "no timestamps files": (
+        CoreSpec(n_frames=240, missing_timestamps=("pupil", "gaze")),
+        [True, True],
+    ),
+}
 
 
 @pytest.mark.parametrize("name", list(DOUBTFUL))
 def test_in_doubt_the_ordinary_reader_answers(
-    name: str, tmp_path: Path, halves_used: list[int], monkeypatch
+    name: str, tmp_path: Path, answered: list[bool], monkeypatch
 ) -> None:
-    rec = make_core_recording(tmp_path / "rec", DOUBTFUL[name])
-    for stream, fields in (("gaze", GAZE), ("pupil", PUPIL)):
-        fast, fast_warnings = _read(rec, stream, fields, "2", monkeypatch)
-        slow, slow_warnings = _read(rec, stream, fields, "1", monkeypatch)
-        _same(fast, slow)
-        assert fast_warnings == slow_warnings
+    spec, halves = DOUBTFUL[name]
+    rec = make_core_recording(tmp_path / "rec", spec)
+    assert _compare(rec, monkeypatch, answered) == halves
 
 
 def test_a_window_or_world_index_is_left_to_the_ordinary_reader(
-    tmp_path: Path, halves_used: list[int]
+    tmp_path: Path, answered: list[bool]
 ) -> None:
     rec = open_recording(make_core_recording(tmp_path / "rec", SPECS["plain"]))
     t = rec.columns("gaze", ("timestamp",))["timestamp"]
-    halves_used.clear()
+    answered.clear()
     part = rec.columns("gaze", ("timestamp",), window=(float(t[10]), float(t[-10])))
     indexed = rec.columns("gaze", ("timestamp", "world_index"))
-    assert halves_used == []
+    assert answered == [False]  # asked once (for world_index), and it declined
     assert len(part["timestamp"]) == len(t) - 20
     assert indexed["world_index"].min() >= 0
 
@@ -126,14 +141,13 @@ def test_small_files_are_read_the_ordinary_way(tmp_path: Path, monkeypatch) -> N
     assert spans == []  # below MIN_BYTES
 
 
-@pytest.mark.parametrize("name", ["core121_eyedoit_001", "core358_artemisge_003", "core116_vedb"])
-def test_real_recordings(name: str, halves_used: list[int], monkeypatch) -> None:
-    path = fixtures.recording(name)
-    for stream, fields in (("gaze", GAZE), ("pupil", PUPIL)):
-        if not (path / f"{stream}.pldata").exists():
-            continue
-        halves_used.clear()
-        fast, fast_warnings = _read(path, stream, fields, "2", monkeypatch)
-        slow, slow_warnings = _read(path, stream, fields, "1", monkeypatch)
-        _same(fast, slow)
-        assert fast_warnings == slow_warnings
+@pytest.mark.parametrize(
+    ("name", "halves"),
+    [
+        ("core121_eyedoit_001", [True, True]),
+        ("core358_artemisge_003", [False, False]),  # its eyes interleave: keys not sorted
+        ("core116_vedb", [False]),  # no gaze.pldata
+    ],
+)
+def test_real_recordings(name: str, halves: list[bool], answered: list[bool], monkeypatch) -> None:
+    assert _compare(fixtures.recording(name), monkeypatch, answered) == halves

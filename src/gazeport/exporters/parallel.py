@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, TypeVar
 
-from .._threads import ordered_thread_map
+from .._threads import ordered_thread_map, usable_cpus
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -27,10 +27,7 @@ __all__ = ["default_workers", "ordered_map", "ordered_thread_map", "stop_workers
 
 def default_workers() -> int:
     """Worker processes for large exports: the CPUs this process may use (at least 1)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not on Linux
-        return max(1, os.cpu_count() or 1)
+    return usable_cpus()
 
 
 def ordered_map(

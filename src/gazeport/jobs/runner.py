@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import platform
-import sys
 import time
 from contextlib import suppress
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from .._version import __version__
 from ..analysis.blinks import BlinkParams
@@ -91,16 +91,12 @@ def _validate(exporters: tuple[str, ...], options: ExportOptions) -> None:
 
 
 def _opened(recording: AnyRecording | Path | str) -> AnyRecording:
-    """``recording`` if it is an opened :class:`Recording` or :class:`NeonRecording`, else the
-    recording opened from the folder. A ``NeonRecording`` exists only once its module is
-    imported, so a Core export does not import it to ask."""
-    if isinstance(recording, Recording):
-        return recording
-    neon = sys.modules.get("gazeport.recording.neon")
-    if neon is not None and isinstance(recording, neon.NeonRecording):
-        opened: AnyRecording = recording
-        return opened
-    return open_recording(cast("Path | str", recording))
+    """``recording`` itself if it is an opened recording, else the recording opened from that
+    folder (a folder is a path; asking the recording classes would import Neon's for a Core
+    export)."""
+    if isinstance(recording, (str, os.PathLike)):
+        return open_recording(recording)
+    return recording
 
 
 def prepare_export(

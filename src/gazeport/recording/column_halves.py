@@ -4,7 +4,7 @@
 and frames the blocks while others decode them, and the reading thread is the bottleneck
 (ten minutes of 400 Hz gaze are 327 MB of msgpack). Here each of two threads reads, frames and
 decodes its own half of the file (:mod:`gazeport.formats.pldata_span`), which takes that from
-~0.115 s to ~0.07 s on two cores.
+~0.12 s to ~0.09 s on two cores.
 
 Only the plain case takes this path: a whole file, with the compiled gather (which releases
 the GIL), sort keys that already increase (so file order is time order), as many records as
