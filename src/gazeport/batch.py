@@ -119,8 +119,8 @@ def _init_worker(queue: Any, parent_pid: int = 0) -> None:
     _progress_queue = queue
     _worker_state["parent"] = parent_pid
     # The jobs already fill the cores: one thread per step, as the CSV writing runs with one
-    # worker here (two threads in each of two workers measured ~5 % slower). Set by the user,
-    # the variables are kept.
+    # worker here (two threads in each of two workers measured 2-7 % slower on 2 cores). Set
+    # by the user, the variables are kept.
     for setting in WORKER_THREAD_SETTINGS:
         os.environ.setdefault(setting, "1")
     for signum in _WORKER_SIGNALS:

@@ -151,3 +151,17 @@ def test_small_files_are_read_the_ordinary_way(tmp_path: Path, monkeypatch) -> N
 )
 def test_real_recordings(name: str, halves: list[bool], answered: list[bool], monkeypatch) -> None:
     assert _compare(fixtures.recording(name), monkeypatch, answered) == halves
+
+
+@pytest.mark.parametrize("where", ["find_record_start", "iter_span"])
+def test_a_read_error_in_the_halves_is_left_to_the_ordinary_reader(
+    where: str, tmp_path: Path, answered: list[bool], monkeypatch
+) -> None:
+    def failing(*args: Any, **kwargs: Any) -> Any:
+        raise PermissionError(13, "Permission denied")
+
+    rec = make_core_recording(tmp_path / "rec", SPECS["plain"])
+    monkeypatch.setattr(column_halves, where, failing)
+    answered.clear()
+    assert len(open_recording(rec).columns("gaze", ("timestamp",))["timestamp"]) > 500
+    assert answered == [False]

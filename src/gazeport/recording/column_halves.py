@@ -46,7 +46,10 @@ def columns_in_halves(stream: DatumStream, fields: Collection[str]) -> dict[str,
     keys = stream.data_ts()
     if not keys.is_increasing():
         return None
-    split = find_record_start(path, size // 2)
+    try:
+        split = find_record_start(path, size // 2)
+    except OSError:
+        return None  # the ordinary reader says what is wrong with the file
     if split is None:
         return None
     from concurrent.futures import ThreadPoolExecutor  # ~3 ms to import: only when used
@@ -92,6 +95,6 @@ def _decode_span(
             for f in fields:
                 parts[f].append(chunk.values[f])
             count += n
-    except (SpanMismatch, GazeportError, ValueError):
-        return None
+    except (SpanMismatch, GazeportError, ValueError, OSError):
+        return None  # the ordinary reader reads it again and says what is wrong
     return parts, count
